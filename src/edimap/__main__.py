@@ -1,0 +1,5 @@
+"""``python -m edimap`` runs the command line."""
+
+from edimap.cli import main
+
+main()

@@ -1,0 +1,221 @@
+"""``edimap.read`` and ``edimap.write``: every format behind one pair of calls."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Any
+
+import attrs
+
+from edimap.findings import (
+    Finding,
+    InputError,
+    Location,
+    Severity,
+    SourceError,
+    UsageError,
+    has_errors,
+    register,
+)
+from edimap.model import Document, Invoice, Order
+
+__all__ = ["FORMATS", "Item", "ReadResult", "detect_format", "load_bytes", "read", "write"]
+
+FORMATS = ("json", "eancom", "oioubl")
+"""The format names ``read`` and ``write`` know."""
+
+UNKNOWN_FORMAT = register(
+    "IO-UNKNOWN-FORMAT", Severity.ERROR,
+    "The input is neither JSON, EDIFACT nor XML.",
+    "Check that the file is the message itself and not, say, an e-mail or a zip; or name "
+    "the format with --from.",
+    example="%PDF-1.7 …",
+)
+FORMAT_UNAVAILABLE = register(
+    "IO-FORMAT-UNAVAILABLE", Severity.ERROR,
+    "The input's format is recognised but this edimap version cannot read it yet.",
+    "Upgrade edimap, or convert the message with another tool.",
+    example="<Invoice xmlns=…> read by a version without the OIOUBL reader",
+)
+
+
+@attrs.frozen(kw_only=True)
+class Item:
+    """One message or document of the input, whether it converted or not.
+
+    ``reference`` names it within the input: the EDIFACT message reference (UNH 0062), the
+    XML document's ID, or ``[i]`` for the i-th object of a JSON array.
+    """
+
+    index: int
+    reference: str | None
+    document: Document | None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the item converted and has no error-level finding."""
+        return self.document is not None and not has_errors(self.findings)
+
+
+@attrs.frozen(kw_only=True)
+class ReadResult:
+    """What :func:`read` found: every item with its findings, and input-level findings.
+
+    Iterating a result yields the documents that read without errors.
+    """
+
+    format: str | None
+    items: tuple[Item, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    source: str | None = None
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        """The documents that read without an error-level finding."""
+        return tuple(i.document for i in self.items if i.ok and i.document is not None)
+
+    @property
+    def all_findings(self) -> tuple[Finding, ...]:
+        """Input-level findings, then each item's, in input order."""
+        out = list(self.findings)
+        for item in self.items:
+            out.extend(item.findings)
+        return tuple(out)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing in the input has an error-level finding."""
+        return not has_errors(self.all_findings)
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`~edimap.InputError` carrying the findings if any is an error."""
+        if not self.ok:
+            errors = [f for f in self.all_findings if f.severity is Severity.ERROR]
+            raise InputError(f"{len(errors)} error(s) in {self.source or 'the input'}: "
+                             f"{errors[0]}", self.all_findings)
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self.documents)
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+
+Source = bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]
+
+
+def load_bytes(source: Source) -> tuple[bytes, str | None]:
+    """The bytes of ``source`` and a name for it (its path, if it has one)."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source), None
+    if isinstance(source, str | os.PathLike):
+        path = os.fspath(source)
+        try:
+            with open(path, "rb") as fh:
+                return fh.read(), path
+        except OSError as exc:
+            raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    read_fn = getattr(source, "read", None)
+    if callable(read_fn):
+        try:
+            data = read_fn()
+        except OSError as exc:
+            raise SourceError(f"cannot read the input: {exc}") from None
+        if not isinstance(data, bytes):
+            raise UsageError("read() needs a binary file (open it with 'rb')")
+        return data, getattr(source, "name", None) if isinstance(
+            getattr(source, "name", None), str) else None
+    raise UsageError(f"cannot read from {type(source).__name__}: pass bytes, a path or a "
+                     "binary file")
+
+
+def _skip_preamble(data: bytes) -> bytes:
+    head = data[:4096]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    return head.lstrip()
+
+
+def detect_format(data: bytes) -> str | None:
+    """Guess the format from the content: ``json``, ``eancom``, ``oioubl`` or None."""
+    head = _skip_preamble(data)
+    if head[:1] in (b"{", b"["):
+        return "json"
+    if head[:1] == b"<":
+        return "oioubl"
+    if head[:3] in (b"UNA", b"UNB") or b"UNB" in head[:1024]:
+        return "eancom"
+    return None
+
+
+Reader = Callable[[bytes, str | None], tuple[list[Item], list[Finding]]]
+Writer = Callable[..., bytes]
+
+_READERS: dict[str, Reader] = {}
+_WRITERS: dict[str, Writer] = {}
+
+
+def register_format(name: str, reader: Reader | None, writer: Writer | None) -> None:
+    """Plug a format's reader and writer in (format packages do this on import)."""
+    if reader is not None:
+        _READERS[name] = reader
+    if writer is not None:
+        _WRITERS[name] = writer
+
+
+def _load_formats() -> None:
+    # Imported here, not at the top, so the model and format packages never import this one
+    # in a cycle; each format module registers itself.
+    from edimap import _json_format  # noqa: F401
+
+
+def read(source: Source, *, format: str = "auto") -> ReadResult:
+    """Read every document in ``source`` (bytes, a path, or a binary file).
+
+    Bad content never raises: each message or document becomes an :class:`Item` with its
+    findings, and the result says what converted. Only bad *use* (an unknown format name, a
+    file that cannot be opened) raises an :class:`~edimap.EdimapError`.
+    """
+    if format != "auto" and format not in FORMATS:
+        raise UsageError(f"unknown format {format!r}; use auto or one of {', '.join(FORMATS)}")
+    data, name = load_bytes(source)
+    _load_formats()
+    fmt = detect_format(data) if format == "auto" else format
+    location = Location(source=name)
+    if fmt is None:
+        return ReadResult(format=None, source=name, findings=(UNKNOWN_FORMAT(
+            "cannot tell the format: the content does not start like JSON, EDIFACT (UNA/UNB) "
+            "or XML", location),))
+    reader = _READERS.get(fmt)
+    if reader is None:
+        return ReadResult(format=fmt, source=name, findings=(FORMAT_UNAVAILABLE(
+            f"the input looks like {fmt}, which this edimap version cannot read yet",
+            location),))
+    items, findings = reader(data, name)
+    return ReadResult(format=fmt, items=tuple(items), findings=tuple(findings), source=name)
+
+
+def write(
+    documents: Document | Iterable[Document], *, format: str, **options: Any
+) -> bytes:
+    """Write ``documents`` in ``format`` and return the bytes.
+
+    ``json``: one document gives an object, several an array (``indent`` option, default 2).
+    """
+    if format not in FORMATS:
+        raise UsageError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    _load_formats()
+    writer = _WRITERS.get(format)
+    if writer is None:
+        raise UsageError(f"writing {format} is not available in this edimap version")
+    docs: Document | Sequence[Document]
+    if isinstance(documents, Order | Invoice):
+        docs = documents
+    else:
+        docs = list(documents)
+        for i, doc in enumerate(docs):
+            if not isinstance(doc, Order | Invoice):
+                raise UsageError(f"documents[{i}] is a {type(doc).__name__}, not a document")
+    return writer(docs, **options)

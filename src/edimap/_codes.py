@@ -1,0 +1,29 @@
+"""Code lists the model checks values against (data, written from the published lists)."""
+
+from __future__ import annotations
+
+import re
+
+# ISO 4217 currency codes: the active list plus recently withdrawn codes that still occur
+# in archived documents (HRK, SLL, ZWL, VEF, MRO, STD, CUC, BYR, LTL, LVL, EEK).
+ISO_4217 = frozenset(
+    """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL
+    BSD BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK
+    DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR
+    ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD
+    LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK
+    NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD
+    SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD
+    USN UYI UYU UYW UZS VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF
+    XPD XPF XPT XSU XTS XUA XXX YER ZAR ZMW ZWG
+    HRK SLL ZWL VEF MRO STD CUC BYR LTL LVL EEK
+    """.split()  # noqa: SIM905 - a table reads better than a 190-item literal
+)
+
+# UN/ECE Recommendation 20 unit codes are 2-3 upper-case letters or digits. The model keeps
+# any code of that shape, so a partner's unit is never replaced; the format writers decide
+# what their target accepts.
+UNIT_CODE = re.compile(r"^[A-Z0-9]{2,3}$")
+
+COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")

@@ -1,0 +1,70 @@
+"""The canonical JSON format plugged into ``edimap.read`` / ``edimap.write``."""
+
+from __future__ import annotations
+
+import json as _stdjson
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from edimap import json as canonical
+from edimap._api import Item, register_format
+from edimap.findings import Finding, Location, Severity, ValidationError, register
+from edimap.model import Document
+
+JSON_SYNTAX = register(
+    "JSON-SYNTAX", Severity.ERROR,
+    "The input is not well-formed JSON (or not UTF-8).",
+    "Fix the JSON at the given line and column; a JSON linter shows the same place.",
+    example='{"document": "order", "id": "PO1",}',
+)
+JSON_INVALID = register(
+    "JSON-INVALID", Severity.ERROR,
+    "A JSON document breaks the edimap document contract: a missing or unknown key, a "
+    "value of the wrong type, or a broken invariant such as a GLN check digit.",
+    "Correct the field at the given path; the README documents every key.",
+    example='{"document": "order", "id": "PO1", "issue_date": "2026-13-01", …}',
+)
+
+
+def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return [], [JSON_SYNTAX(f"the input is not UTF-8: byte 0x{data[exc.start]:02X} at "
+                                f"offset {exc.start}", Location(source=source,
+                                                                offset=exc.start))]
+    try:
+        payload: Any = _stdjson.loads(text, parse_float=Decimal)
+    except _stdjson.JSONDecodeError as exc:
+        return [], [JSON_SYNTAX(exc.msg, Location(source=source, line=exc.lineno,
+                                                  column=exc.colno, offset=exc.pos))]
+    except RecursionError:
+        return [], [JSON_SYNTAX("the JSON is nested too deeply", Location(source=source))]
+    array = isinstance(payload, list)
+    entries = payload if array else [payload]
+    items: list[Item] = []
+    for index, entry in enumerate(entries):
+        prefix = f"[{index}]" if array else ""
+        reference = entry.get("id") if isinstance(entry, dict) else None
+        try:
+            document = canonical.from_dict(entry)
+        except ValidationError as exc:
+            findings = tuple(
+                JSON_INVALID(err.message, Location(
+                    source=source, field=(err.prefixed(prefix).path if prefix else err.path)
+                    or None))
+                for err in exc.errors
+            )
+            items.append(Item(index=index, reference=reference if isinstance(reference, str)
+                              else prefix or None, document=None, findings=findings))
+        else:
+            items.append(Item(index=index, reference=document.id, document=document))
+    return items, []
+
+
+def _write(documents: Document | Sequence[Document], *, indent: int | None = 2) -> bytes:
+    return canonical.dumps(documents, indent=indent).encode("utf-8")
+
+
+register_format("json", _read, _write)

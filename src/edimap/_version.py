@@ -1,0 +1,3 @@
+"""The edimap version."""
+
+__version__ = "0.1.0"

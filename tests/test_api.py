@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+import edimap
+from edimap import EdimapError, SourceError, UsageError
+
+from .conftest import FIXTURES
+
+
+def test_public_names() -> None:
+    import edimap.model
+    import edimap.strategies
+
+    assert callable(edimap.read)
+    assert callable(edimap.write)
+    assert issubclass(edimap.EdimapError, Exception)
+    for name in edimap.__all__:
+        assert hasattr(edimap, name), name
+
+
+@pytest.mark.parametrize("kind", ["bytes", "path", "str", "file"])
+def test_read_sources(kind: str) -> None:
+    path = FIXTURES / "order.json"
+    source: object = {
+        "bytes": path.read_bytes(), "path": path, "str": str(path),
+        "file": io.BytesIO(path.read_bytes()),
+    }[kind]
+    result = edimap.read(source)  # type: ignore[arg-type]
+    assert result.format == "json"
+    assert [d.id for d in result] == ["4500012345"]
+
+
+def test_detect_format() -> None:
+    assert edimap.detect_format(b"\xef\xbb\xbf  [") == "json"
+    assert edimap.detect_format(b"UNA:+.? 'UNB+UNOC:3") == "eancom"
+    assert edimap.detect_format(b"###\r\nUNB+UNOA:2+1:14") == "eancom"
+    assert edimap.detect_format(b"<?xml version='1.0'?><Invoice/>") == "oioubl"
+    assert edimap.detect_format(b"%PDF-1.7") is None
+
+
+def test_unknown_content_is_a_finding_not_an_exception() -> None:
+    result = edimap.read(b"%PDF-1.7 binary")
+    assert result.format is None
+    assert [f.code for f in result.findings] == ["IO-UNKNOWN-FORMAT"]
+    with pytest.raises(edimap.InputError) as info:
+        result.raise_for_errors()
+    assert info.value.findings == result.findings
+
+
+def test_bad_use_raises_edimap_errors(tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        edimap.read(b"{}", format="xlsx")
+    with pytest.raises(SourceError):
+        edimap.read(tmp_path / "missing.edi")
+    with pytest.raises(UsageError):
+        edimap.read(12)  # type: ignore[arg-type]
+    with pytest.raises(UsageError):
+        edimap.read(io.StringIO("{}"))  # type: ignore[arg-type]
+    with pytest.raises(UsageError):
+        edimap.write([], format="pdf")
+    with pytest.raises(UsageError):
+        edimap.write(["not a document"], format="json")  # type: ignore[list-item]
+    for exc in (UsageError, SourceError, edimap.InputError, edimap.ValidationError):
+        assert issubclass(exc, EdimapError)
+
+
+def test_write_one_document_gives_an_object_and_several_an_array() -> None:
+    doc = edimap.read(FIXTURES / "order.json").documents[0]
+    assert edimap.write(doc, format="json").startswith(b"{")
+    assert edimap.write([doc, doc], format="json").startswith(b"[")
+    assert edimap.write(doc, format="json", indent=None).count(b"\n") == 1
+
+
+def test_finding_registry_has_documented_codes() -> None:
+    for code, entry in edimap.REGISTRY.items():
+        assert code == entry.code
+        assert entry.summary
+        assert entry.action
+
+
+def test_every_corpus_file_reads_without_an_exception(edifact_corpus: list[Path]) -> None:
+    for path in edifact_corpus:
+        result = edimap.read(path)
+        assert result.format == "eancom", path.name

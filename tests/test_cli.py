@@ -1,0 +1,104 @@
+"""The command line, run as a user runs it: a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import edimap
+
+from .conftest import FIXTURES
+
+
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "edimap", *args], input=stdin, capture_output=True,
+        timeout=120, check=False,
+    )
+    return subprocess.CompletedProcess(proc.args, proc.returncode,
+                                       proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"))
+
+
+def test_version() -> None:
+    proc = run("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"edimap, version {edimap.__version__}"
+
+
+def test_check_id_all_valid() -> None:
+    proc = run("check-id", "5790000274017", "DK13585628", "5701234567899")
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines() == [
+        "5790000274017: valid GLN/GTIN-13 (5790000274017)",
+        "DK13585628: valid CVR (13585628)",
+        "5701234567899: valid GLN/GTIN-13 (5701234567899)",
+    ]
+
+
+def test_check_id_bad_check_digit() -> None:
+    proc = run("check-id", "5790000274018")
+    assert proc.returncode == 1
+    assert "check digit should be 7, not 8" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_check_id_not_an_identifier() -> None:
+    proc = run("check-id", "hello")
+    assert proc.returncode == 1
+    assert "not shaped like a GLN" in proc.stdout
+
+
+def test_usage_error_exits_2() -> None:
+    proc = run("check-id")
+    assert proc.returncode == 2
+    proc = run("convert", "x.json", "--to", "pdf")
+    assert proc.returncode == 2
+
+
+def test_convert_json_round_trip(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    proc = run("convert", str(FIXTURES / "order.json"), str(FIXTURES / "invoice.json"),
+               "--to", "json", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    docs = json.loads(out.read_text("utf-8"))
+    assert [d["document"] for d in docs] == ["order", "invoice"]
+    assert docs[1]["payable"] == "656.25"
+    assert list(tmp_path.iterdir()) == [out]
+
+
+def test_convert_from_stdin() -> None:
+    proc = run("convert", "-", "--to", "json", stdin=(FIXTURES / "order.json").read_bytes())
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)[0]["id"] == "4500012345"
+
+
+def test_convert_reports_bad_documents_and_keeps_the_good(tmp_path: Path) -> None:
+    good = json.loads((FIXTURES / "order.json").read_text("utf-8"))
+    bad = dict(good, id="BAD")
+    bad["buyer"] = dict(good["buyer"], gln="5790000274018")
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps([bad, good]), "utf-8")
+    proc = run("convert", str(path), "--to", "json")
+    assert proc.returncode == 1
+    assert [d["id"] for d in json.loads(proc.stdout)] == ["4500012345"]
+    assert (f"error JSON-INVALID at {path}, [0].buyer.gln: GLN 5790000274018: check digit "
+            "should be 7, not 8") in proc.stderr
+    assert "1 converted, 1 failed" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_convert_missing_file_exits_2(tmp_path: Path) -> None:
+    proc = run("convert", str(tmp_path / "nope.json"), "--to", "json")
+    assert proc.returncode == 2
+    assert "cannot read" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_convert_garbage_exits_1(tmp_path: Path) -> None:
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"\x00\x01garbage")
+    proc = run("convert", str(path), "--to", "json")
+    assert proc.returncode == 1
+    assert "IO-UNKNOWN-FORMAT" in proc.stderr

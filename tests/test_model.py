@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from edimap import (
+    Address,
+    AllowanceCharge,
+    DocumentKind,
+    Invoice,
+    InvoiceLine,
+    Order,
+    OrderLine,
+    Party,
+    TaxCategory,
+    ValidationError,
+)
+
+D = Decimal
+
+
+def line(**kw: object) -> OrderLine:
+    base: dict[str, object] = {"line_id": "1", "quantity": D("2")}
+    base.update(kw)
+    return OrderLine(**base)  # type: ignore[arg-type]
+
+
+def test_objects_are_frozen_slotted_and_keyword_only() -> None:
+    ol = line()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        ol.quantity = D("3")  # type: ignore[misc]
+    assert not hasattr(ol, "__dict__")
+    with pytest.raises(TypeError):
+        OrderLine("1", D("2"))  # type: ignore[misc]
+
+
+def test_sequences_become_tuples() -> None:
+    order = Order(id="1", issue_date=dt.date(2026, 1, 2), lines=[line()], notes=["a"])
+    assert order.lines == (line(),)
+    assert order.notes == ("a",)
+
+
+def test_bad_gln_names_the_field_and_the_check_digit() -> None:
+    with pytest.raises(ValidationError) as info:
+        Party(gln="5790000274018")
+    assert [(e.path, e.message) for e in info.value.errors] == [
+        ("gln", "GLN 5790000274018: check digit should be 7, not 8")
+    ]
+
+
+def test_gln_must_be_stored_compact() -> None:
+    with pytest.raises(ValidationError, match="must be written as '5790000274017'"):
+        Party(gln="579 0000 274017")
+
+
+def test_unknown_currency() -> None:
+    with pytest.raises(ValidationError, match="currency: 'DKX' is not an ISO 4217 currency"):
+        Order(id="1", issue_date=dt.date(2026, 1, 2), currency="DKX")
+
+
+def test_negative_ordered_quantity() -> None:
+    with pytest.raises(ValidationError, match="quantity: must not be negative, not -1"):
+        line(quantity=D("-1"))
+
+
+def test_float_is_refused_everywhere() -> None:
+    with pytest.raises(ValidationError, match="price: must be a Decimal, not float"):
+        line(price=12.5)
+    with pytest.raises(ValidationError, match="amount: must be a Decimal"):
+        AllowanceCharge(is_charge=True, amount=1.0)  # type: ignore[arg-type]
+
+
+def test_nan_and_infinity_refused() -> None:
+    with pytest.raises(ValidationError, match="finite"):
+        line(price=D("NaN"))
+    with pytest.raises(ValidationError, match="finite"):
+        line(quantity=D("Infinity"))
+
+
+def test_every_error_is_reported_at_once() -> None:
+    with pytest.raises(ValidationError) as info:
+        line(gtin="5701234567898", unit="pieces", quantity=D("-2"))
+    paths = sorted(e.path for e in info.value.errors)
+    assert paths == ["gtin", "quantity", "unit"]
+
+
+def test_duplicate_line_ids() -> None:
+    with pytest.raises(ValidationError, match=r"lines\[1\].line_id: '1' is used by lines\[0\]"):
+        Order(id="1", issue_date=dt.date(2026, 1, 2), lines=[line(), line()])
+
+
+def test_endpoint_scheme_checks_the_id() -> None:
+    Party(endpoint_id="DK13585628", endpoint_scheme="DK:CVR")
+    with pytest.raises(ValidationError, match="endpoint_id"):
+        Party(endpoint_id="5790000274018", endpoint_scheme="GLN")
+    with pytest.raises(ValidationError, match="go together"):
+        Party(endpoint_id="5790000274017")
+
+
+def test_country_code_shape() -> None:
+    assert Address(country="DK").country == "DK"
+    with pytest.raises(ValidationError, match="ISO 3166-1 alpha-2"):
+        Address(country="Danmark")
+
+
+def test_invoice_kind_and_type_code() -> None:
+    inv = Invoice(id="1", issue_date=dt.date(2026, 1, 2), kind=DocumentKind.CREDIT_NOTE)
+    assert inv.effective_type_code == "381"
+    assert Invoice(id="1", issue_date=dt.date(2026, 1, 2)).effective_type_code == "380"
+    with pytest.raises(ValidationError, match="kind: must be invoice or credit_note"):
+        Invoice(id="1", issue_date=dt.date(2026, 1, 2), kind=DocumentKind.ORDER)
+
+
+def test_invoice_line_defaults_to_danish_standard_vat() -> None:
+    il = InvoiceLine(line_id="1", quantity=D("1"), line_amount=D("10.00"))
+    assert il.tax_category is TaxCategory.STANDARD
+    assert il.tax_percent == D("25")
+
+
+def test_order_requisition_is_the_buyers_order_number() -> None:
+    assert Order(id="4500012345", issue_date=dt.date(2026, 1, 2)).requisition == "4500012345"
+
+
+def test_delivery_window_order() -> None:
+    with pytest.raises(ValidationError, match="latest_delivery_date: is before"):
+        Order(id="1", issue_date=dt.date(2026, 1, 2),
+              earliest_delivery_date=dt.date(2026, 2, 2),
+              latest_delivery_date=dt.date(2026, 2, 1))
+
+
+def test_datetime_is_not_a_date() -> None:
+    with pytest.raises(ValidationError, match="issue_date: must be a date, not datetime"):
+        Order(id="1", issue_date=dt.datetime(2026, 1, 2, 10, 0))
