@@ -489,24 +489,40 @@ class TaxSubtotal(_Validated):
 # --- lines ------------------------------------------------------------------------------
 
 
-def _check_line_common(c: _Checks, line: OrderLine | InvoiceLine) -> None:
-    c.text("line_id", line.line_id, required=True)
-    c.identifier("gtin", line.gtin, _gtin.validate)
-    for name in ("seller_item_id", "buyer_item_id", "description", "note"):
-        c.text(name, getattr(line, name))
-    c.text("unit", line.unit)
-    if isinstance(line.unit, str) and not UNIT_CODE.match(line.unit):
-        c.add("unit", f"must be a UN/ECE Rec 20 code like 'EA' or 'KGM', not {line.unit!r}")
-    c.decimal("units_per_package", line.units_per_package, positive=True)
-    c.decimal("price", line.price)
-    c.decimal("price_basis", line.price_basis, positive=True)
-    c.decimal("gross_price", line.gross_price)
-    c.decimal("free_quantity", line.free_quantity, non_negative=True)
-    c.items("allowance_charges", line.allowance_charges, AllowanceCharge)
+@attrs.frozen(kw_only=True)
+class _LineBase(_Validated):
+    """Fields every line has; see :class:`OrderLine` and :class:`InvoiceLine`."""
+
+    line_id: str
+    gtin: str | None = None
+    seller_item_id: str | None = None
+    buyer_item_id: str | None = None
+    description: str | None = None
+    quantity: Decimal
+    unit: str | None = None
+    units_per_package: Decimal | None = None
+    free_quantity: Decimal | None = None
+    price: Decimal | None = None
+    price_basis: Decimal | None = None
+    gross_price: Decimal | None = None
+
+    def _check(self, c: _Checks) -> None:
+        c.text("line_id", self.line_id, required=True)
+        c.identifier("gtin", self.gtin, _gtin.validate)
+        for name in ("seller_item_id", "buyer_item_id", "description"):
+            c.text(name, getattr(self, name))
+        c.text("unit", self.unit)
+        if isinstance(self.unit, str) and not UNIT_CODE.match(self.unit):
+            c.add("unit", f"must be a UN/ECE Rec 20 code like 'EA' or 'KGM', not {self.unit!r}")
+        c.decimal("units_per_package", self.units_per_package, positive=True)
+        c.decimal("price", self.price)
+        c.decimal("price_basis", self.price_basis, positive=True)
+        c.decimal("gross_price", self.gross_price)
+        c.decimal("free_quantity", self.free_quantity, non_negative=True)
 
 
 @attrs.frozen(kw_only=True)
-class OrderLine(_Validated):
+class OrderLine(_LineBase):
     """One ordered item.
 
     ==================  ================================  ====================================
@@ -535,32 +551,22 @@ class OrderLine(_Validated):
     A quantity may not be negative on an order.
     """
 
-    line_id: str
-    gtin: str | None = None
-    seller_item_id: str | None = None
-    buyer_item_id: str | None = None
-    description: str | None = None
-    quantity: Decimal
-    unit: str | None = None
-    units_per_package: Decimal | None = None
-    free_quantity: Decimal | None = None
-    price: Decimal | None = None
-    price_basis: Decimal | None = None
-    gross_price: Decimal | None = None
     line_amount: Decimal | None = None
     delivery_date: dt.date | None = None
     note: str | None = None
     allowance_charges: tuple[AllowanceCharge, ...] = attrs.field(factory=tuple, converter=_tuple)
 
     def _check(self, c: _Checks) -> None:
-        _check_line_common(c, self)
+        super()._check(c)
         c.decimal("quantity", self.quantity, required=True, non_negative=True)
         c.decimal("line_amount", self.line_amount)
         c.date("delivery_date", self.delivery_date)
+        c.text("note", self.note)
+        c.items("allowance_charges", self.allowance_charges, AllowanceCharge)
 
 
 @attrs.frozen(kw_only=True)
-class InvoiceLine(_Validated):
+class InvoiceLine(_LineBase):
     """One invoiced item.
 
     As :class:`OrderLine`, with: quantity = QTY 47 (invoiced) / ``cbc:InvoicedQuantity`` or
@@ -571,20 +577,8 @@ class InvoiceLine(_Validated):
     ``cac:OrderLineReference/cbc:LineID``.
     """
 
-    line_id: str
-    gtin: str | None = None
-    seller_item_id: str | None = None
-    buyer_item_id: str | None = None
-    description: str | None = None
-    quantity: Decimal
-    unit: str | None = None
-    units_per_package: Decimal | None = None
-    free_quantity: Decimal | None = None
-    delivered_quantity: Decimal | None = None
-    price: Decimal | None = None
-    price_basis: Decimal | None = None
-    gross_price: Decimal | None = None
     line_amount: Decimal
+    delivered_quantity: Decimal | None = None
     tax_category: TaxCategory = TaxCategory.STANDARD
     tax_percent: Decimal = Decimal("25")
     order_line_id: str | None = None
@@ -592,35 +586,56 @@ class InvoiceLine(_Validated):
     allowance_charges: tuple[AllowanceCharge, ...] = attrs.field(factory=tuple, converter=_tuple)
 
     def _check(self, c: _Checks) -> None:
-        _check_line_common(c, self)
+        super()._check(c)
         c.decimal("quantity", self.quantity, required=True)
         c.decimal("line_amount", self.line_amount, required=True)
         c.decimal("delivered_quantity", self.delivered_quantity)
         c.decimal("tax_percent", self.tax_percent, required=True, non_negative=True)
         c.nested("tax_category", self.tax_category, TaxCategory)
         c.text("order_line_id", self.order_line_id)
+        c.text("note", self.note)
+        c.items("allowance_charges", self.allowance_charges, AllowanceCharge)
 
 
 # --- documents --------------------------------------------------------------------------
 
 
-def _check_document_common(c: _Checks, doc: Order | Invoice) -> None:
-    c.text("id", doc.id, required=True)
-    c.date("issue_date", doc.issue_date, required=True)
-    c.text("currency", doc.currency, required=True)
-    if isinstance(doc.currency, str) and doc.currency not in ISO_4217:
-        c.add("currency", f"{doc.currency!r} is not an ISO 4217 currency code")
-    for name in ("buyer", "seller", "delivery", "invoicee"):
-        c.nested(name, getattr(doc, name), Party)
-    c.items("references", doc.references, DocumentReference)
-    c.items("allowance_charges", doc.allowance_charges, AllowanceCharge)
-    c.nested("payment_terms", doc.payment_terms, PaymentTerms)
-    for i, note in enumerate(doc.notes):
-        c.text(f"notes[{i}]", note, required=True)
-    if doc.sales_location_id is not None and (
-        isinstance(doc.sales_location_id, bool) or not isinstance(doc.sales_location_id, int)
-    ):
-        c.add("sales_location_id", "must be a whole number (Winfinans SellerID)")
+@attrs.frozen(kw_only=True)
+class _DocumentBase(_Validated):
+    """Fields every document has; see :class:`Order` and :class:`Invoice`."""
+
+    id: str
+    issue_date: dt.date
+    currency: str = "DKK"
+    buyer: Party | None = None
+    seller: Party | None = None
+    delivery: Party | None = None
+    invoicee: Party | None = None
+    sales_location_id: int | None = None
+    seller_order_id: str | None = None
+    references: tuple[DocumentReference, ...] = attrs.field(factory=tuple, converter=_tuple)
+    notes: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    allowance_charges: tuple[AllowanceCharge, ...] = attrs.field(factory=tuple, converter=_tuple)
+    payment_terms: PaymentTerms | None = None
+
+    def _check(self, c: _Checks) -> None:
+        c.text("id", self.id, required=True)
+        c.date("issue_date", self.issue_date, required=True)
+        c.text("currency", self.currency, required=True)
+        if isinstance(self.currency, str) and self.currency not in ISO_4217:
+            c.add("currency", f"{self.currency!r} is not an ISO 4217 currency code")
+        for name in ("buyer", "seller", "delivery", "invoicee"):
+            c.nested(name, getattr(self, name), Party)
+        c.text("seller_order_id", self.seller_order_id)
+        c.items("references", self.references, DocumentReference)
+        c.items("allowance_charges", self.allowance_charges, AllowanceCharge)
+        c.nested("payment_terms", self.payment_terms, PaymentTerms)
+        for i, note in enumerate(self.notes):
+            c.text(f"notes[{i}]", note, required=True)
+        if self.sales_location_id is not None and (
+            isinstance(self.sales_location_id, bool) or not isinstance(self.sales_location_id, int)
+        ):
+            c.add("sales_location_id", "must be a whole number (Winfinans SellerID)")
 
 
 def _check_line_ids(c: _Checks, lines: tuple[Any, ...]) -> None:
@@ -634,7 +649,7 @@ def _check_line_ids(c: _Checks, lines: tuple[Any, ...]) -> None:
 
 
 @attrs.frozen(kw_only=True)
-class Order(_Validated):
+class Order(_DocumentBase):
     """A purchase order from a buyer to a supplier.
 
     =====================  ==============================  ==================================
@@ -663,25 +678,12 @@ class Order(_Validated):
     buyer's (or delivery) GLN, and ``seller`` is the sales location (``sales_location_id``).
     """
 
-    id: str
-    issue_date: dt.date
-    currency: str = "DKK"
     order_type: str = "220"
     message_function: str = "9"
     delivery_date: dt.date | None = None
     earliest_delivery_date: dt.date | None = None
     latest_delivery_date: dt.date | None = None
-    buyer: Party | None = None
-    seller: Party | None = None
-    delivery: Party | None = None
-    invoicee: Party | None = None
     ultimate_consignee: Party | None = None
-    seller_order_id: str | None = None
-    sales_location_id: int | None = None
-    references: tuple[DocumentReference, ...] = attrs.field(factory=tuple, converter=_tuple)
-    notes: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
-    allowance_charges: tuple[AllowanceCharge, ...] = attrs.field(factory=tuple, converter=_tuple)
-    payment_terms: PaymentTerms | None = None
     lines: tuple[OrderLine, ...] = attrs.field(factory=tuple, converter=_tuple)
 
     @property
@@ -694,11 +696,10 @@ class Order(_Validated):
         return self.id
 
     def _check(self, c: _Checks) -> None:
-        _check_document_common(c, self)
+        super()._check(c)
         c.nested("ultimate_consignee", self.ultimate_consignee, Party)
         c.text("order_type", self.order_type, required=True)
         c.text("message_function", self.message_function, required=True)
-        c.text("seller_order_id", self.seller_order_id)
         for name in ("delivery_date", "earliest_delivery_date", "latest_delivery_date"):
             c.date(name, getattr(self, name))
         if (
@@ -712,7 +713,7 @@ class Order(_Validated):
 
 
 @attrs.frozen(kw_only=True)
-class Invoice(_Validated):
+class Invoice(_DocumentBase):
     """An invoice or a credit note (``kind``).
 
     =====================  ==============================  ==================================
@@ -750,13 +751,9 @@ class Invoice(_Validated):
     order_id, ``Total`` = line_total, ``TotalVatEx + TotalVatIn`` = tax_total.
     """
 
-    id: str
-    issue_date: dt.date
     kind: DocumentKind = DocumentKind.INVOICE
     type_code: str | None = None
-    currency: str = "DKK"
     order_id: str | None = None
-    seller_order_id: str | None = None
     corrected_invoice_id: str | None = None
     delivery_note_id: str | None = None
     contract_id: str | None = None
@@ -764,15 +761,6 @@ class Invoice(_Validated):
     tax_point_date: dt.date | None = None
     period_start: dt.date | None = None
     period_end: dt.date | None = None
-    buyer: Party | None = None
-    seller: Party | None = None
-    delivery: Party | None = None
-    invoicee: Party | None = None
-    sales_location_id: int | None = None
-    references: tuple[DocumentReference, ...] = attrs.field(factory=tuple, converter=_tuple)
-    notes: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
-    allowance_charges: tuple[AllowanceCharge, ...] = attrs.field(factory=tuple, converter=_tuple)
-    payment_terms: PaymentTerms | None = None
     payment_means: tuple[PaymentMeans, ...] = attrs.field(factory=tuple, converter=_tuple)
     tax_subtotals: tuple[TaxSubtotal, ...] = attrs.field(factory=tuple, converter=_tuple)
     line_total: Decimal | None = None
@@ -792,10 +780,10 @@ class Invoice(_Validated):
         return "381" if self.kind is DocumentKind.CREDIT_NOTE else "380"
 
     def _check(self, c: _Checks) -> None:
-        _check_document_common(c, self)
+        super()._check(c)
         if self.kind not in (DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE):
             c.add("kind", f"must be invoice or credit_note, not {self.kind!r}")
-        for name in ("type_code", "order_id", "seller_order_id", "corrected_invoice_id",
+        for name in ("type_code", "order_id", "corrected_invoice_id",
                      "delivery_note_id", "contract_id"):
             c.text(name, getattr(self, name))
         for name in ("delivery_date", "tax_point_date", "period_start", "period_end"):
