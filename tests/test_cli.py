@@ -102,3 +102,34 @@ def test_convert_garbage_exits_1(tmp_path: Path) -> None:
     proc = run("convert", str(path), "--to", "json")
     assert proc.returncode == 1
     assert "IO-UNKNOWN-FORMAT" in proc.stderr
+
+
+def test_contrl_accepts_a_good_interchange(tmp_path: Path) -> None:
+    good = (b"UNB+UNOC:3+5790000274017:14+5798000000001:14+261125:0830+42'"
+            b"UNH+1+ORDERS:D:96A:UN:EAN008'BGM+220+PO1+9'UNT+3+1'UNZ+1+42'")
+    path = tmp_path / "good.edi"
+    path.write_bytes(good)
+    out = tmp_path / "contrl.edi"
+    proc = subprocess.run([sys.executable, "-m", "edimap", "contrl", str(path), "-o", str(out),
+                           "--control-ref", "77"], capture_output=True, timeout=120,
+                          check=False, env={**__import__("os").environ,
+                                            "EDIMAP_HOME": str(tmp_path / "home")})
+    assert proc.returncode == 0, proc.stderr
+    data = out.read_bytes()
+    assert b"UNB+UNOC:3+5798000000001:14+5790000274017:14+" in data
+    assert b"UNH+1+CONTRL:2:2:UN:EAN002'UCI+42+5790000274017:14+5798000000001:14+7'" in data
+    assert b"UCM+1+ORDERS:D:96A:UN:EAN008+7'" in data
+    assert data.endswith(b"UNZ+1+77'")
+
+
+def test_contrl_rejects_a_bad_count_with_action_4(tmp_path: Path) -> None:
+    bad = (b"UNB+UNOC:3+5790000274017:14+5798000000001:14+261125:0830+42'"
+           b"UNH+1+ORDERS:D:96A:UN:EAN008'BGM+220+PO1+9'UNT+9+1'UNZ+1+42'")
+    path = tmp_path / "bad.edi"
+    path.write_bytes(bad)
+    proc = run("contrl", str(path), "--control-ref", "78")
+    assert proc.returncode == 1
+    assert "UCI+42+5790000274017:14+5798000000001:14+4'" in proc.stdout
+    assert "UCM+1+ORDERS:D:96A:UN:EAN008+4+29+UNT'" in proc.stdout
+    assert "EDI-UNT-COUNT" in proc.stderr
+    assert "rejected (UCI action 4)" in proc.stderr

@@ -168,7 +168,7 @@ def register_format(name: str, reader: Reader | None, writer: Writer | None) -> 
 def _load_formats() -> None:
     # Imported here, not at the top, so the model and format packages never import this one
     # in a cycle; each format module registers itself.
-    from edimap import _json_format  # noqa: F401
+    from edimap import _eancom_format, _json_format  # noqa: F401
 
 
 def read(source: Source, *, format: str = "auto") -> ReadResult:

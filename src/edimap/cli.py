@@ -167,6 +167,61 @@ def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str
     sys.exit(EXIT_INPUT if failed else EXIT_OK)
 
 
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              default="-", help="Where to write the CONTRL interchange (default: stdout).")
+@click.option("--control-ref", help="UNB 0020 of the CONTRL interchange (default: the next "
+              "number for this partner pair, kept in EDIMAP_HOME).")
+@_guard
+def contrl(input_path: str, output: str, control_ref: str | None) -> None:
+    """Build the CONTRL syntax report for every interchange in INPUT.
+
+    Accepted interchanges get UCI action 7, rejected ones action 4 with the syntax error
+    codes and UCM/UCS/UCD pointing at the failing message, segment and element. A summary
+    goes to stderr. Exit 0 when every interchange is accepted, 1 when any is rejected.
+
+    \b
+    Example:
+      edimap contrl ORDERS.edi -o CONTRL.edi
+    """
+    from edimap._home import data_dir
+    from edimap.edifact import contrl as contrl_mod
+    from edimap.edifact.reader import read_interchanges
+    from edimap.edifact.writer import ControlNumbers
+
+    source: Any = sys.stdin.buffer if input_path == "-" else Path(input_path)
+    interchanges = [i for i in read_interchanges(source) if i.header is not None]
+    if not interchanges:
+        raise InputError(f"{input_path} holds no interchange to acknowledge")
+    counters: ControlNumbers | None = None
+    out = bytearray()
+    rejected = 0
+    for n, interchange in enumerate(interchanges):
+        ack = contrl_mod.build(interchange)
+        header = interchange.header
+        assert header is not None
+        if control_ref:
+            ref = control_ref if n == 0 else f"{control_ref}{n + 1}"[-14:]
+        else:
+            counters = counters or ControlNumbers(data_dir() / "control-numbers.sqlite")
+            ref = counters.next(header.recipient, header.sender, "contrl")
+        out += contrl_mod.to_bytes(ack, control_ref=ref)
+        verdict = "accepted" if ack.accepted else "rejected"
+        click.echo(f"interchange {header.control_ref} from {header.sender}: {verdict} "
+                   f"(UCI action {ack.action})", err=True)
+        for finding in interchange.all_findings:
+            if finding.severity is Severity.ERROR:
+                click.echo(f"  {finding}", err=True)
+        rejected += not ack.accepted
+    if output == "-":
+        sys.stdout.buffer.write(bytes(out))
+        sys.stdout.flush()
+    else:
+        _write_atomically(Path(output), bytes(out))
+    sys.exit(EXIT_INPUT if rejected else EXIT_OK)
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, then rename: never a half-written file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -1,0 +1,385 @@
+"""EDIFACT syntax (ISO 9735 v1-4 as EANCOM uses it): service characters, character sets,
+segments and release escaping.
+
+A :class:`Segment` is a tag and its data elements; each element is a tuple of its
+*occurrences* (more than one only with the syntax-4 repetition separator), and each
+occurrence a tuple of component strings. Values are always decoded text with release
+characters removed; :func:`escape` puts them back for writing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "CHARSETS",
+    "DEFAULT_V3",
+    "DEFAULT_V4",
+    "UNOA_REPERTOIRE",
+    "UNOB_REPERTOIRE",
+    "Delimiters",
+    "Repeat",
+    "Segment",
+    "codec_for",
+    "escape",
+    "format_decimal",
+    "parse_decimal_text",
+]
+
+
+@attrs.frozen
+class Delimiters:
+    """The six service characters of an interchange (UNA, or the defaults).
+
+    ``repetition`` is the syntax-4 repetition separator; in syntax 1-3 UNA position 5 is
+    reserved and holds a space, which is then not a separator.
+    """
+
+    component: str = ":"
+    element: str = "+"
+    decimal: str = "."
+    release: str = "?"
+    repetition: str = " "
+    terminator: str = "'"
+
+    @property
+    def una(self) -> str:
+        """The UNA service string advice for these characters."""
+        return ("UNA" + self.component + self.element + self.decimal + self.release
+                + self.repetition + self.terminator)
+
+    @property
+    def has_repetition(self) -> bool:
+        return self.repetition != " "
+
+    def service_characters(self) -> str:
+        """The characters that need a release character in front when they are data."""
+        chars = self.component + self.element + self.release + self.terminator
+        return chars + self.repetition if self.has_repetition else chars
+
+    @classmethod
+    def for_syntax_version(cls, version: int) -> Delimiters:
+        """The defaults when UNA is absent: syntax 4 has ``*`` as repetition separator."""
+        return DEFAULT_V4 if version >= 4 else DEFAULT_V3
+
+
+DEFAULT_V3 = Delimiters()
+DEFAULT_V4 = Delimiters(repetition="*")
+
+# UNB S001 0001 syntax identifier → Python codec. UNOW (syntax 4) is UTF-8 like UNOY.
+CHARSETS: dict[str, str] = {
+    "UNOA": "ascii",
+    "UNOB": "ascii",
+    "UNOC": "latin-1",
+    "UNOD": "iso8859-2",
+    "UNOE": "iso8859-5",
+    "UNOF": "iso8859-7",
+    "UNOG": "iso8859-3",
+    "UNOH": "iso8859-4",
+    "UNOI": "iso8859-6",
+    "UNOJ": "iso8859-8",
+    "UNOK": "iso8859-9",
+    "UNOW": "utf-8",
+    "UNOY": "utf-8",
+}
+
+# ISO 9735 level A: upper case letters, digits, space and these punctuation marks.
+UNOA_REPERTOIRE = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-()/='+:?!\"%&*;<>"
+)
+# Level B adds lower case letters and a few more graphic characters (the ISO 646 set).
+UNOB_REPERTOIRE = UNOA_REPERTOIRE | frozenset("abcdefghijklmnopqrstuvwxyz#@[]\\{}|~^_`$")
+
+
+def codec_for(syntax_id: str) -> str | None:
+    """The Python codec for a syntax identifier, or None when edimap does not know it."""
+    return CHARSETS.get(syntax_id.upper())
+
+
+def escape(value: str, delimiters: Delimiters) -> str:
+    """Put a release character before every service character in ``value``."""
+    release = delimiters.release
+    specials = delimiters.service_characters()
+    if not any(ch in value for ch in specials):
+        return value
+    return "".join(release + ch if ch in specials else ch for ch in value)
+
+
+Element = tuple[tuple[str, ...], ...]
+"""One data element: its occurrences, each a tuple of components."""
+
+
+class Segment:
+    """One segment: a tag and its data elements.
+
+    ``elements[i]`` is the (i+1)-th data element after the tag, as a tuple of occurrences;
+    each occurrence is a tuple of components. Positions in the accessors are 1-based as in
+    the standard and in CONTRL (element 1 is the first after the tag).
+
+    ``offset``, ``line`` and ``column`` say where the segment starts in the input
+    (0-based byte offset, 1-based line and column in bytes); they are not part of equality.
+    """
+
+    __slots__ = ("_column", "_elements", "_line", "_offset", "_raw", "_table", "tag")
+
+    def __init__(
+        self,
+        tag: str,
+        elements: Sequence[Element] = (),
+        offset: int | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        table: PositionTable | None = None,
+        raw: tuple[str, RawSyntax] | None = None,
+    ) -> None:
+        self.tag = tag
+        # The reader may hand over the raw text instead: the elements are then split on
+        # first access, which most segments of a large file never get.
+        self._elements: tuple[Element, ...] | None = None if raw else tuple(elements)
+        self._raw = raw
+        # With a table, ``offset`` is a position in the table's line-break-free text and the
+        # real position is worked out only when someone asks (most segments never are).
+        self._offset = offset
+        self._line = line
+        self._column = column
+        self._table = table
+
+    @property
+    def elements(self) -> tuple[Element, ...]:
+        """The data elements after the tag: occurrences of component tuples."""
+        elements = self._elements
+        if elements is None:
+            assert self._raw is not None
+            text, syntax = self._raw
+            elements = self._elements = syntax.split(text)
+            self._raw = None
+        return elements
+
+    def _resolve(self) -> None:
+        table = self._table
+        if table is not None and self._offset is not None:
+            self._offset, self._line, self._column = table.locate(self._offset)
+            self._table = None
+
+    @property
+    def offset(self) -> int | None:
+        """0-based byte offset of the segment's first character in the input."""
+        if self._table is not None:
+            self._resolve()
+        return self._offset
+
+    @property
+    def line(self) -> int | None:
+        """1-based line of the segment's first character."""
+        if self._table is not None:
+            self._resolve()
+        return self._line
+
+    @property
+    def column(self) -> int | None:
+        """1-based column (in bytes) of the segment's first character."""
+        if self._table is not None:
+            self._resolve()
+        return self._column
+
+    @classmethod
+    def build(cls, tag: str, *elements: str | Sequence[str] | Repeat | None) -> Segment:
+        """Build a segment from plain values: a string is a simple element, a sequence of
+        strings a composite, None an empty element, :class:`Repeat` repeated occurrences.
+
+        >>> Segment.build("NAD", "BY", ["5790000274017", "", "9"])
+        Segment('NAD', [['BY'], ['5790000274017', '', '9']])
+        """
+        out: list[Element] = []
+        for value in elements:
+            if isinstance(value, Repeat):
+                out.append(tuple(_components(v) for v in value.occurrences))
+            else:
+                out.append((_components(value),))
+        return cls(tag, out)
+
+    def occurrences(self, element: int) -> Element:
+        """All occurrences of the 1-based ``element`` (empty when absent)."""
+        if 1 <= element <= len(self.elements):
+            return self.elements[element - 1]
+        return ()
+
+    def components(self, element: int) -> tuple[str, ...]:
+        """The components of the first occurrence of the 1-based ``element``."""
+        occ = self.occurrences(element)
+        return occ[0] if occ else ()
+
+    def get(self, element: int, component: int = 1, default: str = "") -> str:
+        """One value: the 1-based ``component`` of the 1-based ``element``, or ``default``."""
+        comps = self.components(element)
+        if 1 <= component <= len(comps):
+            return comps[component - 1]
+        return default
+
+    def normalized(self) -> Segment:
+        """The segment without trailing empty components, occurrences and elements, as a
+        conforming writer sends it."""
+        elements: list[Element] = []
+        for element in self.elements:
+            occs = [_trim(occ) for occ in element]
+            while len(occs) > 1 and occs[-1] == ("",):
+                occs.pop()
+            elements.append(tuple(occs))
+        while elements and elements[-1] in ((("",),), ()):
+            elements.pop()
+        return Segment(self.tag, elements)
+
+    def to_plain(self) -> list[list[str] | list[list[str]]]:
+        """Elements as lists: a list of components, or of occurrences when repeated."""
+        out: list[Any] = []
+        for element in self.elements:
+            if len(element) == 1:
+                out.append(list(element[0]))
+            else:
+                out.append([list(occ) for occ in element])
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Segment):
+            return NotImplemented
+        return self.tag == other.tag and self.elements == other.elements
+
+    def __hash__(self) -> int:
+        return hash((self.tag, self.elements))
+
+    def __repr__(self) -> str:
+        return f"Segment({self.tag!r}, {self.to_plain()!r})"
+
+    def __str__(self) -> str:
+        return self.tag + "".join(
+            "+" + "*".join(":".join(occ) for occ in element) for element in self.elements
+        ) + "'"
+
+
+_PLACEHOLDERS = re.compile("[\ue000-\ue005]")
+
+
+class RawSyntax:
+    """How to split the raw text of segments read in one go (shared by all of them)."""
+
+    __slots__ = ("component", "element", "repetition", "restore")
+
+    def __init__(self, delimiters: Delimiters, restore: dict[int, str | None] | None) -> None:
+        self.element = delimiters.element
+        self.component = delimiters.component
+        self.repetition = delimiters.repetition if delimiters.has_repetition else None
+        self.restore = restore  # placeholder → character, when the text had escapes
+
+    def split(self, text: str) -> tuple[Element, ...]:
+        c = self.component
+        parts = text.split(self.element)
+        del parts[0]
+        rep = self.repetition
+        elements: tuple[Element, ...]
+        if rep is None:
+            elements = tuple([(tuple(p.split(c)),) for p in parts])
+        else:
+            elements = tuple([tuple([tuple(o.split(c)) for o in p.split(rep)]) for p in parts])
+        restore = self.restore
+        if restore is not None and _PLACEHOLDERS.search(text):
+            elements = tuple([tuple([tuple([v.translate(restore) for v in occ]) for occ in el])
+                              for el in elements])
+        return elements
+
+
+class PositionTable:
+    """Maps positions in a stretch of input with its line breaks removed back to the input:
+    byte offset, line and column."""
+
+    __slots__ = ("adjusted", "base", "line", "line_start", "newlines")
+
+    def __init__(self, base: int, adjusted: list[int], newlines: list[int], line: int,
+                 line_start: int) -> None:
+        self.base = base  # absolute offset of the stretch
+        self.adjusted = adjusted  # for the k-th removed character: its position minus k
+        self.newlines = newlines  # positions of LF in the stretch (relative)
+        self.line = line  # line number at the start of the stretch
+        self.line_start = line_start  # absolute offset where that line starts
+
+    def original(self, pos: int) -> int:
+        """The position in the stretch (with line breaks) of ``pos`` in the stripped text."""
+        return pos + bisect.bisect_right(self.adjusted, pos)
+
+    def line_at(self, relative: int) -> tuple[int, int]:
+        """Line number and absolute line start at a position of the stretch."""
+        n = bisect.bisect_left(self.newlines, relative)
+        if n:
+            return self.line + n, self.base + self.newlines[n - 1] + 1
+        return self.line, self.line_start
+
+    def locate(self, pos: int) -> tuple[int, int, int]:
+        """Absolute offset, line and column of ``pos`` in the stripped text."""
+        relative = self.original(pos)
+        line, start = self.line_at(relative)
+        absolute = self.base + relative
+        return absolute, line, absolute - start + 1
+
+
+@attrs.frozen
+class Repeat:
+    """Repeated occurrences of one data element (syntax 4), for :meth:`Segment.build`."""
+
+    occurrences: tuple[str | Sequence[str] | None, ...]
+
+    def __init__(self, *occurrences: str | Sequence[str] | None) -> None:
+        self.__attrs_init__(tuple(occurrences))  # type: ignore[attr-defined]
+
+
+def _components(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ("",)
+    if isinstance(value, str):
+        return (value,)
+    return tuple("" if v is None else str(v) for v in value) or ("",)
+
+
+def _trim(occ: tuple[str, ...]) -> tuple[str, ...]:
+    end = len(occ)
+    while end > 1 and occ[end - 1] == "":
+        end -= 1
+    return occ[:end]
+
+
+def parse_decimal_text(text: str, decimal_mark: str = ".") -> str | None:
+    """Normalise an EDIFACT numeric value to Python ``Decimal`` syntax.
+
+    Accepts ``.`` and ``,`` whatever UNA declares (readers should), a leading minus sign and
+    no thousands separators. Returns None when ``text`` is not such a number.
+    """
+    value = text.strip()
+    if not value:
+        return None
+    sign = ""
+    if value[0] in "-+":
+        sign, value = ("-" if value[0] == "-" else ""), value[1:]
+    marks = sum(1 for ch in value if ch in ".,")
+    if marks > 1:
+        return None
+    value = value.replace(",", ".")
+    if not value or value == "." or any(ch not in "0123456789." for ch in value):
+        return None
+    if value.startswith("."):
+        value = "0" + value  # CONTRL 38 is about writers; readers take .5 as 0.5
+    if value.endswith("."):
+        value = value[:-1]
+    return sign + value
+
+
+def format_decimal(value: Decimal, delimiters: Delimiters = DEFAULT_V3) -> str:
+    """A Decimal as EDIFACT writes it: plain notation, the declared decimal mark, no
+    thousands separators, a leading minus sign, at least one digit before the mark."""
+    text = format(value, "f")
+    if text.startswith("-") and text.strip("-0.") == "":
+        text = text[1:]  # no negative zero
+    return text.replace(".", delimiters.decimal) if delimiters.decimal != "." else text
