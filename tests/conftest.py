@@ -23,6 +23,12 @@ settings.register_profile(
 settings.load_profile(os.environ.get("EDIMAP_HYPOTHESIS", "default"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _edimap_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Control-number counters and installed schemas go to a temporary EDIMAP_HOME."""
+    os.environ["EDIMAP_HOME"] = str(tmp_path_factory.mktemp("edimap-home"))
+
+
 def shared_dir() -> Path:
     """The shared material: EDIMAP_SHARED, else ../shared beside the repository."""
     return Path(os.environ.get("EDIMAP_SHARED", ROOT.parent / "shared")).resolve()

@@ -3,12 +3,13 @@ mapping a message to the model is done by the message-type mappers registered he
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Sequence
 
 from edimap._api import Item, register_format
 from edimap.edifact.reader import EdifactReader, Message
-from edimap.findings import Finding, Severity, has_errors, register
-from edimap.model import Document
+from edimap.findings import Finding, Severity, UsageError, has_errors, register
+from edimap.model import Document, Invoice, Order
 
 MESSAGE_UNSUPPORTED = register(
     "EANCOM-MESSAGE-UNSUPPORTED", Severity.ERROR,
@@ -42,4 +43,46 @@ def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
     return items, reader.findings
 
 
-register_format("eancom", _read, None)
+def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
+           sender: str | None = None, recipient: str | None = None,
+           control_ref: str | None = None, syntax_id: str = "UNOC",
+           prepared: dt.datetime | None = None, test: bool = False) -> bytes:
+    """Documents → one interchange. Sender and recipient default to the first document's
+    buyer and seller GLNs (an order goes from buyer to seller); the control reference to the
+    next number for that pair, kept in EDIMAP_HOME."""
+    from edimap._home import data_dir
+    from edimap.edifact.orders import order_to_message
+    from edimap.edifact.writer import ControlNumbers, write_interchange
+
+    docs = [documents] if isinstance(documents, Order | Invoice) else list(documents)
+    if not docs:
+        raise UsageError("nothing to write")
+    drafts = []
+    for n, doc in enumerate(docs, start=1):
+        if not isinstance(doc, Order):
+            raise UsageError("writing invoices as EANCOM INVOIC is not available in this "
+                             "edimap version")
+        drafts.append(order_to_message(doc, reference=str(n), version=version))
+    first = docs[0]
+    sender = sender or (first.buyer.gln if first.buyer else None)
+    recipient = recipient or (first.seller.gln if first.seller else None)
+    if not sender or not recipient:
+        raise UsageError("the interchange needs a sender and a recipient: give them, or "
+                         "GLNs for the buyer and the seller")
+    if control_ref is None:
+        control_ref = ControlNumbers(data_dir() / "control-numbers.sqlite").next(
+            sender, recipient)
+    return write_interchange(drafts, sender=sender, recipient=recipient,
+                             control_ref=control_ref, syntax_id=syntax_id,
+                             syntax_version=3,
+                             prepared=prepared, test=test)
+
+
+def _map_orders(message: Message) -> tuple[Document | None, list[Finding]]:
+    from edimap.edifact.orders import read_order
+
+    return read_order(message)
+
+
+MAPPERS["ORDERS"] = _map_orders
+register_format("eancom", _read, _write)

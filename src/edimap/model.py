@@ -251,6 +251,8 @@ class Address(_Validated):
                      "region"):
             c.text(name, getattr(self, name))
         c.text("country", self.country)
+        if all(getattr(self, f.name) is None for f in attrs.fields(type(self))):
+            c.add("street", "an address needs at least one field")
         if isinstance(self.country, str) and not COUNTRY_CODE.match(self.country):
             c.add("country", f"must be an ISO 3166-1 alpha-2 code like 'DK', not {self.country!r}")
 
@@ -268,6 +270,8 @@ class Contact(_Validated):
     def _check(self, c: _Checks) -> None:
         for name in ("id", "name", "phone", "email"):
             c.text(name, getattr(self, name))
+        if not any((self.id, self.name, self.phone, self.email)):
+            c.add("name", "a contact needs at least one of id, name, phone, email")
 
 
 @attrs.frozen(kw_only=True)
@@ -378,11 +382,13 @@ class AllowanceCharge(_Validated):
     tax_percent     TAX C243 5278                        cac:TaxCategory/cbc:Percent
     ==============  ===================================  =======================================
 
-    ``amount`` is positive for both kinds; ``is_charge`` says which way it counts.
+    ``amount`` is positive for both kinds; ``is_charge`` says which way it counts. An
+    allowance given only as a percentage (common on orders) has no amount; one of the two
+    is required.
     """
 
     is_charge: bool
-    amount: Decimal
+    amount: Decimal | None = None
     reason_code: str | None = None
     reason: str | None = None
     percent: Decimal | None = None
@@ -394,7 +400,9 @@ class AllowanceCharge(_Validated):
     def _check(self, c: _Checks) -> None:
         if not isinstance(self.is_charge, bool):
             c.add("is_charge", "must be true or false")
-        c.decimal("amount", self.amount, required=True, non_negative=True)
+        c.decimal("amount", self.amount, non_negative=True)
+        if self.amount is None and self.percent is None:
+            c.add("amount", "an allowance or charge needs an amount or a percent")
         c.decimal("percent", self.percent, non_negative=True)
         c.decimal("base_amount", self.base_amount)
         c.decimal("tax_percent", self.tax_percent, non_negative=True)
@@ -403,9 +411,24 @@ class AllowanceCharge(_Validated):
         c.nested("tax_category", self.tax_category, TaxCategory)
 
     @property
+    def effective_amount(self) -> Decimal | None:
+        """The amount, or percent × base amount when only those are given."""
+        if self.amount is not None:
+            return self.amount
+        if self.percent is not None and self.base_amount is not None:
+            return self.base_amount * self.percent / 100
+        return None
+
+    @property
     def signed_amount(self) -> Decimal:
-        """The amount as it counts towards a total: negative for an allowance."""
-        return self.amount if self.is_charge else -self.amount
+        """The amount as it counts towards a total: negative for an allowance.
+
+        Raises :class:`~edimap.ValidationError` when the amount cannot be known."""
+        amount = self.effective_amount
+        if amount is None:
+            raise ValidationError([FieldError("amount", "an allowance or charge given as a "
+                                               "percent needs a base_amount to be totalled")])
+        return amount if self.is_charge else -amount
 
 
 @attrs.frozen(kw_only=True)

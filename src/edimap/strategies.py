@@ -132,28 +132,30 @@ def addresses() -> st.SearchStrategy[Address]:
         Address,
         street=_optional(texts(35)),
         additional_street=_optional(texts(35)),
-        building_number=_optional(st.text("0123456789", min_size=1, max_size=4)),
-        city=_optional(texts(35)),
+        building_number=st.none(),  # EANCOM keeps the number in the street
+        city=texts(35),
         postal_code=_optional(st.text("0123456789", min_size=4, max_size=4)),
         region=st.none(),
         country=_optional(st.sampled_from(["DK", "SE", "NO", "DE", "FI"])),
     )
 
 
-def parties(*, with_gln: bool | None = None) -> st.SearchStrategy[Party]:
-    """Trading parties with a valid GLN (always when ``with_gln`` is True)."""
-    gln = glns() if with_gln else _optional(glns()) if with_gln is None else st.none()
-    return st.builds(
-        Party,
+@st.composite
+def parties(draw: st.DrawFn, *, with_gln: bool | None = None) -> Party:
+    """Trading parties with a valid GLN (always when ``with_gln`` is True); a party without
+    a GLN gets an identifier assigned by the supplier (91) or the buyer (92)."""
+    gln = draw(glns() if with_gln else _optional(glns()) if with_gln is None else st.none())
+    ids = [] if gln else draw(st.lists(st.builds(
+        PartyId, value=_ids(17), scheme=st.sampled_from(["91", "92"])), max_size=1))
+    return Party(
         gln=gln,
-        cvr=_optional(cvrs()),
-        name=_optional(texts(35)),
-        address=_optional(addresses()),
-        ids=st.lists(st.builds(PartyId, value=_ids(17), scheme=st.sampled_from(["91", "92"])),
-                     max_size=1),
-        contact=_optional(st.builds(Contact, name=_optional(texts(35)),
-                                    phone=_optional(st.text("0123456789", min_size=8,
-                                                            max_size=8)))),
+        cvr=draw(_optional(cvrs())),
+        name=draw(_optional(texts(35))),
+        address=draw(_optional(addresses())),
+        ids=ids,
+        contact=draw(_optional(st.builds(
+            Contact, name=texts(35),
+            phone=_optional(st.text("0123456789", min_size=8, max_size=8))))),
     )
 
 

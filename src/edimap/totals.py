@@ -91,9 +91,9 @@ def compute(
     charge_total = Decimal(0)
     for ac in allowance_charges:
         if ac.is_charge:
-            charge_total += ac.amount
+            charge_total += ac.signed_amount
         else:
-            allowance_total += ac.amount
+            allowance_total -= ac.signed_amount
         key = _tax_key(ac.tax_category, ac.tax_percent)
         taxable[key] = taxable.get(key, Decimal(0)) + ac.signed_amount
     subtotals = tuple(

@@ -189,7 +189,7 @@ class Segment:
         return self._column
 
     @classmethod
-    def build(cls, tag: str, *elements: str | Sequence[str] | Repeat | None) -> Segment:
+    def build(cls, tag: str, *elements: str | Sequence[str | None] | Repeat | None) -> Segment:
         """Build a segment from plain values: a string is a simple element, a sequence of
         strings a composite, None an empty element, :class:`Repeat` repeated occurrences.
 
@@ -330,13 +330,13 @@ class PositionTable:
 class Repeat:
     """Repeated occurrences of one data element (syntax 4), for :meth:`Segment.build`."""
 
-    occurrences: tuple[str | Sequence[str] | None, ...]
+    occurrences: tuple[str | Sequence[str | None] | None, ...]
 
-    def __init__(self, *occurrences: str | Sequence[str] | None) -> None:
+    def __init__(self, *occurrences: str | Sequence[str | None] | None) -> None:
         self.__attrs_init__(tuple(occurrences))  # type: ignore[attr-defined]
 
 
-def _components(value: str | Sequence[str] | None) -> tuple[str, ...]:
+def _components(value: str | Sequence[str | None] | None) -> tuple[str, ...]:
     if value is None:
         return ("",)
     if isinstance(value, str):
