@@ -133,3 +133,35 @@ def test_contrl_rejects_a_bad_count_with_action_4(tmp_path: Path) -> None:
     assert "UCM+1+ORDERS:D:96A:UN:EAN008+4+29+UNT'" in proc.stdout
     assert "EDI-UNT-COUNT" in proc.stderr
     assert "rejected (UCI action 4)" in proc.stderr
+
+
+def test_convert_eancom_orders_to_json_and_back(tmp_path: Path) -> None:
+    proc = run("convert", str(FIXTURES / "orders-d96a.edi"), "--to", "json")
+    assert proc.returncode == 0, proc.stderr
+    docs = json.loads(proc.stdout)
+    assert [d["id"] for d in docs] == ["4500012345", "4500012346"]
+    assert docs[0]["lines"][0]["price"] == "12.5"
+    assert docs[0]["notes"] == ["Levering ved bagdøren: ring +45 først"]
+    as_json = tmp_path / "orders.json"
+    as_json.write_text(proc.stdout, "utf-8")
+    edi = tmp_path / "ORDERS.edi"
+    proc = run("convert", str(as_json), "--to", "eancom", "--edifact-version", "d01b",
+               "--control-ref", "9", "-o", str(edi))
+    assert proc.returncode == 0, proc.stderr
+    assert b"UNH+1+ORDERS:D:01B:UN:EAN010'" in edi.read_bytes()
+    again = run("convert", str(edi), "--to", "json")
+    assert json.loads(again.stdout) == docs
+
+
+def test_convert_leaves_out_a_bad_message_and_keeps_the_others(tmp_path: Path) -> None:
+    data = (FIXTURES / "orders-d96a.edi").read_bytes().replace(
+        b"NAD+SU+5798000000001::9++", b"NAD+SU+5798000000002::9++")
+    path = tmp_path / "mixed.edi"
+    path.write_bytes(data)
+    proc = run("convert", str(path), "--to", "json")
+    assert proc.returncode == 1
+    assert [d["id"] for d in json.loads(proc.stdout)] == ["4500012346"]
+    assert (f"error EANCOM-GLN at {path}, interchange 4711, message 1, segment 8 NAD, "
+            "element 2.1, line 10:1") in proc.stderr
+    assert "check digit should be 1, not 2" in proc.stderr
+    assert "1 converted, 1 failed" in proc.stderr

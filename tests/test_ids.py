@@ -106,3 +106,10 @@ def test_any_changed_check_digit_is_caught(value: str, delta: int) -> None:
 def test_generated_cvrs_are_valid(value: str) -> None:
     assert cvr.is_valid(value)
     assert cvr.is_valid("DK" + value)
+
+
+@given(st.text("0123456789", min_size=1, max_size=17))
+def test_check_digit_agrees_with_python_stdnum(body: str) -> None:
+    from stdnum.ean import calc_check_digit as stdnum_check_digit
+
+    assert gtin.calc_check_digit(body) == stdnum_check_digit(body)

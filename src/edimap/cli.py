@@ -128,9 +128,16 @@ def _print_findings(findings: Sequence[Finding], *, quiet_info: bool = True) -> 
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
               default="-", help="Output file (default: standard output).")
 @click.option("-v", "--verbose", is_flag=True, help="Also print info-level findings.")
+@click.option("--edifact-version", type=click.Choice(["d96a", "d01b"]), default="d96a",
+              show_default=True, help="EANCOM directory to write (EANCOM 97 or 2002).")
+@click.option("--sender", help="UNB sender GLN (default: the first document's buyer).")
+@click.option("--recipient", help="UNB recipient GLN (default: the first document's seller).")
+@click.option("--control-ref", help="UNB control reference (default: the next number for "
+              "the sender/recipient pair, kept in EDIMAP_HOME).")
 @_guard
 def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str,
-            verbose: bool) -> None:
+            verbose: bool, edifact_version: str, sender: str | None, recipient: str | None,
+            control_ref: str | None) -> None:
     """Convert documents between formats.
 
     Every message of every input is converted or reported: findings go to stderr with
@@ -138,8 +145,9 @@ def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str
     still convert. Exit 1 when anything was left out.
 
     \b
-    Example:
-      edimap convert fixtures/order.json --to json
+    Examples:
+      edimap convert fixtures/orders-d96a.edi --to json
+      edimap convert order.json --to eancom --edifact-version d01b -o ORDERS.edi
     """
     documents: list[Document] = []
     failed = 0
@@ -155,7 +163,11 @@ def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str
             else:
                 failed += 1
     if documents:
-        data = _api.write(documents, format=to_format)
+        options: dict[str, Any] = {}
+        if to_format == "eancom":
+            options = {"version": edifact_version, "sender": sender, "recipient": recipient,
+                       "control_ref": control_ref}
+        data = _api.write(documents, format=to_format, **options)
         if output == "-":
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

@@ -97,9 +97,15 @@ class MapContext:
     # -- values
 
     def number(self, index: int, element: int, component: int, *,
-               required: bool = False, what: str = "value") -> Decimal | None:
+               required: bool = False, what: str = "value", text: str | None = None
+               ) -> Decimal | None:
+        """The number at element/component of segment ``index`` (or ``text``, already
+        taken from there), or None with a finding when it is not one."""
         seg = self.message.segments[index]
-        text = seg.get(element, component)
+        if text is None:
+            text = seg.get(element, component)
+        if text.isdigit():  # the common case: a whole number
+            return Decimal(text)
         if not text:
             if required:
                 self.add(MISSING_VALUE(f"{seg.tag} has no {what}", self.loc(index, element,

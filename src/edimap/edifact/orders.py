@@ -432,15 +432,18 @@ def _build_alc(ctx: MapContext, fields: dict[str, Any]) -> AllowanceCharge | Non
 
 
 def _read_lin(ctx: MapContext, i: int, seg: Segment, line: _Line) -> None:
-    line.fields["line_id"] = seg.get(1) or str(len(line.fields) + 1)
-    if not seg.get(1):
+    elements = seg.elements
+    number = elements[0][0][0] if elements else ""
+    line.fields["line_id"] = number or str(len(line.fields) + 1)
+    if not number:
         ctx.add(MISSING_VALUE("LIN has no line number", ctx.loc(i, 1)))
-    if seg.get(2):
-        ctx.not_carried(i, f"LIN action {seg.get(2)}")
-    number, kind = seg.get(3, 1), seg.get(3, 2)
-    if number:
-        _item_number(ctx, i, 3, number, kind, line)
-    if len(seg.elements) > 3:
+    if len(elements) > 1 and elements[1][0][0]:
+        ctx.not_carried(i, f"LIN action {elements[1][0][0]}")
+    if len(elements) > 2:
+        c212 = elements[2][0]
+        if c212[0]:
+            _item_number(ctx, i, 3, c212[0], c212[1] if len(c212) > 1 else "", line)
+    if len(elements) > 3:
         ctx.not_carried(i, "LIN sub-line information")
 
 
@@ -469,31 +472,10 @@ def _set_line(ctx: MapContext, i: int, line: _Line, key: str, value: Any) -> Non
 
 def _read_line_segment(ctx: MapContext, i: int, seg: Segment, line: _Line) -> None:
     tag = seg.tag
-    if tag == "PIA":
-        for element in range(2, len(seg.elements) + 1):
-            number, kind = seg.get(element, 1), seg.get(element, 2)
-            if number:
-                _item_number(ctx, i, element, number, kind, line)
-        if seg.get(1) not in ("1", "5"):
-            ctx.not_carried(i, f"PIA+{seg.get(1)}")
-    elif tag == "IMD":
-        if len(seg.components(3)) > 5:
-            ctx.add(UNUSUAL("IMD item description has more than the 5 components of C273 (an "
-                            "unescaped ':' in the text?); the extra ones were left out",
-                            ctx.loc(i, 3, 6)))
-        if seg.get(1) in ("F", "E", "A", "B") and any(seg.components(3)[3:5]):
-            text = ctx.text(seg.components(3)[3:5])
-            if "description" in line.fields:
-                ctx.not_carried(i, "second item description (IMD)")
-            else:
-                line.fields["description"] = text
-        else:
-            ctx.not_carried(i, f"IMD+{seg.get(1)} {':'.join(seg.components(3))}".strip())
-    elif tag == "QTY":
-        q = seg.get(1, 1)
-        value = ctx.number(i, 1, 2, what=f"QTY+{q} quantity")
-        unit = seg.get(1, 3)
-        key = {"21": "quantity", "59": "units_per_package", "192": "free_quantity"}.get(q)
+    if tag == "QTY":
+        c506 = seg.components(1)
+        q = c506[0] if c506 else ""
+        key = _QTY_KEYS.get(q)
         if q == "1" and "quantity" not in line.fields:
             ctx.add(UNUSUAL("QTY+1 (discrete quantity) read as the ordered quantity; EANCOM "
                             "orders use QTY+21", ctx.loc(i, 1, 1)))
@@ -501,14 +483,38 @@ def _read_line_segment(ctx: MapContext, i: int, seg: Segment, line: _Line) -> No
         if key is None:
             ctx.not_carried(i, f"QTY+{q}")
             return
+        value = ctx.number(i, 1, 2, what=f"QTY+{q} quantity",
+                           text=c506[1] if len(c506) > 1 else "")
         if value is not None:
             _set_line(ctx, i, line, key, value)
+        unit = c506[2] if len(c506) > 2 else ""
         if key == "quantity" and unit:
             if UNIT_CODE.match(unit):
                 line.fields["unit"] = unit
             else:
                 ctx.add(UNUSUAL(f"unit {unit!r} is not a UN/ECE Rec 20 code; left out",
                                 ctx.loc(i, 1, 3)))
+    elif tag == "PIA":
+        for element in range(2, len(seg.elements) + 1):
+            c212 = seg.components(element)
+            if c212 and c212[0]:
+                _item_number(ctx, i, element, c212[0], c212[1] if len(c212) > 1 else "", line)
+        if seg.get(1) not in ("1", "5"):
+            ctx.not_carried(i, f"PIA+{seg.get(1)}")
+    elif tag == "IMD":
+        c273 = seg.components(3)
+        if len(c273) > 5:
+            ctx.add(UNUSUAL("IMD item description has more than the 5 components of C273 (an "
+                            "unescaped ':' in the text?); the extra ones were left out",
+                            ctx.loc(i, 3, 6)))
+        if seg.get(1) in ("F", "E", "A", "B") and any(c273[3:5]):
+            text = ctx.text(c273[3:5])
+            if "description" in line.fields:
+                ctx.not_carried(i, "second item description (IMD)")
+            else:
+                line.fields["description"] = text
+        else:
+            ctx.not_carried(i, f"IMD+{seg.get(1)} {':'.join(c273)}".strip())
     elif tag == "DTM":
         q = seg.get(1, 1)
         if q == "2":
@@ -529,20 +535,28 @@ def _read_line_segment(ctx: MapContext, i: int, seg: Segment, line: _Line) -> No
         ctx.not_carried(i, f"line {tag}")
 
 
+_QTY_KEYS = {"21": "quantity", "59": "units_per_package", "192": "free_quantity"}
+
+
 def _read_pri(ctx: MapContext, i: int, seg: Segment, line: _Line) -> None:
-    q = seg.get(1, 1)
-    key = {"AAA": "price", "AAB": "gross_price"}.get(q)
+    c509 = seg.components(1) + ("",) * 6
+    q = c509[0]
+    key = _PRICE_KEYS.get(q)
     if key is None:
         ctx.not_carried(i, f"PRI+{q}")
         return
-    value = ctx.number(i, 1, 2, what=f"PRI+{q} price")
+    value = ctx.number(i, 1, 2, what=f"PRI+{q} price", text=c509[1])
     if value is not None:
         _set_line(ctx, i, line, key, value)
-    basis = ctx.number(i, 1, 5, what="unit price basis")
-    if basis is not None and key == "price":
-        line.fields["price_basis"] = basis
-    if seg.get(1, 3) or seg.get(1, 4) or seg.get(1, 6):
+    if c509[4]:
+        basis = ctx.number(i, 1, 5, what="unit price basis", text=c509[4])
+        if basis is not None and key == "price":
+            line.fields["price_basis"] = basis
+    if c509[2] or c509[3] or c509[5]:
         ctx.not_carried(i, f"PRI+{q} price type and unit")
+
+
+_PRICE_KEYS = {"AAA": "price", "AAB": "gross_price"}
 
 
 def _build_line(ctx: MapContext, line: _Line) -> OrderLine | None:

@@ -172,6 +172,18 @@ class Structure:
     findings: tuple[Finding, ...]
 
 
+_TRIGGERS: dict[int, tuple[tuple[SegmentDef | GroupDef, ...], tuple[str, ...]]] = {}
+
+
+def _triggers(entries: tuple[SegmentDef | GroupDef, ...]) -> tuple[str, ...]:
+    """The trigger tags of a level, cached by identity (definitions live for the process;
+    the tuple is kept in the cache so its id cannot be reused)."""
+    cached = _TRIGGERS.get(id(entries))
+    if cached is None:
+        cached = _TRIGGERS[id(entries)] = (entries, tuple(e.trigger for e in entries))
+    return cached[1]
+
+
 class _Walker:
     def __init__(self, message: Message, definition: Definition) -> None:
         self.message = message
@@ -247,10 +259,13 @@ class _Walker:
 
     def _find(self, entries: tuple[SegmentDef | GroupDef, ...], pos: int, tag: str
               ) -> int | None:
-        for j in range(pos, len(entries)):
-            if entries[j].trigger == tag:
-                return j
-        return None
+        triggers = _triggers(entries)
+        if tag not in triggers:
+            return None
+        try:
+            return triggers.index(tag, pos)
+        except ValueError:
+            return None
 
     def _accepted_above(self, tag: str) -> bool:
         for entries, state, lo in self.stack[:-1]:
@@ -297,9 +312,24 @@ def validate_structure(message: Message, definition: Definition | None = None) -
             findings=(NO_DEFINITION(
                 f"no definition for {message.type} {message.version}.{message.release}; "
                 "structure not checked", message.location(1, element=2)),))
+    # The walk depends only on the sequence of tags, and a partner's orders mostly repeat
+    # a few shapes: remember the paths of shapes that had no findings.
+    shape = (id(definition), tuple(seg.tag for seg in message.segments))
+    known = _SHAPES.get(shape)
+    if known is not None:
+        return Structure(known[0], known[1], ())
     walker = _Walker(message, definition)
     end = walker.walk(definition.entries, 0, "", "", False)
     while end < len(message.segments):  # what no level took
         walker._unplaceable(end, "", definition.entries, len(definition.entries))
         end += 1
-    return Structure(tuple(walker.groups), tuple(walker.roles), tuple(walker.findings))
+    groups, roles = tuple(walker.groups), tuple(walker.roles)
+    if not walker.findings:
+        if len(_SHAPES) >= _SHAPES_KEPT:
+            _SHAPES.pop(next(iter(_SHAPES)))
+        _SHAPES[shape] = (groups, roles)
+    return Structure(groups, roles, tuple(walker.findings))
+
+
+_SHAPES: dict[tuple[int, tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_SHAPES_KEPT = 512

@@ -206,20 +206,27 @@ class Segment:
 
     def occurrences(self, element: int) -> Element:
         """All occurrences of the 1-based ``element`` (empty when absent)."""
-        if 1 <= element <= len(self.elements):
-            return self.elements[element - 1]
+        elements = self._elements if self._elements is not None else self.elements
+        if 0 < element <= len(elements):
+            return elements[element - 1]
         return ()
 
     def components(self, element: int) -> tuple[str, ...]:
         """The components of the first occurrence of the 1-based ``element``."""
-        occ = self.occurrences(element)
-        return occ[0] if occ else ()
+        elements = self._elements if self._elements is not None else self.elements
+        if 0 < element <= len(elements):
+            occurrences = elements[element - 1]
+            if occurrences:
+                return occurrences[0]
+        return ()
 
     def get(self, element: int, component: int = 1, default: str = "") -> str:
         """One value: the 1-based ``component`` of the 1-based ``element``, or ``default``."""
-        comps = self.components(element)
-        if 1 <= component <= len(comps):
-            return comps[component - 1]
+        elements = self._elements if self._elements is not None else self.elements
+        if 0 < element <= len(elements) and component > 0:
+            occurrences = elements[element - 1]
+            if occurrences and component <= len(occurrences[0]):
+                return occurrences[0][component - 1]
         return default
 
     def normalized(self) -> Segment:
@@ -351,29 +358,24 @@ def _trim(occ: tuple[str, ...]) -> tuple[str, ...]:
     return occ[:end]
 
 
+_NUMBER = re.compile(r"([-+]?)(\d*)(?:[.,](\d*))?")
+
+
 def parse_decimal_text(text: str, decimal_mark: str = ".") -> str | None:
     """Normalise an EDIFACT numeric value to Python ``Decimal`` syntax.
 
     Accepts ``.`` and ``,`` whatever UNA declares (readers should), a leading minus sign and
     no thousands separators. Returns None when ``text`` is not such a number.
     """
-    value = text.strip()
-    if not value:
+    match = _NUMBER.fullmatch(text.strip())
+    if match is None:
         return None
-    sign = ""
-    if value[0] in "-+":
-        sign, value = ("-" if value[0] == "-" else ""), value[1:]
-    marks = sum(1 for ch in value if ch in ".,")
-    if marks > 1:
+    sign, whole, fraction = match.groups()
+    if not whole and not fraction:
         return None
-    value = value.replace(",", ".")
-    if not value or value == "." or any(ch not in "0123456789." for ch in value):
-        return None
-    if value.startswith("."):
-        value = "0" + value  # CONTRL 38 is about writers; readers take .5 as 0.5
-    if value.endswith("."):
-        value = value[:-1]
-    return sign + value
+    # CONTRL 38 (no digit before the mark) is about writers; readers take .5 as 0.5.
+    number = (whole or "0") + ("." + fraction if fraction else "")
+    return ("-" if sign == "-" else "") + number
 
 
 def format_decimal(value: Decimal, delimiters: Delimiters = DEFAULT_V3) -> str:
