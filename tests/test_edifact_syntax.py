@@ -357,3 +357,14 @@ def test_read_interchanges_groups_findings() -> None:
     assert codes(list(ich.findings)) == ["EDI-UNZ-COUNT"]
     assert len(ich.messages) == 1
     assert ich.trailer is not None
+
+
+def test_reference_ranges_find_duplicates() -> None:
+    from edimap.edifact.reader import _References
+
+    refs = _References()
+    order = ["1", "2", "3", "5", "4", "10", "9", "007", "A1", "0"]
+    assert [refs.add(r) for r in order] == [True] * len(order)
+    assert [refs.add(r) for r in ("3", "4", "10", "007", "A1", "0")] == [False] * 6
+    assert [refs.add(r) for r in ("7", "6", "8")] == [True, True, True]
+    assert (refs._starts, refs._ends) == ([0], [10])

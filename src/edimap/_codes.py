@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-# ISO 4217 currency codes: the active list plus recently withdrawn codes that still occur
-# in archived documents (HRK, SLL, ZWL, VEF, MRO, STD, CUC, BYR, LTL, LVL, EEK).
+# ISO 4217 currency codes: the active list plus withdrawn codes that still occur in archived
+# documents (the euro's predecessors, and HRK, SLL, ZWL, VEF, MRO, STD, CUC, BYR, LTL, …).
 ISO_4217 = frozenset(
     """
     AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL
@@ -17,7 +17,8 @@ ISO_4217 = frozenset(
     SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD
     USN UYI UYU UYW UZS VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF
     XPD XPF XPT XSU XTS XUA XXX YER ZAR ZMW ZWG
-    HRK SLL ZWL VEF MRO STD CUC BYR LTL LVL EEK
+    HRK SLL ZWL VEF MRO STD CUC BYR LTL LVL EEK SKK SIT CYP MTL
+    DEM FRF ITL NLG BEF ESP ATS FIM IEP PTE GRD LUF
     """.split()  # noqa: SIM905 - a table reads better than a 190-item literal
 )
 

@@ -51,6 +51,7 @@ def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
     buyer and seller GLNs (an order goes from buyer to seller); the control reference to the
     next number for that pair, kept in EDIMAP_HOME."""
     from edimap._home import data_dir
+    from edimap.edifact.invoic import invoice_to_message
     from edimap.edifact.orders import order_to_message
     from edimap.edifact.writer import ControlNumbers, write_interchange
 
@@ -59,13 +60,16 @@ def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
         raise UsageError("nothing to write")
     drafts = []
     for n, doc in enumerate(docs, start=1):
-        if not isinstance(doc, Order):
-            raise UsageError("writing invoices as EANCOM INVOIC is not available in this "
-                             "edimap version")
-        drafts.append(order_to_message(doc, reference=str(n), version=version))
+        if isinstance(doc, Order):
+            drafts.append(order_to_message(doc, reference=str(n), version=version))
+        else:
+            drafts.append(invoice_to_message(doc, reference=str(n), version=version))
     first = docs[0]
-    sender = sender or (first.buyer.gln if first.buyer else None)
-    recipient = recipient or (first.seller.gln if first.seller else None)
+    # An order goes from the buyer to the seller, an invoice the other way.
+    source, target = (first.buyer, first.seller) if isinstance(first, Order) else \
+        (first.seller, first.buyer)
+    sender = sender or (source.gln if source else None)
+    recipient = recipient or (target.gln if target else None)
     if not sender or not recipient:
         raise UsageError("the interchange needs a sender and a recipient: give them, or "
                          "GLNs for the buyer and the seller")
@@ -84,5 +88,12 @@ def _map_orders(message: Message) -> tuple[Document | None, list[Finding]]:
     return read_order(message)
 
 
+def _map_invoic(message: Message) -> tuple[Document | None, list[Finding]]:
+    from edimap.edifact.invoic import read_invoice
+
+    return read_invoice(message)
+
+
 MAPPERS["ORDERS"] = _map_orders
+MAPPERS["INVOIC"] = _map_invoic
 register_format("eancom", _read, _write)

@@ -462,7 +462,8 @@ class PaymentMeans(_Validated):
 
     ``code`` is UN/EDIFACT 4461 as OIOUBL restricts it (31 foreign transfer, 42 domestic
     transfer, 49 direct debit, 50 giro, 93 FI-kort, 97 NemKonto, 58/59 SEPA, 1/10/20/48);
-    ``channel`` the OIOUBL PaymentChannelCode (DK:BANK, IBAN, DK:FIK, DK:GIRO, DK:NEMKONTO).
+    ``channel`` the OIOUBL PaymentChannelCode (DK:BANK, IBAN, DK:FIK, DK:GIRO, DK:NEMKONTO);
+    None means the channel the code implies (42 → DK:BANK, 31 → IBAN, 93 → DK:FIK, …).
     Winfinans carries the seller's bank data on the sales location (``CompanySeller``).
     """
 

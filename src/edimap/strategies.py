@@ -271,10 +271,10 @@ def invoices(
         invoicee=draw(_optional(parties(with_gln=True))),
         allowance_charges=draw(st.lists(allowance_charges(), max_size=2)),
         payment_terms=draw(_optional(st.builds(
-            PaymentTerms, net_days=st.integers(0, 90),
+            PaymentTerms, code=st.just("1"), net_days=st.integers(0, 90),
             due_date=st.just(issue + dt.timedelta(days=30))))),
         payment_means=draw(st.lists(st.builds(
-            PaymentMeans, code=st.just("42"), channel=st.just("DK:BANK"),
+            PaymentMeans, code=st.just("42"),
             account_id=st.text("0123456789", min_size=10, max_size=10),
             bank_reg_no=st.text("0123456789", min_size=4, max_size=4)), max_size=1)),
         lines=_numbered(draw, invoice_lines, max_lines),

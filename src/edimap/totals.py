@@ -78,8 +78,8 @@ def compute(
 ) -> InvoiceTotals:
     """Totals for ``lines`` and the document-level ``allowance_charges``.
 
-    A header allowance or charge without a tax category counts as standard rated at its
-    ``tax_percent``, or :data:`DEFAULT_VAT_PERCENT` when it names none.
+    A header allowance or charge that names no tax category and rate takes the lines' rate
+    when all lines have one rate, else standard rated at :data:`DEFAULT_VAT_PERCENT`.
     """
     taxable: dict[tuple[TaxCategory, Decimal], Decimal] = {}
     line_total = Decimal(0)
@@ -89,12 +89,16 @@ def compute(
         taxable[key] = taxable.get(key, Decimal(0)) + line.line_amount
     allowance_total = Decimal(0)
     charge_total = Decimal(0)
+    only_rate = next(iter(taxable)) if len(taxable) == 1 else None
     for ac in allowance_charges:
         if ac.is_charge:
             charge_total += ac.signed_amount
         else:
             allowance_total -= ac.signed_amount
-        key = _tax_key(ac.tax_category, ac.tax_percent)
+        if ac.tax_category is None and ac.tax_percent is None and only_rate is not None:
+            key = only_rate
+        else:
+            key = _tax_key(ac.tax_category, ac.tax_percent)
         taxable[key] = taxable.get(key, Decimal(0)) + ac.signed_amount
     subtotals = tuple(
         TaxSubtotal(

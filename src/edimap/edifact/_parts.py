@@ -86,14 +86,19 @@ class LineDraft:
 
 
 
+# Party qualifiers some senders use for the roles EANCOM names otherwise.
+PARTY_ALIASES = {"ST": ("DP", "ship to"), "SE": ("SU", "seller"), "BT": ("IV", "bill to")}
+
+
 def read_nad(ctx: MapContext, i: int, seg: Segment, parties: dict[str, PartyDraft],
              roles: dict[str, str] = PARTY_ROLES) -> PartyDraft | None:
     q = seg.get(1)
     if q not in roles:
-        if q == "ST" and "DP" not in parties:
-            ctx.add(UNUSUAL("NAD+ST (ship to) read as the delivery party (NAD+DP)",
-                            ctx.loc(i, 1)))
-            q = "DP"
+        alias = PARTY_ALIASES.get(q)
+        if alias is not None and alias[0] in roles and alias[0] not in parties:
+            ctx.add(UNUSUAL(f"NAD+{q} ({alias[1]}) read as NAD+{alias[0]} "
+                            f"({roles[alias[0]]})", ctx.loc(i, 1)))
+            q = alias[0]
         else:
             ctx.not_carried(i, f"NAD+{q}")
             return None
@@ -200,6 +205,8 @@ def start_alc(ctx: MapContext, i: int, seg: Segment) -> dict[str, Any]:
         ctx.add(UNUSUAL(f"ALC+{kind}: neither allowance (A) nor charge (C); read as "
                         "allowance", ctx.loc(i, 1)))
     fields: dict[str, Any] = {"is_charge": kind == "C", "_index": i}
+    if any(seg.components(2)) or seg.get(3):
+        ctx.not_carried(i, "ALC allowance/charge number or settlement")
     if seg.get(4).isdigit():
         fields["sequence"] = int(seg.get(4))
     fields["reason_code"] = seg.get(5, 1) or None
@@ -280,6 +287,10 @@ def read_pri(ctx: MapContext, i: int, seg: Segment, line: LineDraft) -> None:
     c509 = seg.components(1) + ("",) * 6
     q = c509[0]
     key = PRICE_KEYS.get(q)
+    if q == "INV" and "price" not in line.fields:
+        ctx.add(UNUSUAL("PRI+INV (invoice price) read as the net price (PRI+AAA)",
+                        ctx.loc(i, 1, 1)))
+        key = "price"
     if key is None:
         ctx.not_carried(i, f"PRI+{q}")
         return
@@ -387,7 +398,8 @@ def alc_segments(ac: AllowanceCharge, num: Any) -> list[Segment]:
 
 
 def read_line_segment(ctx: MapContext, i: int, seg: Segment, line: LineDraft,
-                      qty_keys: dict[str, str], primary: str) -> None:
+                      qty_keys: dict[str, str], primary: str,
+                      fallbacks: tuple[str, ...] = ("1",)) -> None:
     """A segment of the line group itself (LIN's own segments), for ORDERS and INVOIC:
     ``qty_keys`` maps QTY qualifiers to line fields, ``primary`` is the main quantity's."""
     tag = seg.tag
@@ -395,9 +407,11 @@ def read_line_segment(ctx: MapContext, i: int, seg: Segment, line: LineDraft,
         c506 = seg.components(1)
         q = c506[0] if c506 else ""
         key = qty_keys.get(q)
-        if q == "1" and "quantity" not in line.fields:
-            ctx.add(UNUSUAL(f"QTY+1 (discrete quantity) read as the main quantity; EANCOM "
-                            f"uses QTY+{primary}", ctx.loc(i, 1, 1)))
+        if q in fallbacks and "quantity" not in line.fields and not any(
+                s.tag == "QTY" and s.get(1, 1) == primary
+                for s in ctx.message.segments[line.index:]):
+            ctx.add(UNUSUAL(f"QTY+{q} read as the main quantity (the line has no "
+                            f"QTY+{primary})", ctx.loc(i, 1, 1)))
             key = "quantity"
         if key is None:
             ctx.not_carried(i, f"QTY+{q}")

@@ -26,6 +26,7 @@ terminator (``EDI-TERMINATOR-NEWLINE``).
 
 from __future__ import annotations
 
+import bisect
 import gc
 import os
 import re
@@ -1073,7 +1074,7 @@ class EdifactReader:
         groups_in_interchange = 0
         loose_messages = 0  # messages outside groups
         messages_in_interchange = 0
-        refs: set[str] = set()
+        refs = _References()
         current: list[Segment] | None = None
         current_findings: list[Finding] = []
         skipped = 0
@@ -1239,7 +1240,7 @@ class EdifactReader:
                                      message_ref=ref or None, segment_index=1,
                                      segment_tag="UNH", line=seg.line, column=seg.column,
                                      offset=seg.offset)))
-                    if ref in refs:
+                    if not refs.add(ref):
                         current_findings.append(DUPLICATE_REF(
                             f"message reference {ref!r} is used by an earlier message in "
                             f"interchange {header.control_ref}",
@@ -1247,7 +1248,6 @@ class EdifactReader:
                                      message_ref=ref, segment_index=1, segment_tag="UNH",
                                      element=1, line=seg.line, column=seg.column,
                                      offset=seg.offset)))
-                    refs.add(ref)
                 elif tag == "UNT":
                     if current is None:
                         note(seg, False)
@@ -1265,7 +1265,7 @@ class EdifactReader:
                     header = _parse_unb(seg, tokens, self.findings, self.source)
                     note(seg, False)
                     groups_in_interchange = loose_messages = messages_in_interchange = 0
-                    refs = set()
+                    refs = _References()
                     message_index = 0
                 elif tag == "UNZ":
                     if current is not None:
@@ -1316,6 +1316,42 @@ class EdifactReader:
         for found in pending.values():
             self.findings.extend(found)
         pending.clear()
+
+
+class _References:
+    """The message references seen in one interchange, for the duplicate check.
+
+    References are nearly always counters ("1", "2", …): those are kept as merged ranges, so
+    memory stays flat however many messages an interchange has; others go into a set."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []  # inclusive
+        self._other: set[str] = set()
+
+    def add(self, ref: str) -> bool:
+        """Record ``ref``; False when it was seen before."""
+        if not (ref.isdigit() and ref.isascii()) or (ref[0] == "0" and ref != "0"):
+            if ref in self._other:
+                return False
+            self._other.add(ref)
+            return True
+        n = int(ref)
+        starts, ends = self._starts, self._ends
+        i = bisect.bisect_right(starts, n) - 1
+        if i >= 0 and n <= ends[i]:
+            return False
+        if i >= 0 and ends[i] == n - 1:
+            ends[i] = n
+            if i + 1 < len(starts) and starts[i + 1] == n + 1:
+                ends[i] = ends[i + 1]
+                del starts[i + 1], ends[i + 1]
+        elif i + 1 < len(starts) and starts[i + 1] == n + 1:
+            starts[i + 1] = n
+        else:
+            starts.insert(i + 1, n)
+            ends.insert(i + 1, n)
+        return True
 
 
 def _fallback_header(tokens: _Tokenizer) -> InterchangeHeader:

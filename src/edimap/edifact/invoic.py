@@ -1,0 +1,663 @@
+"""EANCOM INVOIC ⇄ :class:`~edimap.model.Invoice` (invoices and credit notes), for EANCOM 97
+(D.96A, EAN008) and EANCOM 2002 (D.01B, EAN010/EAN011).
+
+Reading maps by qualifier and group role, as for ORDERS, and then reconciles the totals the
+message states with what :mod:`edimap.totals` computes from its lines (errors, each naming
+the segment and both values):
+
+* line amount (MOA 203) = quantity × net price (PRI AAA) / price basis, ± line allowances
+  and charges, within 0.01;
+* sum of line amounts = MOA 79, within 0.01;
+* taxable amount per rate (MOA 125 in the tax breakdown) = lines + charges − allowances at
+  that rate, within 1.00; tax per rate (MOA 124) = taxable × rate, within 1.00 (the
+  tolerance of the Danish OIOUBL rules);
+* total tax MOA 176 = the sum of the tax breakdown; invoice total MOA 86 = taxable + tax,
+  within 1.00.
+
+Writing always computes the summary (MOA 79/125/176/86/9, 259/260) and the tax breakdown
+from the lines and allowances, never copying stated totals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from edimap.edifact._common import (
+    AMBIGUOUS,
+    MISSING_VALUE,
+    UNUSUAL,
+    MapContext,
+    date_102,
+)
+from edimap.edifact._parts import (
+    MODEL_INVALID,
+    LineDraft,
+    PartyDraft,
+    alc_segments,
+    build,
+    build_alc,
+    build_party,
+    field_error,
+    ftx_lines,
+    nad_segments,
+    pat_segments,
+    read_alc_detail,
+    read_lin,
+    read_line_segment,
+    read_nad,
+    read_party_detail,
+    read_pri,
+    read_terms,
+    start_alc,
+    structure_roles,
+)
+from edimap.edifact.reader import Message
+from edimap.edifact.syntax import DEFAULT_V3, Delimiters, Segment, format_decimal
+from edimap.edifact.writer import MessageDraft
+from edimap.findings import Finding, Severity, ValidationError, register
+from edimap.model import (
+    DocumentKind,
+    DocumentReference,
+    Invoice,
+    InvoiceLine,
+    PaymentMeans,
+    PaymentTerms,
+    TaxCategory,
+    TaxSubtotal,
+)
+from edimap.totals import CENT, compute, line_amount
+
+__all__ = ["DIRECTORIES", "invoice_to_message", "read_invoice"]
+
+DIRECTORIES: dict[str, tuple[str, ...]] = {
+    "d96a": ("INVOIC", "D", "96A", "UN", "EAN008"),
+    "d01b": ("INVOIC", "D", "01B", "UN", "EAN011"),
+}
+"""``--edifact-version`` name → UNH S009 of the INVOIC message written."""
+
+INVOICE_TYPES = frozenset({"380", "381", "383", "384", "385", "386", "389", "390", "393",
+                           "325", "82", "83", "84", "130", "382", "67", "261", "262", "308",
+                           "388", "527"})
+PARTY_ROLES = {"BY": "buyer", "SU": "seller", "DP": "delivery", "IV": "invoicee"}
+ROLE_QUALIFIERS = {v: k for k, v in PARTY_ROLES.items()}
+QTY_KEYS = {"47": "quantity", "46": "delivered_quantity", "59": "units_per_package",
+            "192": "free_quantity"}
+HEADER_REFS = {"ON": "order_id", "IV": "corrected_invoice_id", "DQ": "delivery_note_id",
+               "CT": "contract_id", "VN": "seller_order_id"}
+SUMMARY = {"79": "line_total", "176": "tax_total", "9": "payable", "113": "prepaid",
+           "259": "charge_total", "260": "allowance_total", "86": "_total", "77": "_total",
+           "39": "_total",
+           "125": "_taxable"}
+
+# The OIOUBL payment channel each means code implies; EANCOM has no field for it, so only an
+# implied channel can be written (and it reads back as None: implied).
+IMPLIED_CHANNELS = {"42": "DK:BANK", "31": "IBAN", "93": "DK:FIK", "50": "DK:GIRO",
+                    "97": "DK:NEMKONTO"}
+
+LINE_TOLERANCE = Decimal("0.01")
+TAX_TOLERANCE = Decimal("1.00")
+
+RECONCILE = register(
+    "EANCOM-RECONCILE", Severity.ERROR,
+    "Amounts in the invoice do not add up: a line amount against quantity × price, the "
+    "line total, the taxable amount or tax of a rate, the tax total or the invoice total.",
+    "Ask the sender for a corrected invoice; the finding gives both values.",
+    "MOA+176:136.25'  while 25 % of 525.00 is 131.25")
+
+
+def read_invoice(message: Message) -> tuple[Invoice | None, list[Finding]]:
+    """Map one INVOIC message to an :class:`Invoice` and the findings about it."""
+    roles, findings = structure_roles(message)
+    ctx = MapContext(message, roles)
+    ctx.findings.extend(findings)
+    segs = message.segments
+    header: dict[str, Any] = {}
+    notes: list[str] = []
+    refs: list[DocumentReference] = []
+    parties: dict[str, PartyDraft] = {}
+    party: PartyDraft | None = None
+    lines: list[LineDraft] = []
+    line: LineDraft | None = None
+    allowances: list[dict[str, Any]] = []
+    allowance: dict[str, Any] | None = None
+    terms: dict[str, Any] | None = None
+    means: dict[str, Any] = {}
+    last_ref: DocumentReference | None = None
+    stated: dict[str, tuple[int, Decimal]] = {}
+    subtotals: list[dict[str, Any]] = []
+    header_due: dt.date | None = None
+    summary_allowances: list[dict[str, Any]] = []
+    header_taxes: list[dict[str, Any]] = []
+
+    def set_once(key: str, value: Any, index: int, what: str) -> None:
+        if value is None:
+            return
+        if key in header and header[key] != value:
+            ctx.add(AMBIGUOUS(f"{what} is given twice: {header[key]!s} and {value!s}",
+                              ctx.loc(index)))
+            return
+        header[key] = value
+
+    for i, seg in enumerate(segs):
+        tag = seg.tag
+        role = roles[i] if i < len(roles) else ""
+        if tag in ("UNH", "UNT"):
+            continue
+        if role == "":
+            if tag == "BGM":
+                code = seg.get(1, 1)
+                set_once("_code", code or None, i, "the document code")
+                set_once("id", seg.get(2, 1) or None, i, "the invoice number")
+                if seg.get(3) and seg.get(3) != "9":
+                    ctx.not_carried(i, f"BGM message function {seg.get(3)}")
+            elif tag == "DTM":
+                q = seg.get(1, 1)
+                start, end = ctx.date(i)
+                key = {"137": "issue_date", "35": "delivery_date",
+                       "131": "tax_point_date"}.get(q)
+                if q == "3" and not any(s.tag == "DTM" and s.get(1, 1) == "137" for s in segs):
+                    ctx.add(UNUSUAL("DTM+3 (invoice date) read as the document date; EANCOM "
+                                    "uses DTM+137", ctx.loc(i, 1, 1)))
+                    key = "issue_date"
+                if q == "263":
+                    set_once("period_start", start, i, "DTM+263 start")
+                    set_once("period_end", end, i, "DTM+263 end")
+                elif q in ("13", "140"):
+                    header_due = start
+                elif key is None:
+                    ctx.not_carried(i, f"DTM+{q}")
+                else:
+                    set_once(key, start, i, f"DTM+{q}")
+            elif tag == "FTX":
+                text = ctx.text(seg.components(4))
+                if text:
+                    notes.append(text)
+            elif tag == "PAI":
+                code = seg.get(1, 3)
+                if code:
+                    means["code"] = code
+            elif tag in ("UNS", "CNT"):
+                line = None
+                if tag == "CNT" and seg.get(1, 1) == "2":
+                    counted = ctx.number(i, 1, 2, what="line count")
+                    if counted is not None and counted != len(lines):
+                        ctx.add(UNUSUAL(f"CNT+2 says {counted} lines but the message has "
+                                        f"{len(lines)}", ctx.loc(i, 1, 2)))
+            else:
+                ctx.not_carried(i)
+        elif role == "references":
+            if tag == "RFF":
+                q, value = seg.get(1, 1), seg.get(1, 2)
+                key = HEADER_REFS.get(q)
+                last_ref = None
+                if key is not None:
+                    set_once(key, value or None, i, f"RFF+{q}")
+                elif value:
+                    last_ref = DocumentReference(kind=q, id=value)
+                    refs.append(last_ref)
+            elif tag == "DTM" and seg.get(1, 1) == "171" and last_ref is not None:
+                start, _ = ctx.date(i)
+                if start:
+                    refs[-1] = last_ref = DocumentReference(kind=last_ref.kind, id=last_ref.id,
+                                                            date=start)
+            else:
+                ctx.not_carried(i, f"{tag} in references")
+        elif role == "parties":
+            if tag == "NAD":
+                party = read_nad(ctx, i, seg, parties, PARTY_ROLES)
+            elif tag == "FII" and party is not None and party.qualifier == "SU":
+                _read_fii(seg, means)
+            else:
+                ctx.not_carried(i, f"{tag} after NAD")
+        elif role.startswith("parties/") and party is not None:
+            read_party_detail(ctx, i, seg, role, party)
+        elif role == "currencies":
+            if tag == "CUX" and seg.get(1, 2) and (seg.get(1, 1) == "2" or "currency" not in
+                                                    header):
+                if seg.get(1, 1) != "2":
+                    ctx.add(UNUSUAL(f"CUX+{seg.get(1, 1)} read as the invoice currency "
+                                    "(EANCOM: CUX+2)", ctx.loc(i, 1, 1)))
+                set_once("currency", seg.get(1, 2), i, "the invoice currency (CUX+2)")
+            else:
+                ctx.not_carried(i, f"{tag} in currencies")
+        elif role == "payment-terms":
+            if tag == "PAI":
+                means["code"] = seg.get(1, 3) or means.get("code")
+            elif tag == "FII":
+                _read_fii(seg, means)
+            else:
+                terms = read_terms(ctx, i, seg, terms)
+        elif role.startswith("allowances") or role == "summary-allowances":
+            target = allowances if role != "summary-allowances" else summary_allowances
+            if tag == "ALC":
+                allowance = start_alc(ctx, i, seg)
+                target.append(allowance)
+            elif allowance is not None:
+                read_alc_detail(ctx, i, seg, allowance)
+        elif role == "taxes":
+            if tag == "TAX":
+                header_taxes.append({})
+                _read_tax(ctx, i, seg, header_taxes[-1], "category", "percent")
+            else:
+                ctx.not_carried(i, f"header {tag} with TAX")
+        elif role == "lines":
+            if tag == "LIN":
+                line = LineDraft(i)
+                lines.append(line)
+                read_lin(ctx, i, seg, line)
+            elif line is not None:
+                read_line_segment(ctx, i, seg, line, QTY_KEYS, "47", ("12", "1"))
+        elif role == "lines/line-amounts" and line is not None:
+            if tag == "MOA" and seg.get(1, 1) == "203":
+                line_value = ctx.number(i, 1, 2, what="line amount")
+                if line_value is not None:
+                    line.fields["line_amount"] = line_value
+                    line.fields["_amount_index"] = i
+            else:
+                ctx.not_carried(i, f"line {tag}+{seg.get(1, 1)}")
+        elif role == "lines/line-prices" and line is not None:
+            if tag == "PRI":
+                read_pri(ctx, i, seg, line)
+            else:
+                ctx.not_carried(i, f"{tag} with PRI")
+        elif role == "lines/line-references" and line is not None:
+            if tag == "RFF" and seg.get(1, 1) == "LI":
+                line.fields["order_line_id"] = seg.get(1, 2) or None
+            elif tag == "RFF" and seg.get(1, 1) == "ON" and seg.get(1, 3):
+                line.fields["order_line_id"] = seg.get(1, 3)
+            else:
+                ctx.not_carried(i, f"line {tag}+{seg.get(1, 1)}")
+        elif role == "lines/line-taxes" and line is not None:
+            if tag == "TAX":
+                _read_tax(ctx, i, seg, line.fields, "tax_category", "tax_percent")
+            else:
+                ctx.not_carried(i, f"line {tag} with TAX")
+        elif role.startswith("lines/line-allowances") and line is not None:
+            if tag == "ALC":
+                line.fields["allowance_charges"].append(start_alc(ctx, i, seg))
+            elif line.fields["allowance_charges"]:
+                read_alc_detail(ctx, i, seg, line.fields["allowance_charges"][-1])
+        elif role == "summary-amounts":
+            if tag == "MOA":
+                q = seg.get(1, 1)
+                amount = ctx.number(i, 1, 2, what=f"MOA+{q}")
+                key = SUMMARY.get(q)
+                if key is None:
+                    ctx.not_carried(i, f"summary MOA+{q}")
+                elif amount is not None:
+                    stated.setdefault(key, (i, amount))
+            else:
+                ctx.not_carried(i, f"summary {tag}")
+        elif role == "summary-taxes":
+            if tag == "TAX":
+                subtotals.append({"_index": i})
+                _read_tax(ctx, i, seg, subtotals[-1], "category", "percent")
+            elif tag == "MOA" and subtotals:
+                q = seg.get(1, 1)
+                key = {"124": "tax_amount", "176": "tax_amount", "125": "taxable_amount"}.get(q)
+                if key:
+                    subtotals[-1][key] = ctx.number(i, 1, 2, what=f"MOA+{q}")
+                    subtotals[-1]["_" + key] = i
+                else:
+                    ctx.not_carried(i, f"tax breakdown MOA+{q}")
+        else:
+            ctx.not_carried(i, f"{tag} ({role or 'header'})")
+
+    if header_due is not None:
+        terms = terms if terms is not None else {}
+        terms.setdefault("due_date", header_due)
+    code = header.pop("_code", None)
+    if "id" not in header:
+        ctx.add(MISSING_VALUE("the invoice has no number (BGM C106 1004)", ctx.loc(0)))
+    if "issue_date" not in header:
+        ctx.add(MISSING_VALUE("the invoice has no document date (DTM+137)", ctx.loc(0)))
+    if code and code not in INVOICE_TYPES:
+        ctx.add(UNUSUAL(f"BGM document code {code} is not an invoice code; read as an invoice",
+                        ctx.loc(1, 1)))
+    header["kind"] = DocumentKind.CREDIT_NOTE if code == "381" else DocumentKind.INVOICE
+    header["type_code"] = code if code not in (None, "380", "381") else None
+    header.setdefault("currency", "DKK")
+    ctx.flush_not_carried()
+    built_parties = {PARTY_ROLES[q]: p for q, p in ((q, build_party(ctx, p))
+                                                   for q, p in parties.items()) if p}
+    if summary_allowances and not allowances:
+        # Some senders state document allowances and charges only in the summary group.
+        allowances = summary_allowances
+    elif summary_allowances:
+        ctx.not_carried(summary_allowances[0]["_index"], "summary ALC (repeats the header "
+                        "allowances and charges)")
+        ctx.flush_not_carried()
+    _default_line_taxes(ctx, lines, subtotals + header_taxes)
+    built_lines = [_build_line(ctx, ln) for ln in lines]
+    built_acs = [build_alc(ctx, a) for a in allowances]
+    built_subtotals = [_build_subtotal(ctx, s) for s in subtotals]
+    for key in ("line_total", "tax_total", "payable", "prepaid", "charge_total",
+                "allowance_total"):
+        if key in stated:
+            header[key] = stated[key][1]
+    if means and "code" not in means:
+        ctx.not_carried(0, "FII bank account without a PAI payment means code")
+        ctx.flush_not_carried()
+    elif means:
+        payment = build(ctx, 0, PaymentMeans, means, "payment means")
+        if payment is not None:
+            header["payment_means"] = [payment]
+    if any(f.severity is Severity.ERROR for f in ctx.findings):
+        return None, ctx.findings
+    try:
+        fields: dict[str, Any] = {**header, **built_parties}
+        invoice = Invoice(
+            notes=notes, references=refs,
+            lines=[ln for ln, _ in built_lines if ln is not None],
+            allowance_charges=[a for a in built_acs if a is not None],
+            tax_subtotals=[s for s in built_subtotals if s is not None],
+            payment_terms=PaymentTerms(**terms) if terms else None,
+            **fields,
+        )
+    except ValidationError as exc:
+        for err in exc.errors:
+            ctx.add(MODEL_INVALID(str(err), ctx.loc(0)))
+        return None, ctx.findings
+    _reconcile(ctx, invoice, built_lines, stated, subtotals)
+    if any(f.severity is Severity.ERROR for f in ctx.findings):
+        return None, ctx.findings
+    return invoice, ctx.findings
+
+
+def _read_fii(seg: Segment, means: dict[str, Any]) -> None:
+    """FII+RB: the seller's account (C078 3194) and bank registration number (C088 3434)."""
+    if seg.get(1) not in ("RB", "BF", ""):
+        return
+    if seg.get(2, 1):
+        means["account_id"] = seg.get(2, 1)
+    if seg.get(3, 4):
+        means["bank_reg_no"] = seg.get(3, 4)
+    if seg.get(3, 1):
+        means["bic"] = seg.get(3, 1)
+
+
+def _read_tax(ctx: MapContext, i: int, seg: Segment, target: dict[str, Any],
+              category_key: str, percent_key: str) -> None:
+    if seg.get(1) != "7" or seg.get(2, 1) not in ("VAT", ""):
+        ctx.not_carried(i, f"TAX+{seg.get(1)}+{seg.get(2, 1)} (a duty other than VAT)")
+        target["_other"] = True
+        return
+    category = seg.get(6, 1)
+    if category in TaxCategory._value2member_map_:
+        target[category_key] = TaxCategory(category)
+    elif category:
+        ctx.add(UNUSUAL(f"tax category {category!r} is not a UNCL 5305 code; read as "
+                        "standard rated", ctx.loc(i, 6, 1)))
+    rate = ctx.number(i, 5, 4, what="tax rate")
+    if rate is not None:
+        target[percent_key] = rate
+    elif category in ("Z", "E", "AE", "K", "G", "O"):
+        target[percent_key] = Decimal(0)
+
+
+def _default_line_taxes(ctx: MapContext, lines: list[LineDraft],
+                        taxes: list[dict[str, Any]]) -> None:
+    """Lines without a TAX take the invoice's one VAT rate; never a guessed rate."""
+    missing = [ln for ln in lines if "tax_category" not in ln.fields
+               and "tax_percent" not in ln.fields and not ln.fields.get("_other")]
+    if not missing:
+        return
+    rates = {(t.get("category", TaxCategory.STANDARD), t["percent"]) for t in taxes
+             if "percent" in t and not t.get("_other")}
+    if len(rates) == 1:
+        category, percent = next(iter(rates))
+        for ln in missing:
+            ln.fields["tax_category"], ln.fields["tax_percent"] = category, percent
+        ctx.add(UNUSUAL(f"{len(missing)} line(s) without TAX take the invoice's only VAT "
+                        f"rate, {category.value} {percent} %", ctx.loc(missing[0].index)))
+    elif not rates:
+        for ln in missing:
+            ln.fields["tax_category"], ln.fields["tax_percent"] = TaxCategory.OUTSIDE_SCOPE, \
+                Decimal(0)
+        ctx.add(UNUSUAL("the invoice has no VAT information (TAX) at all; its lines are read "
+                        "as outside the scope of VAT (O, 0 %)", ctx.loc(missing[0].index)))
+    else:
+        for ln in missing:
+            ctx.add(MISSING_VALUE(f"line {ln.fields.get('line_id')} has no TAX and the invoice "
+                                  "has several VAT rates", ctx.loc(ln.index)))
+
+
+def _build_line(ctx: MapContext, line: LineDraft) -> tuple[InvoiceLine | None, int | None]:
+    fields = dict(line.fields)
+    amount_index = fields.pop("_amount_index", None)
+    fields.pop("_other", None)
+    if "quantity" not in fields:
+        ctx.add(MISSING_VALUE(f"line {fields.get('line_id')} has no invoiced quantity "
+                              "(QTY+47)", ctx.loc(line.index)))
+        return None, None
+    acs = [build_alc(ctx, a) for a in fields.pop("allowance_charges")]
+    fields["allowance_charges"] = [a for a in acs if a is not None]
+    if "line_amount" not in fields:
+        if fields.get("price") is None:
+            ctx.add(MISSING_VALUE(f"line {fields.get('line_id')} has neither a line amount "
+                                  "(MOA+203) nor a net price (PRI+AAA)", ctx.loc(line.index)))
+            return None, None
+        fields["line_amount"] = line_amount(fields["quantity"], fields["price"],
+                                            fields.get("price_basis"),
+                                            fields["allowance_charges"])
+        ctx.add(UNUSUAL(f"line {fields.get('line_id')} has no line amount (MOA+203); "
+                        f"computed {fields['line_amount']} from quantity and net price",
+                        ctx.loc(line.index)))
+    if line.notes:
+        fields["note"] = " ".join(line.notes)
+    result: InvoiceLine | None = build(ctx, line.index, InvoiceLine, fields,
+                                       f"line {fields.get('line_id')}")
+    return result, amount_index
+
+
+def _build_subtotal(ctx: MapContext, fields: dict[str, Any]) -> TaxSubtotal | None:
+    data = {k: v for k, v in fields.items() if not k.startswith("_")}
+    if fields.get("_other"):
+        return None
+    if data.get("tax_amount") is None or data.get("taxable_amount") is None:
+        if "tax_amount" in data and "taxable_amount" not in data:
+            ctx.not_carried(fields["_index"], "tax breakdown without taxable amount")
+        return None
+    result: TaxSubtotal | None = build(ctx, fields["_index"], TaxSubtotal, data,
+                                       "tax breakdown")
+    return result
+
+
+def _reconcile(ctx: MapContext, invoice: Invoice,
+               lines: list[tuple[InvoiceLine | None, int | None]],
+               stated: dict[str, tuple[int, Decimal]],
+               subtotals: list[dict[str, Any]]) -> None:
+    def differ(a: Decimal, b: Decimal, tolerance: Decimal) -> bool:
+        return abs(a - b) > tolerance
+
+    for ln, index in lines:
+        if ln is None or ln.price is None:
+            continue
+        expected = line_amount(ln.quantity, ln.price, ln.price_basis, ln.allowance_charges)
+        if differ(ln.line_amount, expected, LINE_TOLERANCE):
+            ctx.add(RECONCILE(
+                f"line {ln.line_id}: MOA+203 line amount {ln.line_amount} but quantity "
+                f"{ln.quantity} × net price {ln.price}"
+                + (f" / {ln.price_basis}" if ln.price_basis not in (None, 1) else "")
+                + (" ± line allowances/charges" if ln.allowance_charges else "")
+                + f" = {expected}", ctx.loc(index if index is not None else 0)))
+    totals = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid)
+    if "line_total" in stated and differ(stated["line_total"][1], totals.line_total,
+                                         LINE_TOLERANCE):
+        i, value = stated["line_total"]
+        ctx.add(RECONCILE(f"MOA+79 line total {value} but the line amounts sum to "
+                          f"{totals.line_total}", ctx.loc(i, 1, 2)))
+    computed = {(s.category, s.percent): s for s in totals.tax_subtotals}
+    for fields in subtotals:
+        if fields.get("_other") or fields.get("tax_amount") is None:
+            continue
+        category = fields.get("category", TaxCategory.STANDARD)
+        percent = fields.get("percent", Decimal(0))
+        rate = percent.quantize(Decimal(1)) if percent == percent.to_integral_value() else \
+            percent.normalize()
+        match = computed.get((category, rate))
+        taxable = fields.get("taxable_amount")
+        if taxable is not None and match is not None and differ(
+                taxable, match.taxable_amount, TAX_TOLERANCE):
+            ctx.add(RECONCILE(
+                f"taxable amount at {rate} % (MOA+125) is {taxable} but lines and "
+                f"allowances/charges at that rate come to {match.taxable_amount}",
+                ctx.loc(fields.get("_taxable_amount", fields["_index"]), 1, 2)))
+        base = taxable if taxable is not None else (match.taxable_amount if match else None)
+        if base is not None:
+            expected_tax = (base * rate / 100).quantize(CENT)
+            if differ(fields["tax_amount"], expected_tax, TAX_TOLERANCE):
+                ctx.add(RECONCILE(
+                    f"tax at {rate} % (MOA+124) is {fields['tax_amount']} but {rate} % of "
+                    f"{base} is {expected_tax}",
+                    ctx.loc(fields.get("_tax_amount", fields["_index"]), 1, 2)))
+    tax_sum = sum((s.tax_amount for s in invoice.tax_subtotals), Decimal(0)) \
+        if invoice.tax_subtotals else totals.tax_total
+    if "tax_total" in stated and differ(stated["tax_total"][1], tax_sum, TAX_TOLERANCE):
+        i, value = stated["tax_total"]
+        ctx.add(RECONCILE(f"MOA+176 tax total {value} but the tax breakdown sums to "
+                          f"{tax_sum}", ctx.loc(i, 1, 2)))
+    if "_total" in stated:
+        i, value = stated["_total"]
+        expected_total = totals.tax_exclusive + tax_sum
+        if differ(value, expected_total, TAX_TOLERANCE):
+            ctx.add(RECONCILE(f"invoice total {value} but taxable amount "
+                              f"{totals.tax_exclusive} + tax {tax_sum} = {expected_total}",
+                              ctx.loc(i, 1, 2)))
+
+
+# --- writer ---------------------------------------------------------------------------------
+
+
+def invoice_to_message(invoice: Invoice, *, reference: str, version: str = "d96a",
+                       delimiters: Delimiters = DEFAULT_V3) -> MessageDraft:
+    """The INVOIC message for ``invoice`` in ``version`` (d96a or d01b); summary and tax
+    breakdown are computed from the lines and allowances/charges."""
+    if version not in DIRECTORIES:
+        raise ValidationError(f"unknown EDIFACT version {version!r}; use d96a or d01b")
+    if invoice.rounding:
+        raise ValidationError([field_error("rounding", "INVOIC has no rounding amount")])
+    if len(invoice.payment_means) > 1:
+        raise ValidationError([field_error("payment_means", "INVOIC carries one payment "
+                                           "means (PAI + FII)")])
+    gtin_type = "EN" if version == "d96a" else "SRV"
+
+    def num(value: Decimal) -> str:
+        return format_decimal(value, delimiters)
+
+    totals = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid)
+    body: list[Segment] = [
+        Segment.build("BGM", invoice.effective_type_code, invoice.id, "9"),
+        Segment.build("DTM", ["137", date_102(invoice.issue_date), "102"]),
+    ]
+    for key, q in (("delivery_date", "35"), ("tax_point_date", "131")):
+        value: dt.date | None = getattr(invoice, key)
+        if value is not None:
+            body.append(Segment.build("DTM", [q, date_102(value), "102"]))
+    if invoice.period_start and invoice.period_end:
+        body.append(Segment.build("DTM", ["263", f"{date_102(invoice.period_start)}-"
+                                                 f"{date_102(invoice.period_end)}", "718"]))
+    elif invoice.period_start or invoice.period_end:
+        raise ValidationError([field_error("period_end", "DTM+263 needs both period dates")])
+    means = invoice.payment_means[0] if invoice.payment_means else None
+    if means is not None:
+        body.append(Segment.build("PAI", ["", "", means.code]))
+    for i, note in enumerate(invoice.notes):
+        body.append(Segment.build("FTX", "AAI", None, None, ftx_lines(note, f"notes[{i}]")))
+    for q, key in (("ON", "order_id"), ("VN", "seller_order_id"), ("IV", "corrected_invoice_id"),
+                   ("DQ", "delivery_note_id"), ("CT", "contract_id")):
+        ref: str | None = getattr(invoice, key)
+        if ref:
+            body.append(Segment.build("RFF", [q, ref]))
+    for doc_ref in invoice.references:
+        body.append(Segment.build("RFF", [doc_ref.kind, doc_ref.id]))
+        if doc_ref.date:
+            body.append(Segment.build("DTM", ["171", date_102(doc_ref.date), "102"]))
+    for role in ("seller", "buyer", "delivery", "invoicee"):
+        party = getattr(invoice, role)
+        if party is None:
+            continue
+        segments = nad_segments(ROLE_QUALIFIERS[role], party, role)
+        if role == "seller" and means is not None and (means.account_id or means.bank_reg_no
+                                                       or means.bic):
+            segments.insert(1, Segment.build(
+                "FII", "RB", [means.account_id or ""],
+                [means.bic or "", "", "", means.bank_reg_no or ""]))
+        body.extend(segments)
+    if means is not None and (means.account_id or means.bank_reg_no or means.bic) and \
+            invoice.seller is None:
+        raise ValidationError([field_error("payment_means", "the account goes with the seller "
+                                           "(NAD+SU FII); the invoice has no seller")])
+    implied = means is not None and IMPLIED_CHANNELS.get(means.code) == means.channel
+    if means is not None and ((means.channel and not implied) or means.iban or means.payment_id
+                              or means.instruction_id or means.creditor_account
+                              or means.due_date):
+        raise ValidationError([field_error("payment_means", "INVOIC carries the means code, "
+                                           "account, bank registration number and BIC only")])
+    if invoice.currency != "DKK":
+        body.append(Segment.build("CUX", ["2", invoice.currency, "4"]))
+    if invoice.payment_terms is not None:
+        body.extend(pat_segments(invoice.payment_terms, num))
+    for ac in invoice.allowance_charges:
+        body.extend(alc_segments(ac, num))
+    for line in invoice.lines:
+        body.append(Segment.build("LIN", line.line_id, None,
+                                  [line.gtin, gtin_type] if line.gtin else None))
+        ids = [[v, k] for v, k in ((line.seller_item_id, "SA"), (line.buyer_item_id, "IN")) if v]
+        if ids:
+            body.append(Segment.build("PIA", "5", *ids))
+        if line.description:
+            body.append(Segment.build("IMD", "F", None, ["", "", "", *_imd(line.description)]))
+        body.append(Segment.build("QTY", ["47", num(line.quantity), line.unit or None]))
+        for q, qty in (("46", line.delivered_quantity), ("59", line.units_per_package),
+                       ("192", line.free_quantity)):
+            if qty is not None:
+                body.append(Segment.build("QTY", [q, num(qty)]))
+        if line.note:
+            body.append(Segment.build("FTX", "AAI", None, None, ftx_lines(line.note, "note")))
+        body.append(Segment.build("MOA", ["203", num(line.line_amount)]))
+        if line.price is not None:
+            basis = num(line.price_basis) if line.price_basis is not None else None
+            body.append(Segment.build("PRI", ["AAA", num(line.price), None, None, basis]))
+        if line.gross_price is not None:
+            body.append(Segment.build("PRI", ["AAB", num(line.gross_price)]))
+        if line.order_line_id:
+            body.append(Segment.build("RFF", ["LI", line.order_line_id]))
+        body.append(_tax(line.tax_category, line.tax_percent, num))
+        for ac in line.allowance_charges:
+            body.extend(alc_segments(ac, num))
+    body.append(Segment.build("UNS", "S"))
+    body.append(Segment.build("CNT", ["2", str(len(invoice.lines))]))
+    body.append(Segment.build("MOA", ["79", num(totals.line_total)]))
+    if any(not ac.is_charge for ac in invoice.allowance_charges):
+        body.append(Segment.build("MOA", ["260", num(totals.allowance_total)]))
+    if any(ac.is_charge for ac in invoice.allowance_charges):
+        body.append(Segment.build("MOA", ["259", num(totals.charge_total)]))
+    body.append(Segment.build("MOA", ["125", num(totals.tax_exclusive)]))
+    body.append(Segment.build("MOA", ["176", num(totals.tax_total)]))
+    body.append(Segment.build("MOA", ["86", num(totals.tax_inclusive)]))
+    if invoice.prepaid:
+        body.append(Segment.build("MOA", ["113", num(invoice.prepaid)]))
+    body.append(Segment.build("MOA", ["9", num(totals.payable)]))
+    for sub in totals.tax_subtotals:
+        body.append(_tax(sub.category, sub.percent, num))
+        body.append(Segment.build("MOA", ["124", num(sub.tax_amount)]))
+        body.append(Segment.build("MOA", ["125", num(sub.taxable_amount)]))
+    return MessageDraft(reference=reference, identifier=DIRECTORIES[version], body=body)
+
+
+def _imd(text: str) -> list[str]:
+    from edimap.edifact._common import wrap
+
+    parts = wrap(text, 35)
+    if len(parts) > 2:
+        raise ValidationError([field_error("lines.description", "longer than one IMD carries "
+                                           "(70 characters)")])
+    return parts
+
+
+def _tax(category: TaxCategory, percent: Decimal, num: Any) -> Segment:
+    return Segment.build("TAX", "7", "VAT", None, None, ["", "", "", num(percent)],
+                         category.value)
