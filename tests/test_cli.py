@@ -165,3 +165,16 @@ def test_convert_leaves_out_a_bad_message_and_keeps_the_others(tmp_path: Path) -
             "element 2.1, line 10:1") in proc.stderr
     assert "check digit should be 1, not 2" in proc.stderr
     assert "1 converted, 1 failed" in proc.stderr
+
+
+def test_convert_invoice_json_to_eancom_and_back(tmp_path: Path) -> None:
+    edi = tmp_path / "INVOIC.edi"
+    proc = run("convert", str(FIXTURES / "invoice.json"), "--to", "eancom", "--control-ref",
+               "12", "-o", str(edi))
+    assert proc.returncode == 0, proc.stderr
+    data = edi.read_bytes()
+    assert b"UNH+1+INVOIC:D:96A:UN:EAN008'BGM+380+INV-2026-1001+9'" in data
+    assert b"MOA+176:131.25'" in data
+    back = run("convert", str(edi), "--to", "json")
+    assert back.returncode == 0, back.stderr
+    assert json.loads(back.stdout) == [json.loads((FIXTURES / "invoice.json").read_text("utf-8"))]
