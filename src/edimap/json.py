@@ -152,7 +152,7 @@ def from_dict(data: Mapping[str, Any]) -> Document:
         raise ValidationError(f"a document must be a JSON object, not {type(data).__name__}")
     body = dict(data)
     kind_name = body.pop("document", None)
-    if kind_name not in _KINDS:
+    if not isinstance(kind_name, str) or kind_name not in _KINDS:
         allowed = ", ".join(sorted(_KINDS))
         raise ValidationError([FieldError("document", f"must be one of {allowed}, "
                                                        f"not {kind_name!r}")])

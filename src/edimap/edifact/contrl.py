@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import attrs
 
 from edimap.edifact.reader import Interchange, Message
-from edimap.edifact.syntax import Segment
-from edimap.edifact.writer import MessageDraft, write_interchange
+from edimap.edifact.syntax import Segment, codec_for
+from edimap.edifact.writer import EncodingError, MessageDraft, write_interchange
 from edimap.findings import Finding, Severity, UsageError
 
 __all__ = ["ACCEPTED", "REJECTED", "SYNTAX_ERROR_CODES", "Acknowledgement", "build", "to_bytes"]
@@ -172,11 +172,20 @@ def to_bytes(ack: Acknowledgement, *, control_ref: str,
     assert header is not None
     version = header.syntax_version_number if header.syntax_version_number in (1, 2, 3, 4) \
         else 3
-    syntax_id = header.syntax_id.upper() if header.syntax_id.upper().startswith("UNO") \
-        else "UNOC"
-    return write_interchange(
-        [ack.message], sender=header.recipient, sender_qualifier=header.recipient_qualifier,
+    # Answer in the subject's character set when edimap knows it, else in UNOC.
+    syntax_id = header.syntax_id.upper() if codec_for(header.syntax_id) else "UNOC"
+    options = dict(
+        sender=header.recipient, sender_qualifier=header.recipient_qualifier,
         recipient=header.sender, recipient_qualifier=header.sender_qualifier,
-        control_ref=control_ref, syntax_id=syntax_id, syntax_version=version,
-        prepared=prepared, test=header.is_test)
+        control_ref=control_ref, syntax_version=version, prepared=prepared,
+        test=header.is_test)
+    # When the subject's own identifiers or references break its declared set (lower case
+    # under UNOA, a stray byte-order mark), the acknowledgement goes out in UNOC, or in UNOY
+    # (which carries anything), rather than not at all.
+    for candidate in (syntax_id, "UNOC"):
+        try:
+            return write_interchange([ack.message], syntax_id=candidate, **options)
+        except EncodingError:
+            continue
+    return write_interchange([ack.message], syntax_id="UNOY", **options)
 

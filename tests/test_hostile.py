@@ -1,0 +1,131 @@
+"""Hostile and broken input: random mutations of real messages never raise anything but
+EdimapError and never hang; the CLI never prints a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import edimap
+from edimap.edifact import contrl, read_interchanges
+
+from .conftest import FIXTURES, shared_dir
+
+
+def _seeds() -> list[bytes]:
+    seeds = [p.read_bytes() for p in sorted(FIXTURES.iterdir()) if p.is_file()]
+    corpus = shared_dir() / "corpus" / "edifact"
+    if corpus.is_dir():
+        seeds += [p.read_bytes() for p in sorted(corpus.iterdir()) if p.name != "MANIFEST.tsv"]
+    return seeds
+
+
+SEEDS = _seeds()
+SERVICE = [b"'", b"+", b":", b"?", b"*", b"??", b"?'", b"\r\n", b"\n", b"UNA", b"UNB+",
+           b"UNH+1+ORDERS:D:96A:UN'", b"UNT+", b"UNZ+", b"\xff", b"\xc3", b"\xef\xbb\xbf",
+           b"{", b"}", b'"', b"[", b"\x00"]
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["flip", "truncate", "insert", "delete", "duplicate",
+                                     "una"]))
+        pos = draw(st.integers(0, max(len(data) - 1, 0)))
+        if kind == "flip" and data:
+            data[pos] = draw(st.integers(0, 255))
+        elif kind == "truncate":
+            del data[pos:]
+        elif kind == "insert":
+            data[pos:pos] = draw(st.sampled_from(SERVICE))
+        elif kind == "delete":
+            del data[pos:pos + draw(st.integers(1, 40))]
+        elif kind == "duplicate":
+            end = data.find(b"'", pos)
+            if end > pos:
+                data[end + 1:end + 1] = data[pos:end + 1]
+        elif kind == "una":
+            data[0:0] = b"UNA" + bytes(draw(st.lists(st.sampled_from(list(b":+.?* '|~=\n,")),
+                                                     min_size=4, max_size=7)))
+    return bytes(data)
+
+
+def _exercise(data: bytes) -> None:
+    result = edimap.read(data)
+    assert isinstance(result, edimap.ReadResult)
+    for finding in result.all_findings:
+        assert finding.code in edimap.REGISTRY, finding.code
+    for document in result.documents:
+        try:
+            edimap.write(document, format="eancom", control_ref="1", sender="1",
+                         recipient="2", syntax_id="UNOY")
+        except edimap.EdimapError:
+            pass
+        edimap.write(document, format="json")
+    if result.format == "eancom":
+        for interchange in read_interchanges(data):
+            if interchange.header is not None:
+                contrl.to_bytes(contrl.build(interchange), control_ref="1")
+
+
+@pytest.mark.slow
+@settings(max_examples=3000, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(mutated())
+def test_mutated_real_messages_never_raise(data: bytes) -> None:
+    _exercise(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2000))
+def test_random_bytes_never_raise(data: bytes) -> None:
+    _exercise(data)
+
+
+@pytest.mark.parametrize("data", [
+    b"UNA:+.? '",                       # nothing after the UNA
+    b"UNB+UNOC:3'",                    # a header and nothing else
+    b"UNH+1+ORDERS:D:96A:UN'UNT+2+1'",  # a message with no interchange
+    b"UNA:+.? 'UNB" + b"+" * 100_000,  # a long run of separators
+    b"UNB+UNOC:3+A:14+B:14+261125:0830+1'" + b"UNH+1+ORDERS:D:96A:UN'" + b"FTX+" + b"?" * 5001
+    + b"'UNT+3+1'UNZ+1+1'",            # a run of release characters
+    b"\xef\xbb\xbf",                    # only a byte-order mark
+    b"[" * 100_000,                     # deeply nested JSON
+    b"",
+])
+def test_edge_inputs(data: bytes) -> None:
+    _exercise(data)
+
+
+def test_cli_never_prints_a_traceback(tmp_path: Path) -> None:
+    inputs = [b"UNB+UNOC:3+A:14+B:14+26", b"\x00\xff\xfe", b'{"document": "order", "id": 1}',
+              b"UNA:+.?'UNB+UNOX:9+++'UNH'", b"[" * 50_000]
+    for i, data in enumerate(inputs):
+        path = tmp_path / f"bad{i}"
+        path.write_bytes(data)
+        for command in (["convert", str(path), "--to", "json"],
+                        ["convert", str(path), "--to", "eancom"], ["contrl", str(path)]):
+            proc = subprocess.run([sys.executable, "-m", "edimap", *command],
+                                  capture_output=True, timeout=120, check=False)
+            assert proc.returncode in (1, 2), (command, proc.stderr)
+            assert b"Traceback" not in proc.stderr, proc.stderr
+            assert proc.stderr.strip(), command
+
+
+@pytest.mark.parametrize("data", [
+    # Found by the atheris JSON target: a JSON object where the document kind should be.
+    b'{\n  "document": {\n    "gln": "15810000548034",\n    "contact": null\n  },\n'
+    b'  "delives": [{"seller_itemlowanc": []}]\n}\n',
+    b'{"document": ["order"]}',
+    b'[{"document": null}, 7, "x", {"document": "order", "id": {}}]',
+])
+def test_fuzz_regressions_json(data: bytes) -> None:
+    result = edimap.read(data, format="json")
+    assert not result.ok
+    assert all(f.code == "JSON-INVALID" for f in result.all_findings)
