@@ -3,6 +3,7 @@ EdimapError and never hang; the CLI never prints a traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -62,11 +63,9 @@ def _exercise(data: bytes) -> None:
     for finding in result.all_findings:
         assert finding.code in edimap.REGISTRY, finding.code
     for document in result.documents:
-        try:
+        with contextlib.suppress(edimap.EdimapError):
             edimap.write(document, format="eancom", control_ref="1", sender="1",
                          recipient="2", syntax_id="UNOY")
-        except edimap.EdimapError:
-            pass
         edimap.write(document, format="json")
     if result.format == "eancom":
         for interchange in read_interchanges(data):

@@ -174,11 +174,11 @@ def to_bytes(ack: Acknowledgement, *, control_ref: str,
         else 3
     # Answer in the subject's character set when edimap knows it, else in UNOC.
     syntax_id = header.syntax_id.upper() if codec_for(header.syntax_id) else "UNOC"
-    options = dict(
-        sender=header.recipient, sender_qualifier=header.recipient_qualifier,
-        recipient=header.sender, recipient_qualifier=header.sender_qualifier,
-        control_ref=control_ref, syntax_version=version, prepared=prepared,
-        test=header.is_test)
+    options = {
+        "sender": header.recipient, "sender_qualifier": header.recipient_qualifier,
+        "recipient": header.sender, "recipient_qualifier": header.sender_qualifier,
+        "control_ref": control_ref, "syntax_version": version, "prepared": prepared,
+        "test": header.is_test}
     # When the subject's own identifiers or references break its declared set (lower case
     # under UNOA, a stray byte-order mark), the acknowledgement goes out in UNOC, or in UNOY
     # (which carries anything), rather than not at all.
