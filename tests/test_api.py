@@ -86,3 +86,18 @@ def test_every_corpus_file_reads_without_an_exception(edifact_corpus: list[Path]
     for path in edifact_corpus:
         result = edimap.read(path)
         assert result.format == "eancom", path.name
+
+
+def test_docs_errors_md_is_current() -> None:
+    from edimap._catalogue import markdown
+
+    assert (FIXTURES.parent / "docs" / "errors.md").read_text("utf-8") == markdown()
+
+
+def test_input_size_limit(tmp_path: Path) -> None:
+    path = tmp_path / "big.edi"
+    path.write_bytes(b"UNB+UNOC:3+A:14+B:14+261125:0830+1'" + b"X" * 1000)
+    result = edimap.read(path, max_input_bytes=100)
+    assert [f.code for f in result.findings] == ["IO-LIMIT-SIZE"]
+    assert edimap.read(io.BytesIO(path.read_bytes()), max_input_bytes=100).findings[0].code \
+        == "IO-LIMIT-SIZE"

@@ -32,6 +32,14 @@ UNKNOWN_FORMAT = register(
     "the format with --from.",
     example="%PDF-1.7 …",
 )
+TOO_LARGE = register(
+    "IO-LIMIT-SIZE", Severity.ERROR,
+    "The input is larger than the size edimap.read accepts (max_input_bytes, 256 MiB by "
+    "default).", "Read large EDIFACT files with edimap.edifact.EdifactReader, which "
+    "streams; or raise max_input_bytes.", example="a 2 GB interchange")
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+"""Default largest input :func:`read` loads into memory."""
+
 FORMAT_UNAVAILABLE = register(
     "IO-FORMAT-UNAVAILABLE", Severity.ERROR,
     "The input's format is recognised but this edimap version cannot read it yet.",
@@ -106,21 +114,24 @@ class ReadResult:
 Source = bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]
 
 
-def load_bytes(source: Source) -> tuple[bytes, str | None]:
-    """The bytes of ``source`` and a name for it (its path, if it has one)."""
+def load_bytes(source: Source, max_bytes: int | None = None) -> tuple[bytes, str | None]:
+    """The bytes of ``source`` and a name for it (its path, if it has one).
+
+    With ``max_bytes``, at most ``max_bytes + 1`` bytes are read, so a caller can tell an
+    input that is too large without holding all of it."""
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source), None
     if isinstance(source, str | os.PathLike):
         path = os.fspath(source)
         try:
             with open(path, "rb") as fh:
-                return fh.read(), path
+                return (fh.read() if max_bytes is None else fh.read(max_bytes + 1)), path
         except OSError as exc:
             raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
     read_fn = getattr(source, "read", None)
     if callable(read_fn):
         try:
-            data = read_fn()
+            data = read_fn() if max_bytes is None else read_fn(max_bytes + 1)
         except OSError as exc:
             raise SourceError(f"cannot read the input: {exc}") from None
         if not isinstance(data, bytes):
@@ -171,16 +182,22 @@ def _load_formats() -> None:
     from edimap import _eancom_format, _json_format  # noqa: F401
 
 
-def read(source: Source, *, format: str = "auto") -> ReadResult:
+def read(source: Source, *, format: str = "auto",
+         max_input_bytes: int = MAX_INPUT_BYTES) -> ReadResult:
     """Read every document in ``source`` (bytes, a path, or a binary file).
 
     Bad content never raises: each message or document becomes an :class:`Item` with its
     findings, and the result says what converted. Only bad *use* (an unknown format name, a
-    file that cannot be opened) raises an :class:`~edimap.EdimapError`.
+    file that cannot be opened) raises an :class:`~edimap.EdimapError`. An input larger than
+    ``max_input_bytes`` is a finding (``IO-LIMIT-SIZE``); stream large EDIFACT files with
+    :class:`edimap.edifact.EdifactReader` instead.
     """
     if format != "auto" and format not in FORMATS:
         raise UsageError(f"unknown format {format!r}; use auto or one of {', '.join(FORMATS)}")
-    data, name = load_bytes(source)
+    data, name = load_bytes(source, max_input_bytes)
+    if len(data) > max_input_bytes:
+        return ReadResult(format=None, source=name, findings=(TOO_LARGE(
+            f"the input is larger than {max_input_bytes} bytes", Location(source=name)),))
     _load_formats()
     fmt = detect_format(data) if format == "auto" else format
     location = Location(source=name)

@@ -234,6 +234,20 @@ def contrl(input_path: str, output: str, control_ref: str | None) -> None:
     sys.exit(EXIT_INPUT if rejected else EXIT_OK)
 
 
+@main.command()
+@_guard
+def codes() -> None:
+    """Print the catalogue of finding codes (Markdown), as in docs/errors.md.
+
+    \b
+    Example:
+      edimap codes > docs/errors.md
+    """
+    from edimap._catalogue import markdown
+
+    click.echo(markdown(), nl=False)
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, then rename: never a half-written file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

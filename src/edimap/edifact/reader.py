@@ -98,10 +98,12 @@ SEGMENT_TAG = register(
     "…'Rugbrød'…")
 SEGMENT_TOO_LONG = register(
     "EDI-LIMIT-SEGMENT-LENGTH", E, "A segment is longer than the configured limit; it was "
-    "skipped.", "Raise Limits.max_segment_length if the file is genuine.", "")
+    "skipped.", "Raise Limits.max_segment_length if the file is genuine.",
+    "FTX+AAI+++…  (two megabytes without a segment terminator)")
 TOO_MANY_SEGMENTS = register(
     "EDI-LIMIT-MESSAGE-SEGMENTS", E, "A message has more segments than the configured limit; "
-    "the rest up to its UNT was skipped.", "Raise Limits.max_message_segments if genuine.", "")
+    "the rest up to its UNT was skipped.", "Raise Limits.max_message_segments if genuine.",
+    "UNH+1+ORDERS…'  followed by two million LIN segments")
 CHARSET_MISMATCH = register(
     "EDI-CHARSET-MISMATCH", W, "The bytes are not in the character set UNB declares; edimap "
     "decoded them by its documented policy (UTF-8 if they are valid UTF-8, else ISO 8859-1).",
@@ -117,7 +119,8 @@ CHARSET_UNKNOWN = register(
     "was decoded as ISO 8859-1.", "Check the syntax identifier in UNB S001.", "UNB+UNOQ:3+…")
 CHARSET_SUPPRESSED = register(
     "EDI-CHARSET-MORE", INFO, "More character-set findings of one kind in an interchange were "
-    "summarised.", "See the first findings of that code.", "")
+    "summarised.", "See the first findings of that code.",
+    "a UNOC interchange whose every segment holds UTF-8 letters")
 UNB_INVALID = register(
     "EDI-UNB-INVALID", E, "The UNB interchange header lacks a mandatory element (syntax "
     "identifier, sender, recipient, date/time or control reference).",
@@ -152,7 +155,8 @@ UNE_UNEXPECTED = register(
     "Ask the sender to correct the envelope.", "UNB…'UNH…UNT…'UNE+1+1'")
 GROUPS_MIXED = register(
     "EDI-GROUPS-MIXED", E, "An interchange mixes functional groups and messages outside "
-    "groups.", "Ask the sender to use groups for all messages or for none.", "")
+    "groups.", "Ask the sender to use groups for all messages or for none.",
+    "UNB…'UNG…'UNH…UNT…'UNE…'UNH…UNT…'UNZ…'")
 UNT_MISSING = register(
     "EDI-UNT-MISSING", E, "A message has no UNT trailer: the next UNH, UNZ or the end of the "
     "input came first.", "Ask for the message again.", "UNH+1+ORDERS…'BGM…'UNH+2+…")
