@@ -128,3 +128,15 @@ def test_fuzz_regressions_json(data: bytes) -> None:
     result = edimap.read(data, format="json")
     assert not result.ok
     assert all(f.code == "JSON-INVALID" for f in result.all_findings)
+
+
+def test_fuzz_regression_huge_amount() -> None:
+    # Found by the atheris JSON target: a line amount too large for Decimal's context made
+    # the totals overflow inside the INVOIC writer.
+    data = (FIXTURES / "invoice.json").read_bytes().replace(
+        b'"line_amount": "300.00"', b'"line_amount": "1' + b"1" * 44 + b'300.00"')
+    result = edimap.read(data, format="json")
+    (finding,) = result.all_findings
+    assert finding.code == "JSON-INVALID"
+    assert "more than 18 digits before" in finding.message
+    assert finding.location.field == "lines[0].line_amount"

@@ -14,7 +14,7 @@ are for bad use and for callers who ask (``result.raise_for_errors()``); every o
 from :class:`EdimapError`.
 """
 
-from edimap._api import FORMATS, Item, ReadResult, detect_format, read, write
+from edimap._api import FORMATS, Item, ReadResult, detect_format, read, validate, write
 from edimap._version import __version__
 from edimap.findings import (
     REGISTRY,
@@ -94,5 +94,6 @@ __all__ = [
     "__version__",
     "detect_format",
     "read",
+    "validate",
     "write",
 ]

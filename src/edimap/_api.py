@@ -20,7 +20,8 @@ from edimap.findings import (
 )
 from edimap.model import Document, Invoice, Order
 
-__all__ = ["FORMATS", "Item", "ReadResult", "detect_format", "load_bytes", "read", "write"]
+__all__ = ["FORMATS", "Item", "ReadResult", "detect_format", "load_bytes", "read", "validate",
+           "write"]
 
 FORMATS = ("json", "eancom", "oioubl")
 """The format names ``read`` and ``write`` know."""
@@ -179,7 +180,7 @@ def register_format(name: str, reader: Reader | None, writer: Writer | None) -> 
 def _load_formats() -> None:
     # Imported here, not at the top, so the model and format packages never import this one
     # in a cycle; each format module registers itself.
-    from edimap import _eancom_format, _json_format  # noqa: F401
+    from edimap import _eancom_format, _json_format, _ubl_format  # noqa: F401
 
 
 def read(source: Source, *, format: str = "auto",
@@ -212,6 +213,23 @@ def read(source: Source, *, format: str = "auto",
             location),))
     items, findings = reader(data, name)
     return ReadResult(format=fmt, items=tuple(items), findings=tuple(findings), source=name)
+
+
+def validate(source: Source, *, format: str = "auto") -> list[Finding]:
+    """Every finding about ``source``: envelope and structure (EDIFACT), the official XSD
+    (UBL, when the schemas are installed), identifiers and reading. An empty list or only
+    warnings and infos means the input is fine."""
+    data, name = load_bytes(source, MAX_INPUT_BYTES)
+    result = read(source if name else data, format=format)
+    findings = list(result.all_findings)
+    if result.format == "oioubl":
+        from edimap.ubl.validate import validate_xsd
+        from edimap.ubl.xml import parse
+
+        root, _ = parse(data, name)
+        if root is not None:
+            findings.extend(validate_xsd(root, name))
+    return findings
 
 
 def write(

@@ -11,7 +11,8 @@ MODULES = (
     "edimap._api", "edimap._json_format", "edimap._eancom_format",
     "edimap.edifact.reader", "edimap.edifact.writer", "edimap.edifact.structure",
     "edimap.edifact.contrl", "edimap.edifact._common", "edimap.edifact._parts",
-    "edimap.edifact.orders", "edimap.edifact.invoic",
+    "edimap.edifact.orders", "edimap.edifact.invoic", "edimap._ubl_format",
+    "edimap.ubl.xml", "edimap.ubl.reader", "edimap.ubl.validate",
 )
 
 

@@ -234,6 +234,77 @@ def contrl(input_path: str, output: str, control_ref: str | None) -> None:
     sys.exit(EXIT_INPUT if rejected else EXIT_OK)
 
 
+@main.group()
+def schemas() -> None:
+    """Install and list the official schemas and rules (EDIMAP_HOME/schemas)."""
+
+
+@schemas.command("install")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False))
+@_guard
+def schemas_install(package: str) -> None:
+    """Install the official OIOUBL schematron package (or the OASIS UBL 2.1 zip).
+
+    \b
+    Example:
+      edimap schemas install OIOUBL_Schematron_2026-05-01_v1.17.2.zip
+    """
+    from edimap.ubl import schemas as schemas_mod
+
+    info = schemas_mod.install(package)
+    click.echo(f"installed {info['kind']} {info['version']} from {info['package']}")
+
+
+@schemas.command("status")
+@_guard
+def schemas_status() -> None:
+    """Say what is installed.
+
+    \b
+    Example:
+      edimap schemas status
+    """
+    from edimap.ubl import schemas as schemas_mod
+
+    for line in schemas_mod.status():
+        click.echo(line)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_guard
+def validate(inputs: Sequence[str], output_format: str) -> None:
+    """Check inputs: EDIFACT envelopes and structure, GLN/GTIN check digits, the official
+    UBL XSD (once installed) and everything the readers check.
+
+    Exit 0 when no input has an error-level finding, 1 otherwise.
+
+    \b
+    Example:
+      edimap validate invoice.xml ORDERS.edi
+    """
+    import json as _json
+
+    worst = EXIT_OK
+    report = []
+    for name in inputs:
+        source: Any = sys.stdin.buffer if name == "-" else Path(name)
+        findings = _api.validate(source)
+        errors = sum(f.severity is Severity.ERROR for f in findings)
+        worst = EXIT_INPUT if errors else worst
+        report.append({"input": name, "ok": not errors,
+                       "findings": [f.to_dict() for f in findings]})
+        if output_format == "text":
+            click.echo(f"{name}: {'ok' if not errors else f'{errors} error(s)'}")
+            for f in findings:
+                click.echo(f"  {f.severity.value} {f.code} at {f.location}: {f.message}")
+    if output_format == "json":
+        click.echo(_json.dumps(report, indent=2, ensure_ascii=False))
+    sys.exit(worst)
+
+
 @main.command()
 @_guard
 def codes() -> None:

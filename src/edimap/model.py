@@ -117,6 +117,11 @@ class Unit(enum.StrEnum):
 
 # --- field helpers ----------------------------------------------------------------------
 
+MAX_INTEGER_DIGITS = 18
+"""Digits a number may have before the decimal point (EANCOM D.96A numbers are n..18)."""
+MAX_DECIMALS = 10
+"""Decimals a number may have (prices use up to 4, quantities up to 6 in practice)."""
+
 
 def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     """Converter for sequence fields: any iterable in, a tuple kept (objects stay frozen)."""
@@ -163,6 +168,10 @@ class _Checks:
             return
         if not value.is_finite():
             self.add(path, f"must be a finite number, not {value}")
+        elif value and (value.adjusted() >= MAX_INTEGER_DIGITS
+                        or -int(value.as_tuple().exponent) > MAX_DECIMALS):
+            self.add(path, f"{value} has more than {MAX_INTEGER_DIGITS} digits before or "
+                           f"{MAX_DECIMALS} after the decimal point")
         elif positive and value <= 0:
             self.add(path, f"must be greater than 0, not {value}")
         elif non_negative and value < 0:
@@ -299,7 +308,9 @@ class Party(_Validated):
     ==================  ===============================  ======================================
     gln                 NAD C082 3039, 3055 = 9          cbc:EndpointID schemeID="GLN" or
                                                          cac:PartyIdentification/cbc:ID
-    cvr                 RFF+VA / RFF+GN (8 digits)       cac:PartyLegalEntity/cbc:CompanyID
+    cvr                 RFF+GN (8 digits; the format is  cac:PartyLegalEntity/cbc:CompanyID
+                        checked, readers warn when the
+                        modulus-11 check fails)
                                                          schemeID="DK:CVR" (DK + 8 digits)
     vat_id              RFF+VA (foreign or DK-prefixed)  cac:PartyTaxScheme/cbc:CompanyID
     name                NAD C080 3036                    cac:PartyName/cbc:Name
@@ -327,7 +338,8 @@ class Party(_Validated):
 
     def _check(self, c: _Checks) -> None:
         c.identifier("gln", self.gln, _gln.validate)
-        c.identifier("cvr", self.cvr, _cvr.validate)
+        # The format only: CVR numbers in use fail the modulus-11 check (readers warn).
+        c.identifier("cvr", self.cvr, _cvr.validate_format)
         for name in ("vat_id", "name", "account", "endpoint_id", "endpoint_scheme"):
             c.text(name, getattr(self, name))
         c.nested("address", self.address, Address)
@@ -338,7 +350,8 @@ class Party(_Validated):
         elif self.endpoint_scheme == "GLN" and self.endpoint_id is not None:
             c.identifier("endpoint_id", self.endpoint_id, _gln.validate)
         elif self.endpoint_scheme == "DK:CVR" and self.endpoint_id is not None:
-            c.identifier("endpoint_id", self.endpoint_id, _cvr.format)
+            c.identifier("endpoint_id", self.endpoint_id,
+                         lambda v: "DK" + _cvr.validate_format(v))
 
 
 # --- shared document parts --------------------------------------------------------------

@@ -9,10 +9,11 @@ rules expect; tax is computed per category and rate on the summed taxable amount
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import attrs
 
+from edimap.findings import ValidationError
 from edimap.model import AllowanceCharge, Invoice, InvoiceLine, TaxCategory, TaxSubtotal
 
 __all__ = [
@@ -32,7 +33,10 @@ DEFAULT_VAT_PERCENT = Decimal("25")
 
 def money(value: Decimal) -> Decimal:
     """Round half up to two decimals."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        raise ValidationError(f"{value} is too large to be an amount") from None
 
 
 def line_amount(

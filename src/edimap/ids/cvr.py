@@ -18,7 +18,8 @@ from stdnum.dk import cvr as _stdnum_cvr
 
 from edimap.findings import InvalidChecksum, InvalidFormat, InvalidIdentifier, InvalidLength
 
-__all__ = ["LENGTH", "calc_check_digit", "compact", "format", "is_valid", "validate"]
+__all__ = ["LENGTH", "calc_check_digit", "compact", "format", "is_valid", "validate",
+           "validate_format"]
 
 LENGTH = 8
 _WEIGHTS = (2, 7, 6, 5, 4, 3, 2)
@@ -59,6 +60,19 @@ def validate(value: str) -> str:
             f"CVR {number}: check digit should be {expected}, not {number[-1]}",
             expected=expected,
         )
+    return number
+
+
+def validate_format(value: str) -> str:
+    """The 8 digits of a CVR-shaped number, without the modulus-11 check.
+
+    Documents in circulation (the official OIOUBL examples among them) carry CVR numbers
+    that fail the check, and the OIOUBL rules do not apply it; readers keep such numbers
+    and warn."""
+    number = compact(value)
+    if not number.isascii() or not number.isdigit() or len(number) != LENGTH or \
+            number[0] == "0":
+        raise InvalidFormat(f"CVR {value!r} is not 8 digits (optionally after DK)")
     return number
 
 

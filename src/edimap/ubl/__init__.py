@@ -1,0 +1,1 @@
+"""UBL and OIOUBL: safe parsing, the official schemas, readers and writers."""

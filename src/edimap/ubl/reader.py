@@ -1,0 +1,688 @@
+"""UBL → the model: Invoice, CreditNote and Order in OIOUBL 2.01, 2.02 and 2.1, and the Peppol
+BIS 3 documents that share UBL 2.1.
+
+Every element that carries data and that the model has no field for is listed in one info
+finding (``UBL-NOT-CARRIED``) with its path, so nothing is lost in silence. OIOUBL's
+``TaxExclusiveAmount`` means the total VAT (not the net amount as in Peppol); the reader
+knows which one it reads from ``CustomizationID``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from lxml import etree
+
+from edimap.findings import Finding, Location, Severity, ValidationError, register
+from edimap.ids import cvr as _cvr
+from edimap.ids import gln as _gln
+from edimap.ids import gtin as _gtin
+from edimap.model import (
+    Address,
+    AllowanceCharge,
+    Contact,
+    Document,
+    DocumentKind,
+    DocumentReference,
+    Invoice,
+    InvoiceLine,
+    Order,
+    OrderLine,
+    Party,
+    PartyId,
+    PaymentMeans,
+    PaymentTerms,
+    TaxCategory,
+    TaxSubtotal,
+)
+from edimap.ubl.xml import parse
+
+__all__ = ["CAC", "CBC", "OIOUBL_CATEGORIES", "read_document"]
+
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+NS = {"cac": CAC, "cbc": CBC}
+
+OIOUBL_CATEGORIES = {"StandardRated": TaxCategory.STANDARD, "ZeroRated": TaxCategory.ZERO,
+                     "ReverseCharge": TaxCategory.REVERSE_CHARGE}
+
+UNSUPPORTED = register(
+    "UBL-DOCUMENT-UNSUPPORTED", Severity.ERROR,
+    "The UBL document type has no mapping to edimap's model (edimap maps Invoice, "
+    "CreditNote and Order).", "Check the document type.", "<ApplicationResponse …>")
+NOT_CARRIED = register(
+    "UBL-NOT-CARRIED", Severity.INFO,
+    "Elements with data that the model has no field for; listed so nothing is dropped in "
+    "silence.", "Nothing, unless your process needs them.", "<cbc:AccountingCost>…")
+BAD_VALUE = register(
+    "UBL-VALUE", Severity.ERROR,
+    "A value is not what its element needs: a number, a date, a GLN or GTIN with a valid "
+    "check digit.", "Correct the value at the given path.",
+    "<cbc:IssueDate>2026-13-01</cbc:IssueDate>")
+IDENTIFIER = register(
+    "UBL-IDENTIFIER", Severity.WARNING,
+    "An identifier declared as a GLN, GTIN or CVR fails its check digit (the OIOUBL rules "
+    "do not check them, and official examples carry such numbers); it was kept as given.",
+    "Check the number with the sender.", '<cbc:ID schemeID="GTIN">5712345780111</cbc:ID>')
+MISSING = register(
+    "UBL-MISSING", Severity.ERROR,
+    "Something the model needs is not in the document (ID, IssueDate, a line quantity).",
+    "Add it.", "<Invoice> without <cbc:ID>")
+MODEL = register(
+    "UBL-MODEL", Severity.ERROR,
+    "A value read from the document breaks an invariant of the model.",
+    "Correct the value.", "<cbc:DocumentCurrencyCode>DKX</cbc:DocumentCurrencyCode>")
+
+
+class _Reader:
+    def __init__(self, root: etree._Element, source: str | None) -> None:
+        self.root = root
+        self.source = source
+        self.tree = root.getroottree()
+        self.used: set[etree._Element] = set()
+        self.findings: list[Finding] = []
+        customization = self.root.findtext("cbc:CustomizationID", namespaces=NS) or ""
+        self.oioubl = "OIOUBL" in customization.upper() or not customization
+        self.mark(self.root.find("cbc:CustomizationID", NS))
+
+    # -- helpers
+
+    def loc(self, element: etree._Element | None) -> Location:
+        if element is None:
+            return Location(source=self.source)
+        return Location(source=self.source, xpath=self.tree.getpath(element),
+                        line=element.sourceline)
+
+    def mark(self, element: etree._Element | None) -> etree._Element | None:
+        if element is not None:
+            self.used.add(element)
+        return element
+
+    def find(self, parent: etree._Element | None, path: str) -> etree._Element | None:
+        if parent is None:
+            return None
+        return self.mark(parent.find(path, NS))
+
+    def findall(self, parent: etree._Element | None, path: str) -> list[etree._Element]:
+        if parent is None:
+            return []
+        found = parent.findall(path, NS)
+        for element in found:
+            self.mark(element)
+        return found
+
+    def text(self, parent: etree._Element | None, path: str) -> str | None:
+        element = self.find(parent, path)
+        if element is None or element.text is None or not element.text.strip():
+            return None
+        return element.text.strip()
+
+    def decimal(self, parent: etree._Element | None, path: str) -> Decimal | None:
+        element = self.find(parent, path)
+        if element is None or not (element.text or "").strip():
+            return None
+        try:
+            value = Decimal((element.text or "").strip())
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            self.findings.append(BAD_VALUE(f"{element.text!r} is not a number",
+                                           self.loc(element)))
+            return None
+        return value
+
+    def date(self, parent: etree._Element | None, path: str) -> dt.date | None:
+        element = self.find(parent, path)
+        if element is None or not (element.text or "").strip():
+            return None
+        try:
+            return dt.date.fromisoformat((element.text or "").strip()[:10])
+        except ValueError:
+            self.findings.append(BAD_VALUE(f"{element.text!r} is not a date (YYYY-MM-DD)",
+                                           self.loc(element)))
+            return None
+
+    def build(self, cls: Any, fields: dict[str, Any], element: etree._Element | None) -> Any:
+        if cls in (Invoice, Order) and any(f.severity is Severity.ERROR for f in self.findings):
+            return None  # the reasons are already reported; building would repeat them
+        try:
+            return cls(**fields)
+        except ValidationError as exc:
+            for err in exc.errors:
+                self.findings.append(MODEL(str(err), self.loc(element)))
+            return None
+
+    def not_carried(self) -> None:
+        paths: dict[str, int] = {}
+        for element in self.root.iter():
+            if not isinstance(element.tag, str) or element in self.used:
+                continue
+            if len(element) == 0 and (element.text or "").strip():
+                generic = "/".join(etree.QName(e).localname for e in reversed(list(
+                    element.iterancestors())) if e is not self.root)
+                name = f"{generic}/{etree.QName(element).localname}".lstrip("/")
+                paths[name] = paths.get(name, 0) + 1
+        if paths:
+            shown = "; ".join(f"{p}" + (f" ×{n}" if n > 1 else "") for p, n in
+                              sorted(paths.items())[:40])
+            more = f" and {len(paths) - 40} more" if len(paths) > 40 else ""
+            self.findings.append(NOT_CARRIED(f"not carried by the model: {shown}{more}",
+                                             Location(source=self.source)))
+
+    # -- parts
+
+    def party(self, element: etree._Element | None, role: str) -> Party | None:
+        if element is None:
+            return None
+        fields: dict[str, Any] = {"ids": []}
+        endpoint = self.find(element, "cbc:EndpointID")
+        if endpoint is not None and (endpoint.text or "").strip():
+            value = (endpoint.text or "").strip()
+            scheme = endpoint.get("schemeID") or ""
+            if scheme:
+                fields["endpoint_id"], fields["endpoint_scheme"] = value, scheme
+            else:
+                fields["ids"].append(PartyId(value=value, scheme=None))
+            if scheme in ("GLN", "0088"):
+                gln = self.gln(value, endpoint, role)
+                if gln is not None:
+                    fields["gln"] = gln
+                    fields["endpoint_id"], fields["endpoint_scheme"] = gln, "GLN"
+            elif scheme in ("DK:CVR", "0184") and self.cvr(value, endpoint, role):
+                fields["cvr"] = self.cvr(value, endpoint, role, warn=False)
+                fields["endpoint_id"] = "DK" + fields["cvr"]
+                fields["endpoint_scheme"] = "DK:CVR"
+        for ident in self.findall(element, "cac:PartyIdentification/cbc:ID"):
+            value = (ident.text or "").strip()
+            scheme = ident.get("schemeID") or ""
+            if not value:
+                continue
+            if scheme in ("GLN", "0088"):
+                gln = self.gln(value, ident, role)
+                if gln and fields.get("gln") in (None, gln):
+                    fields["gln"] = gln
+                    continue
+            if scheme in ("DK:CVR", "0184"):
+                number = self.cvr(value, ident, role, warn=fields.get("cvr") is None)
+                if number and fields.get("cvr") in (None, number):
+                    fields["cvr"] = number
+                    continue
+            fields["ids"].append(PartyId(value=value, scheme=scheme or None))
+        fields["name"] = self.text(element, "cac:PartyName/cbc:Name")
+        address = self.address(self.find(element, "cac:PostalAddress"))
+        if address is not None:
+            fields["address"] = address
+        for tax in self.findall(element, "cac:PartyTaxScheme"):
+            tax_id = self.text(tax, "cbc:CompanyID")
+            self.find(tax, "cac:TaxScheme")
+            for part in ("cac:TaxScheme/cbc:ID", "cac:TaxScheme/cbc:Name",
+                         "cac:TaxScheme/cbc:TaxTypeCode"):
+                self.find(tax, part)
+            if tax_id and "vat_id" not in fields:
+                fields["vat_id"] = tax_id
+        legal = self.find(element, "cac:PartyLegalEntity")
+        if legal is not None:
+            company = self.find(legal, "cbc:CompanyID")
+            if company is not None and (company.text or "").strip():
+                value = (company.text or "").strip()
+                number = self.cvr(value, company, role, warn=fields.get("cvr") is None) \
+                    if company.get("schemeID") in ("DK:CVR", None, "") else None
+                if number and fields.get("cvr") in (None, number):
+                    fields["cvr"] = number
+                else:
+                    fields["ids"].append(PartyId(value=value,
+                                                 scheme=company.get("schemeID") or None))
+            registration = self.text(legal, "cbc:RegistrationName")
+            if registration and not fields.get("name"):
+                fields["name"] = registration
+            elif registration and registration != fields.get("name"):
+                self.used.discard(legal.find("cbc:RegistrationName", NS))
+        contact = self.find(element, "cac:Contact")
+        if contact is not None:
+            data = {"id": self.text(contact, "cbc:ID"), "name": self.text(contact, "cbc:Name"),
+                    "phone": self.text(contact, "cbc:Telephone"),
+                    "email": self.text(contact, "cbc:ElectronicMail")}
+            if any(data.values()):
+                fields["contact"] = self.build(Contact, data, contact)
+        result: Party | None = self.build(Party, fields, element)
+        return result
+
+    def gln(self, value: str, element: etree._Element, role: str) -> str | None:
+        """A GLN, or None with a warning (the value then stays in the endpoint or ids)."""
+        try:
+            result: str = _gln.validate(value)
+        except ValueError as exc:
+            self.findings.append(IDENTIFIER(f"{role}: {exc}; kept as an identifier",
+                                            self.loc(element)))
+            return None
+        return result
+
+    def cvr(self, value: str, element: etree._Element, role: str,
+            warn: bool = True) -> str | None:
+        """The 8 CVR digits of a CVR-shaped value (warning when modulus 11 fails)."""
+        try:
+            number = _cvr.validate_format(value)
+        except ValueError:
+            return None
+        if warn and not _cvr.is_valid(number):
+            self.findings.append(IDENTIFIER(
+                f"{role}: CVR {number} fails the modulus-11 check; kept as given",
+                self.loc(element)))
+        return number
+
+    def address(self, element: etree._Element | None) -> Address | None:
+        if element is None:
+            return None
+        self.find(element, "cbc:AddressFormatCode")
+        data = {
+            "street": self.text(element, "cbc:StreetName"),
+            "additional_street": self.text(element, "cbc:AdditionalStreetName"),
+            "building_number": self.text(element, "cbc:BuildingNumber"),
+            "city": self.text(element, "cbc:CityName"),
+            "postal_code": self.text(element, "cbc:PostalZone"),
+            "region": self.text(element, "cbc:CountrySubentity"),
+            "country": self.text(element, "cac:Country/cbc:IdentificationCode"),
+        }
+        self.find(element, "cac:Country")
+        if not any(data.values()):
+            return None
+        result: Address | None = self.build(Address, data, element)
+        return result
+
+    def is_vat(self, category: etree._Element | None) -> bool:
+        """True for VAT (OIOUBL tax scheme 63 "Moms", or VAT); other duties are not carried."""
+        if category is None:
+            return False
+        scheme = category.findtext("cac:TaxScheme/cbc:ID", namespaces=NS)
+        return scheme is None or scheme.strip() in ("63", "VAT")
+
+    def category(self, element: etree._Element | None) -> tuple[TaxCategory, Decimal] | None:
+        if element is None:
+            return None
+        code = self.text(element, "cbc:ID") or ""
+        percent = self.decimal(element, "cbc:Percent")
+        for part in ("cac:TaxScheme", "cac:TaxScheme/cbc:ID", "cac:TaxScheme/cbc:Name",
+                     "cbc:Name"):
+            self.find(element, part)
+        category = OIOUBL_CATEGORIES.get(code) or (TaxCategory(code) if code in
+                                                    TaxCategory._value2member_map_ else None)
+        if category is None:
+            self.findings.append(BAD_VALUE(f"tax category {code!r} is not an OIOUBL or UNCL "
+                                           "5305 code", self.loc(element)))
+            return None
+        return category, percent if percent is not None else Decimal(0)
+
+    def allowance(self, element: etree._Element) -> AllowanceCharge | None:
+        indicator = (self.text(element, "cbc:ChargeIndicator") or "").lower()
+        factor = self.decimal(element, "cbc:MultiplierFactorNumeric")
+        sequence = self.decimal(element, "cbc:SequenceNumeric")
+        category = self.category(self.find(element, "cac:TaxCategory"))
+        fields = {
+            "is_charge": indicator == "true",
+            "amount": self.decimal(element, "cbc:Amount"),
+            "reason_code": self.text(element, "cbc:AllowanceChargeReasonCode"),
+            "reason": self.text(element, "cbc:AllowanceChargeReason"),
+            "percent": factor * 100 if factor is not None and self.oioubl is False else factor,
+            "base_amount": self.decimal(element, "cbc:BaseAmount"),
+            "sequence": int(sequence) if sequence is not None else None,
+            "tax_category": category[0] if category else None,
+            "tax_percent": category[1] if category else None,
+        }
+        self.find(element, "cbc:ID")
+        result: AllowanceCharge | None = self.build(AllowanceCharge, fields, element)
+        return result
+
+    def item(self, element: etree._Element | None, fields: dict[str, Any]) -> None:
+        if element is None:
+            return
+        fields["description"] = self.text(element, "cbc:Name") or self.text(
+            element, "cbc:Description")
+        if element.find("cbc:Name", NS) is not None and (
+                self.text(element, "cbc:Description") or "") == fields["description"]:
+            self.find(element, "cbc:Description")
+        for path, key in (("cac:SellersItemIdentification/cbc:ID", "seller_item_id"),
+                          ("cac:BuyersItemIdentification/cbc:ID", "buyer_item_id"),
+                          ("cac:StandardItemIdentification/cbc:ID", "gtin")):
+            ident = self.find(element, path)
+            if ident is None or not (ident.text or "").strip():
+                continue
+            value = (ident.text or "").strip()
+            if key == "gtin" or ident.get("schemeID") in ("GTIN", "0160"):
+                try:
+                    gtin = _gtin.validate(value)
+                except ValueError as exc:
+                    slot = key if key != "gtin" else "seller_item_id"
+                    if fields.get(slot) is None:
+                        fields[slot] = value
+                        self.findings.append(IDENTIFIER(
+                            f"{exc}; kept as the {slot.replace('_', ' ')}", self.loc(ident)))
+                    else:
+                        self.used.discard(ident)
+                        self.findings.append(IDENTIFIER(f"{exc}; not carried", self.loc(ident)))
+                    continue
+                if fields.get("gtin") not in (None, gtin):
+                    self.used.discard(ident)
+                    continue
+                fields["gtin"] = gtin
+            else:
+                fields[key] = value
+        pack = self.decimal(element, "cbc:PackQuantity")
+        if pack is not None:
+            fields["units_per_package"] = pack
+        classified = self.find(element, "cac:ClassifiedTaxCategory")
+        if classified is not None:
+            category = self.category(classified)
+            if category:
+                fields["_category"] = category
+
+    def price(self, element: etree._Element | None, fields: dict[str, Any]) -> None:
+        if element is None:
+            return
+        fields["price"] = self.decimal(element, "cbc:PriceAmount")
+        basis = self.decimal(element, "cbc:BaseQuantity")
+        if basis is not None and basis != 1:
+            fields["price_basis"] = basis
+        factor = self.find(element, "cbc:OrderableUnitFactorRate")
+        if factor is not None and (factor.text or "").strip() not in ("1", "1.0", "1.00"):
+            self.used.discard(factor)
+
+
+def read_document(data: bytes, source: str | None = None
+                  ) -> tuple[Document | None, str | None, list[Finding]]:
+    """Parse and map one UBL document: the document, its ID, and the findings."""
+    root, findings = parse(data, source)
+    if root is None:
+        return None, None, findings
+    name = etree.QName(root).localname
+    reader = _Reader(root, source)
+    doc_id = reader.text(root, "cbc:ID")
+    if name in ("Invoice", "CreditNote"):
+        document: Document | None = _invoice(reader, root, name == "CreditNote")
+    elif name == "Order":
+        document = _order(reader, root)
+    else:
+        return None, doc_id, [*findings, UNSUPPORTED(
+            f"{name} cannot be mapped to an order or invoice by this edimap version",
+            reader.loc(root))]
+    reader.not_carried()
+    found = findings + reader.findings
+    if any(f.severity is Severity.ERROR for f in found):
+        return None, doc_id, found
+    return document, doc_id, found
+
+
+def _header(r: _Reader, root: etree._Element) -> dict[str, Any]:
+    for path in ("cbc:UBLVersionID", "cbc:ProfileID", "cbc:CopyIndicator", "cbc:UUID"):
+        r.find(root, path)
+    fields: dict[str, Any] = {
+        "id": r.text(root, "cbc:ID"),
+        "issue_date": r.date(root, "cbc:IssueDate"),
+        "currency": r.text(root, "cbc:DocumentCurrencyCode") or "DKK",
+        "notes": [n.text.strip() for n in r.findall(root, "cbc:Note")
+                  if n.text and n.text.strip()],
+    }
+    if root.find("cbc:ID", NS) is None:
+        r.findings.append(MISSING("the document has no cbc:ID", r.loc(root)))
+    if root.find("cbc:IssueDate", NS) is None:
+        r.findings.append(MISSING("the document has no cbc:IssueDate", r.loc(root)))
+    return fields
+
+
+def _invoice(r: _Reader, root: etree._Element, credit: bool) -> Invoice | None:
+    fields = _header(r, root)
+    fields["kind"] = DocumentKind.CREDIT_NOTE if credit else DocumentKind.INVOICE
+    code = r.text(root, "cbc:CreditNoteTypeCode" if credit else "cbc:InvoiceTypeCode")
+    fields["type_code"] = code if code not in (None, "380", "381") else None
+    fields["tax_point_date"] = r.date(root, "cbc:TaxPointDate")
+    period = r.find(root, "cac:InvoicePeriod")
+    fields["period_start"] = r.date(period, "cbc:StartDate")
+    fields["period_end"] = r.date(period, "cbc:EndDate")
+    fields["order_id"] = r.text(root, "cac:OrderReference/cbc:ID")
+    fields["seller_order_id"] = r.text(root, "cac:OrderReference/cbc:SalesOrderID")
+    r.find(root, "cac:OrderReference")
+    for path in ("cac:OrderReference/cbc:UUID", "cac:OrderReference/cbc:IssueDate"):
+        r.find(root, path)
+    fields["corrected_invoice_id"] = r.text(
+        root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID")
+    r.findall(root, "cac:BillingReference")
+    r.findall(root, "cac:BillingReference/cac:InvoiceDocumentReference")
+    fields["delivery_note_id"] = r.text(root, "cac:DespatchDocumentReference/cbc:ID")
+    r.find(root, "cac:DespatchDocumentReference")
+    fields["contract_id"] = r.text(root, "cac:ContractDocumentReference/cbc:ID")
+    r.find(root, "cac:ContractDocumentReference")
+    fields["references"] = _references(r, root)
+    fields["seller"] = r.party(r.find(root, "cac:AccountingSupplierParty/cac:Party"), "seller")
+    fields["buyer"] = r.party(r.find(root, "cac:AccountingCustomerParty/cac:Party"), "buyer")
+    r.find(root, "cac:AccountingSupplierParty")
+    r.find(root, "cac:AccountingCustomerParty")
+    delivery = r.find(root, "cac:Delivery")
+    fields["delivery_date"] = r.date(delivery, "cbc:ActualDeliveryDate")
+    fields["delivery"] = _delivery_party(r, delivery)
+    fields["payment_means"] = [m for m in (_means(r, e) for e in
+                                           r.findall(root, "cac:PaymentMeans")) if m]
+    fields["payment_terms"] = _terms(r, r.find(root, "cac:PaymentTerms"))
+    fields["allowance_charges"] = [a for a in (r.allowance(e) for e in
+                                               r.findall(root, "cac:AllowanceCharge")) if a]
+    subtotals = []
+    tax_total = None
+    for total in r.findall(root, "cac:TaxTotal"):
+        amount = r.decimal(total, "cbc:TaxAmount")
+        for sub in total.findall("cac:TaxSubtotal", NS):
+            if not r.is_vat(sub.find("cac:TaxCategory", NS)):
+                continue  # an excise duty: reported as not carried
+            r.mark(sub)
+            category = r.category(r.find(sub, "cac:TaxCategory"))
+            taxable = r.decimal(sub, "cbc:TaxableAmount")
+            tax = r.decimal(sub, "cbc:TaxAmount")
+            r.find(sub, "cbc:Percent")
+            if category and taxable is not None and tax is not None:
+                subtotals.append(TaxSubtotal(taxable_amount=taxable, tax_amount=tax,
+                                             category=category[0], percent=category[1]))
+        if tax_total is None:
+            tax_total = amount
+    fields["tax_subtotals"] = subtotals
+    fields["tax_total"] = tax_total
+    monetary = r.find(root, "cac:LegalMonetaryTotal")
+    fields["line_total"] = r.decimal(monetary, "cbc:LineExtensionAmount")
+    r.find(monetary, "cbc:TaxExclusiveAmount")
+    r.find(monetary, "cbc:TaxInclusiveAmount")
+    fields["allowance_total"] = r.decimal(monetary, "cbc:AllowanceTotalAmount")
+    fields["charge_total"] = r.decimal(monetary, "cbc:ChargeTotalAmount")
+    fields["prepaid"] = r.decimal(monetary, "cbc:PrepaidAmount")
+    fields["rounding"] = r.decimal(monetary, "cbc:PayableRoundingAmount")
+    fields["payable"] = r.decimal(monetary, "cbc:PayableAmount")
+    line_tag = "cac:CreditNoteLine" if credit else "cac:InvoiceLine"
+    quantity_tag = "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity"
+    lines = []
+    for element in r.findall(root, line_tag):
+        line = _invoice_line(r, element, quantity_tag)
+        if line is not None:
+            lines.append(line)
+    fields["lines"] = lines
+    result: Invoice | None = r.build(Invoice, fields, root)
+    return result
+
+
+def _invoice_line(r: _Reader, element: etree._Element, quantity_tag: str
+                  ) -> InvoiceLine | None:
+    fields: dict[str, Any] = {"line_id": r.text(element, "cbc:ID")}
+    quantity = r.find(element, quantity_tag)
+    fields["quantity"] = r.decimal(element, quantity_tag)
+    if quantity is not None and quantity.get("unitCode"):
+        fields["unit"] = quantity.get("unitCode")
+    fields["line_amount"] = r.decimal(element, "cbc:LineExtensionAmount")
+    fields["order_line_id"] = r.text(element, "cac:OrderLineReference/cbc:LineID")
+    r.find(element, "cac:OrderLineReference")
+    notes = [n.text.strip() for n in r.findall(element, "cbc:Note") if n.text]
+    if notes:
+        fields["note"] = " ".join(notes)
+    fields["allowance_charges"] = [a for a in (r.allowance(e) for e in
+                                               r.findall(element, "cac:AllowanceCharge")) if a]
+    line_category = None
+    for total in r.findall(element, "cac:TaxTotal"):
+        r.find(total, "cbc:TaxAmount")
+        for sub in total.findall("cac:TaxSubtotal", NS):
+            if not r.is_vat(sub.find("cac:TaxCategory", NS)):
+                continue
+            r.mark(sub)
+            r.find(sub, "cbc:TaxableAmount")
+            r.find(sub, "cbc:TaxAmount")
+            line_category = line_category or r.category(r.find(sub, "cac:TaxCategory"))
+    r.item(r.find(element, "cac:Item"), fields)
+    category = fields.pop("_category", None) or line_category
+    if category:
+        fields["tax_category"], fields["tax_percent"] = category
+    r.price(r.find(element, "cac:Price"), fields)
+    for key in ("line_id", "quantity", "line_amount"):
+        if fields.get(key) is None:
+            r.findings.append(MISSING(f"an invoice line has no {key}", r.loc(element)))
+            return None
+    result: InvoiceLine | None = r.build(InvoiceLine, {k: v for k, v in fields.items()
+                                                         if v is not None}, element)
+    return result
+
+
+def _references(r: _Reader, root: etree._Element) -> list[DocumentReference]:
+    refs = []
+    for ref in r.findall(root, "cac:AdditionalDocumentReference"):
+        value = r.text(ref, "cbc:ID")
+        kind = r.text(ref, "cbc:DocumentTypeCode") or r.text(ref, "cbc:DocumentType") or "ADR"
+        if value:
+            refs.append(DocumentReference(kind=kind, id=value, date=r.date(ref, "cbc:IssueDate")))
+    return refs
+
+
+def _delivery_party(r: _Reader, delivery: etree._Element | None) -> Party | None:
+    if delivery is None:
+        return None
+    location = r.find(delivery, "cac:DeliveryLocation")
+    party = r.find(delivery, "cac:DeliveryParty")
+    if party is not None:
+        return r.party(party, "delivery")
+    if location is None:
+        return None
+    ident = r.find(location, "cbc:ID")
+    fields: dict[str, Any] = {}
+    if ident is not None and (ident.text or "").strip():
+        value = (ident.text or "").strip()
+        if ident.get("schemeID") in ("GLN", "0088"):
+            fields["gln"] = r.gln(value, ident, "delivery")
+        else:
+            fields["ids"] = [PartyId(value=value, scheme=ident.get("schemeID") or None)]
+    fields["name"] = r.text(location, "cbc:Description")
+    address = r.address(r.find(location, "cac:Address"))
+    if address is not None:
+        fields["address"] = address
+    if not any(fields.values()):
+        return None
+    result: Party | None = r.build(Party, fields, location)
+    return result
+
+
+def _means(r: _Reader, element: etree._Element) -> PaymentMeans | None:
+    account = r.find(element, "cac:PayeeFinancialAccount")
+    branch = r.find(account, "cac:FinancialInstitutionBranch")
+    r.find(element, "cbc:ID")
+    channel = r.text(element, "cbc:PaymentChannelCode")
+    account_id = r.text(account, "cbc:ID")
+    fields = {
+        "code": r.text(element, "cbc:PaymentMeansCode"),
+        "channel": channel,
+        "account_id": account_id if channel != "IBAN" else None,
+        "iban": account_id if channel == "IBAN" else None,
+        "bank_reg_no": r.text(branch, "cbc:ID"),
+        "bic": r.text(branch, "cac:FinancialInstitution/cbc:ID"),
+        "payment_id": r.text(element, "cbc:PaymentID"),
+        "instruction_id": r.text(element, "cbc:InstructionID"),
+        "creditor_account": r.text(element, "cac:CreditAccount/cbc:AccountID"),
+        "due_date": r.date(element, "cbc:PaymentDueDate"),
+    }
+    r.find(branch, "cac:FinancialInstitution")
+    r.find(element, "cac:CreditAccount")
+    if account is not None and r.root.findtext("cbc:ID", namespaces=NS) == account.findtext(
+            "cbc:PaymentNote", namespaces=NS):
+        r.find(account, "cbc:PaymentNote")  # the invoice number: implied by the document
+    if not fields["code"]:
+        r.findings.append(MISSING("PaymentMeans has no PaymentMeansCode", r.loc(element)))
+        return None
+    result: PaymentMeans | None = r.build(PaymentMeans, fields, element)
+    return result
+
+
+def _terms(r: _Reader, element: etree._Element | None) -> PaymentTerms | None:
+    if element is None:
+        return None
+    for path in ("cbc:ID", "cbc:PaymentMeansID", "cbc:Amount"):
+        r.find(element, path)
+    fields = {
+        "note": r.text(element, "cbc:Note"),
+        "discount_percent": r.decimal(element, "cbc:SettlementDiscountPercent"),
+        "due_date": r.date(element, "cac:SettlementPeriod/cbc:EndDate"),
+    }
+    r.find(element, "cac:SettlementPeriod")
+    if not any(v is not None for v in fields.values()):
+        return None
+    result: PaymentTerms | None = r.build(PaymentTerms, fields, element)
+    return result
+
+
+def _order(r: _Reader, root: etree._Element) -> Order | None:
+    fields = _header(r, root)
+    fields["seller_order_id"] = r.text(root, "cbc:SalesOrderID")
+    fields["buyer"] = r.party(r.find(root, "cac:BuyerCustomerParty/cac:Party"), "buyer")
+    fields["seller"] = r.party(r.find(root, "cac:SellerSupplierParty/cac:Party"), "seller")
+    fields["invoicee"] = r.party(r.find(root, "cac:AccountingCustomerParty/cac:Party"),
+                                 "invoicee")
+    for path in ("cac:BuyerCustomerParty", "cac:SellerSupplierParty",
+                 "cac:AccountingCustomerParty"):
+        r.find(root, path)
+    delivery = r.find(root, "cac:Delivery")
+    fields["delivery"] = _delivery_party(r, delivery)
+    _delivery_dates(r, delivery, fields)
+    fields["references"] = _references(r, root)
+    fields["allowance_charges"] = [a for a in (r.allowance(e) for e in
+                                               r.findall(root, "cac:AllowanceCharge")) if a]
+    lines = []
+    for element in r.findall(root, "cac:OrderLine"):
+        item = r.find(element, "cac:LineItem")
+        notes = [n.text.strip() for n in r.findall(element, "cbc:Note") if n.text]
+        line: dict[str, Any] = {"line_id": r.text(item, "cbc:ID")}
+        quantity = r.find(item, "cbc:Quantity")
+        line["quantity"] = r.decimal(item, "cbc:Quantity")
+        if quantity is not None and quantity.get("unitCode"):
+            line["unit"] = quantity.get("unitCode")
+        line["line_amount"] = r.decimal(item, "cbc:LineExtensionAmount")
+        r.find(item, "cbc:TotalTaxAmount")
+        dates: dict[str, Any] = {}
+        _delivery_dates(r, r.find(item, "cac:Delivery"), dates)
+        line["delivery_date"] = dates.get("delivery_date")
+        r.item(r.find(item, "cac:Item"), line)
+        line.pop("_category", None)
+        r.price(r.find(item, "cac:Price"), line)
+        if notes:
+            line["note"] = " ".join(notes)
+        if line.get("line_id") is None or line.get("quantity") is None:
+            r.findings.append(MISSING("an order line has no ID or Quantity", r.loc(element)))
+            continue
+        built = r.build(OrderLine, {k: v for k, v in line.items() if v is not None}, element)
+        if built is not None:
+            lines.append(built)
+    fields["lines"] = lines
+    result: Order | None = r.build(Order, {k: v for k, v in fields.items()
+                                           if v is not None}, root)
+    return result
+
+
+def _delivery_dates(r: _Reader, delivery: etree._Element | None, fields: dict[str, Any]) -> None:
+    if delivery is None:
+        return
+    period = r.find(delivery, "cac:RequestedDeliveryPeriod")
+    start = r.date(period, "cbc:StartDate")
+    end = r.date(period, "cbc:EndDate")
+    if start and end and start != end:
+        fields["earliest_delivery_date"], fields["latest_delivery_date"] = start, end
+    elif start or end:
+        fields["delivery_date"] = start or end
+

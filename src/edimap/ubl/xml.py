@@ -1,0 +1,62 @@
+"""Safe XML parsing for every UBL document edimap reads.
+
+Entity resolution, DTD loading and network access are off, and a document that declares a
+DTD at all (``<!DOCTYPE``) is refused before it reaches the parser: OIOUBL and UBL documents
+never have one, and it is where XXE, billion-laughs and quadratic-blow-up attacks live.
+XInclude is never processed. Input size is limited; libxml2's own limits bound the depth.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from edimap.findings import Finding, Location, Severity, register
+
+__all__ = ["MAX_XML_BYTES", "parse"]
+
+MAX_XML_BYTES = 64 * 1024 * 1024
+"""Largest XML document edimap parses (OIOUBL documents are kilobytes to a few megabytes)."""
+
+XML_SYNTAX = register(
+    "XML-SYNTAX", Severity.ERROR, "The document is not well-formed XML.",
+    "Fix the XML at the given line and column.", "<Invoice><cbc:ID>1</Invoice>")
+XML_DOCTYPE = register(
+    "XML-DOCTYPE", Severity.ERROR,
+    "The document declares a DTD (<!DOCTYPE …>). UBL documents never do, and DTDs carry "
+    "entity attacks (XXE, billion laughs), so edimap refuses the document unread.",
+    "Remove the DOCTYPE; if the sender insists, treat the document as hostile.",
+    '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>')
+XML_TOO_LARGE = register(
+    "XML-LIMIT-SIZE", Severity.ERROR,
+    "The XML document is larger than edimap parses (64 MiB).",
+    "Check the file; genuine OIOUBL documents are far smaller.", "a 1 GB XML file")
+
+_DOCTYPE = re.compile(rb"<!\s*DOCTYPE", re.IGNORECASE)
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                           dtd_validation=False, huge_tree=False, remove_pis=True)
+
+
+def parse(data: bytes, source: str | None = None,
+          max_bytes: int = MAX_XML_BYTES) -> tuple[etree._Element | None, list[Finding]]:
+    """Parse ``data`` safely: the root element, or None with the findings that say why."""
+    where = Location(source=source)
+    if len(data) > max_bytes:
+        return None, [XML_TOO_LARGE(f"the document has {len(data)} bytes; the limit is "
+                                    f"{max_bytes}", where)]
+    match = _DOCTYPE.search(data)
+    if match is not None:
+        line = data.count(b"\n", 0, match.start()) + 1
+        return None, [XML_DOCTYPE("the document declares a DTD; refused without parsing",
+                                  where.evolve(line=line, offset=match.start()))]
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (None, None)
+        return None, [XML_SYNTAX(str(exc.msg), where.evolve(line=line, column=column))]
+    if root is None:
+        return None, [XML_SYNTAX("the document has no root element", where)]
+    return root, []

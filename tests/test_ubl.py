@@ -1,0 +1,208 @@
+"""UBL / OIOUBL: safe parsing, the official schemas, reading the official examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import edimap
+from edimap import DocumentKind, Invoice, Order, TaxCategory
+
+PACKAGE = "OIOUBL_Schematron_2026-05-01_v1.17.2.zip"
+
+
+@pytest.fixture(scope="module")
+def installed(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The official package installed, as a user installs it, into a fresh EDIMAP_HOME."""
+    package = shared / "packages" / PACKAGE
+    if not package.exists():
+        pytest.skip(f"{package} not found")
+    from edimap.ubl import schemas
+
+    home = os.environ["EDIMAP_HOME"]
+    info = schemas.install(package)
+    assert (info["kind"], info["version"]) == ("oioubl", "1.17.2")
+    return Path(home)
+
+
+def ubl(shared: Path, name: str) -> Path:
+    path = shared / "corpus" / "ubl" / name
+    if not path.exists():
+        pytest.skip(f"{name} not in the corpus")
+    return path
+
+
+def test_official_invoice_values(shared: Path) -> None:
+    result = edimap.read(ubl(shared, "oioubl-2.1-official/OIOUBL_Invoice_v2p2.xml"))
+    (item,) = result.items
+    assert item.ok, item.findings
+    invoice = item.document
+    assert isinstance(invoice, Invoice)
+    assert (invoice.id, invoice.issue_date, invoice.kind, invoice.currency) == (
+        "A00095678", dt.date(2005, 11, 20), DocumentKind.INVOICE, "DKK")
+    assert invoice.order_id == "5002701"
+    assert invoice.seller is not None
+    assert invoice.seller.cvr == "16356706"
+    assert invoice.seller.endpoint_scheme == "DK:CVR"
+    assert invoice.buyer is not None
+    assert invoice.buyer.gln == "5798009811578"
+    assert invoice.buyer.address is not None
+    assert invoice.buyer.address.building_number == "10"
+    assert invoice.delivery_date == dt.date(2005, 11, 15)
+    (means,) = invoice.payment_means
+    assert (means.code, means.channel, means.account_id, means.bank_reg_no) == (
+        "42", "DK:BANK", "1234567890", "1234")
+    assert (invoice.line_total, invoice.tax_total, invoice.payable) == (
+        Decimal("5050.00"), Decimal("1262.50"), Decimal("6312.50"))
+    (sub,) = invoice.tax_subtotals
+    assert (sub.category, sub.percent) == (TaxCategory.STANDARD, Decimal("25"))
+    first, second = invoice.lines
+    assert (first.gtin, first.quantity, first.unit, first.price, first.line_amount) == (
+        "5712345780121", Decimal("1.00"), "EA", Decimal("5000.00"), Decimal("5000.00"))
+    # The example's second GTIN has a wrong check digit: kept, with a warning.
+    assert second.seller_item_id == "5712345780111"
+    codes = [f.code for f in item.findings]
+    assert codes.count("UBL-IDENTIFIER") == 2
+    assert "UBL-NOT-CARRIED" in codes
+
+
+@pytest.mark.parametrize("name", [
+    "oioubl-2.02-official/OIOUBL_Invoice_v2p2.xml",
+    "oioubl-2.02-official/OIOUBL_CreditNote_v2p2.xml",
+    "oioubl-2.02-official/OIOUBL_Order_v2p2.xml",
+    "oioubl-2.1-official/OIOUBL_CreditNote_v2p2.xml",
+    "oioubl-2.1-official/OIOUBL_Order_v2p2.xml",
+    "oioubl-2.02-scenarios/BASPRO_01_01_00_Invoice_v2p2.xml",
+    "oioubl-2.02-scenarios/BASPRO_01_01_00_Order_v2p2.xml",
+    "oioubl-2.02-scenarios/InvoiceStor_v2p2.xml",
+    "oioubl-gobl/examples-out-credit-note.xml",
+    "oioubl-gobl/excise-registration-tax_real.xml",
+    "oioubl-gobl/happy-path_real.xml",
+    "oioubl-gobl/negative-rounding_real.xml",
+    "peppol-bis3/billing-base-example.xml",
+    "peppol-bis3/billing-base-creditnote-correction.xml",
+    "peppol-bis3/ordering-Order_Example.xml",
+])
+def test_supported_corpus_documents_read(shared: Path, name: str) -> None:
+    (item,) = edimap.read(ubl(shared, name)).items
+    assert item.ok, [str(f) for f in item.findings if f.severity.value == "error"]
+    document = item.document
+    assert isinstance(document, Invoice | Order)
+    assert document.id
+    assert document.lines
+
+
+def test_official_order(shared: Path) -> None:
+    (order,) = edimap.read(ubl(shared, "oioubl-2.1-official/OIOUBL_Order_v2p2.xml")).documents
+    assert isinstance(order, Order)
+    assert order.buyer is not None
+    assert order.seller is not None
+    assert order.lines[0].quantity > 0
+
+
+def test_credit_note_kind(shared: Path) -> None:
+    (note,) = edimap.read(ubl(shared, "oioubl-2.1-official/OIOUBL_CreditNote_v2p2.xml")
+                          ).documents
+    assert isinstance(note, Invoice)
+    assert note.kind is DocumentKind.CREDIT_NOTE
+
+
+def test_unsupported_document_types_are_reported(shared: Path) -> None:
+    (item,) = edimap.read(ubl(shared, "oioubl-2.1-official/OIOUBL_ApplicationResponse_v2p2.xml")
+                          ).items
+    assert [f.code for f in item.findings] == ["UBL-DOCUMENT-UNSUPPORTED"]
+
+
+# --- XML attacks: refused, nothing read, nothing fetched -----------------------------------
+
+SECRET = Path(__file__)  # a file whose content must never show up
+
+
+ATTACKS = {
+    "xxe-file": f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file://{SECRET}">]>'
+                '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">'
+                "&x;</Invoice>",
+    "xxe-network": '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM '
+                   '"http://127.0.0.1:9/steal">]><Invoice>&x;</Invoice>',
+    "billion-laughs": '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                      + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">'
+                                if i else '<!ENTITY lol0 "&lol;&lol;">' for i in range(10))
+                      + ']><Invoice>&lol9;</Invoice>',
+    "quadratic": '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "' + "A" * 50_000 + '">]>'
+                 "<Invoice>" + "&a;" * 50_000 + "</Invoice>",
+    "external-dtd": '<?xml version="1.0"?><!DOCTYPE Invoice SYSTEM "http://127.0.0.1:9/x.dtd">'
+                    "<Invoice/>",
+    "doctype-lower": '<?xml version="1.0"?><!doctype r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                     "<r>&x;</r>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_xml_attacks_are_refused(name: str) -> None:
+    result = edimap.read(ATTACKS[name].encode())
+    assert [f.code for f in result.all_findings] == ["XML-DOCTYPE"]
+    assert result.documents == ()
+    assert "test_xml_attacks_are_refused" not in repr(result)
+
+
+def test_xinclude_is_never_processed() -> None:
+    data = (
+        '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '
+        'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2" '
+        'xmlns:xi="http://www.w3.org/2001/XInclude"><cbc:ID>1</cbc:ID>'
+        f'<cbc:IssueDate>2026-11-25</cbc:IssueDate><xi:include href="{SECRET}" parse="text"/>'
+        "</Invoice>").encode()
+    result = edimap.read(data)
+    assert "test_xinclude_is_never_processed" not in repr(result)
+    assert "XML-DOCTYPE" not in [f.code for f in result.all_findings]
+
+
+def test_malformed_xml_has_a_location() -> None:
+    (finding,) = edimap.read(b"<Invoice>\n  <a>\n</Invoice>").findings
+    assert finding.code == "XML-SYNTAX"
+    assert finding.location.line == 3
+
+
+# --- schemas and XSD ------------------------------------------------------------------------
+
+def test_xsd_validation_with_the_official_schemas(installed: Path, shared: Path) -> None:
+    good = ubl(shared, "oioubl-2.1-official/OIOUBL_Invoice_v2p2.xml")
+    assert [f for f in edimap.validate(good) if f.severity.value == "error"] == []
+    bad = good.read_bytes().replace(b"<cbc:IssueDate>2005-11-20</cbc:IssueDate>",
+                                    b"<cbc:IssueDate>2005-11-20</cbc:IssueDate><cbc:Bogus/>")
+    xsd = [f for f in edimap.validate(bad) if f.code == "UBL-XSD"]
+    assert len(xsd) == 1
+    assert xsd[0].location.xpath == "/*/cbc:Bogus"
+    assert "cbc:Bogus" in xsd[0].message
+    assert "This element is not expected" in xsd[0].message
+
+
+def test_cli_schemas_and_validate(installed: Path, shared: Path) -> None:
+    env = {**os.environ}
+    status = subprocess.run([sys.executable, "-m", "edimap", "schemas", "status"],
+                            capture_output=True, text=True, env=env, check=False)
+    assert status.returncode == 0
+    assert "OIOUBL schematron package: 1.17.2" in status.stdout
+    good = ubl(shared, "oioubl-2.1-official/OIOUBL_Invoice_v2p2.xml")
+    proc = subprocess.run([sys.executable, "-m", "edimap", "validate", str(good)],
+                          capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stdout
+    assert f"{good}: ok" in proc.stdout
+
+
+def test_schemas_install_refuses_other_zips(tmp_path: Path) -> None:
+    import zipfile
+
+    from edimap.ubl import schemas
+
+    path = tmp_path / "other.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("../../evil.txt", "x")
+    with pytest.raises(edimap.UsageError):
+        schemas.install(path)
