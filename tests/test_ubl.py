@@ -8,6 +8,7 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,15 +50,16 @@ def test_official_invoice_values(shared: Path) -> None:
     assert invoice.order_id == "5002701"
     assert invoice.seller is not None
     assert invoice.seller.cvr == "16356706"
-    assert invoice.seller.endpoint_scheme == "DK:CVR"
+    assert invoice.seller.endpoint_scheme is None  # the CVR endpoint is the CVR
     assert invoice.buyer is not None
     assert invoice.buyer.gln == "5798009811578"
     assert invoice.buyer.address is not None
     assert invoice.buyer.address.building_number == "10"
     assert invoice.delivery_date == dt.date(2005, 11, 15)
     (means,) = invoice.payment_means
+    # DK:BANK is the channel code 42 implies: kept as None (implied).
     assert (means.code, means.channel, means.account_id, means.bank_reg_no) == (
-        "42", "DK:BANK", "1234567890", "1234")
+        "42", None, "1234567890", "1234")
     assert (invoice.line_total, invoice.tax_total, invoice.payable) == (
         Decimal("5050.00"), Decimal("1262.50"), Decimal("6312.50"))
     (sub,) = invoice.tax_subtotals
@@ -206,3 +208,71 @@ def test_schemas_install_refuses_other_zips(tmp_path: Path) -> None:
         archive.writestr("../../evil.txt", "x")
     with pytest.raises(edimap.UsageError):
         schemas.install(path)
+
+
+# --- writing OIOUBL ---------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from edimap import strategies as eds  # noqa: E402
+from edimap.ubl.validate import validate_xsd  # noqa: E402
+from edimap.ubl.xml import parse  # noqa: E402
+
+
+def _expected(document: Invoice | Order) -> Invoice | Order:
+    """What OIOUBL keeps of a document: EANCOM's PCE (or no unit) is written as EA, an
+    allowance on a
+    line carries the line's VAT category, an item always has a name."""
+    import attrs
+
+    def line_fix(line: Any) -> Any:
+        changes: dict[str, Any] = {}
+        if line.unit in ("PCE", None):  # OIOUBL quantities always have a unit
+            changes["unit"] = "EA"
+        if line.description is None:
+            changes["description"] = line.gtin or line.seller_item_id or line.line_id
+        if line.price_basis == 1:
+            changes["price_basis"] = None
+        if isinstance(line, edimap.InvoiceLine) and line.allowance_charges:
+            changes["allowance_charges"] = [attrs.evolve(
+                ac, tax_category=ac.tax_category or line.tax_category,
+                tax_percent=ac.tax_percent if ac.tax_percent is not None else line.tax_percent)
+                for ac in line.allowance_charges]
+        return attrs.evolve(line, **changes)
+
+    return attrs.evolve(document, lines=[line_fix(ln) for ln in document.lines])
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None)
+@given(document=st.one_of(eds.invoices(), eds.credit_notes(), eds.orders()))
+def test_written_oioubl_passes_the_official_xsd_and_reads_back(
+        installed: Path, document: Invoice | Order) -> None:
+    data = edimap.write(document, format="oioubl")
+    root, findings = parse(data)
+    assert root is not None
+    assert findings == []
+    assert validate_xsd(root) == []
+    result = edimap.read(data)
+    assert [f for f in result.all_findings if f.severity.value == "error"] == []
+    assert result.documents == (_expected(document),)
+
+
+def test_convert_eancom_orders_to_oioubl_folder(installed: Path, tmp_path: Path) -> None:
+    from .conftest import FIXTURES
+
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "edimap", "convert",
+                           str(FIXTURES / "orders-d96a.edi"), "--to", "oioubl", "-o", str(out)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["Order-4500012345.xml", "Order-4500012346.xml"]
+    for name in files:
+        root, _ = parse((out / name).read_bytes())
+        assert root is not None
+        assert validate_xsd(root) == []
+    (order,) = edimap.read(out / "Order-4500012345.xml").documents
+    assert isinstance(order, Order)
+    assert order.lines[0].gtin == "5701234567899"

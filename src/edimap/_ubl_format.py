@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from edimap._api import Item, register_format
-from edimap.findings import Finding
+from edimap.findings import Finding, UsageError
+from edimap.model import Document, Invoice, Order
 from edimap.ubl.reader import read_document
 
 
@@ -16,4 +19,15 @@ def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
                  findings=tuple(findings))], []
 
 
-register_format("oioubl", _read, None)
+def _write(documents: Document | Sequence[Document]) -> bytes:
+    from edimap.ubl.writer import to_xml
+
+    if isinstance(documents, Order | Invoice):
+        return to_xml(documents)
+    if len(documents) != 1:
+        raise UsageError("OIOUBL holds one document per file: write them one at a time (the "
+                         "CLI writes a folder with -o DIR)")
+    return to_xml(documents[0])
+
+
+register_format("oioubl", _read, _write)

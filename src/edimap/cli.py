@@ -125,8 +125,9 @@ def _print_findings(findings: Sequence[Finding], *, quiet_info: bool = True) -> 
               required=True, help="Format to write.")
 @click.option("--from", "from_format", type=click.Choice(["auto", "json", "eancom", "oioubl"]),
               default="auto", show_default=True, help="Format to read (auto: by content).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-              default="-", help="Output file (default: standard output).")
+@click.option("-o", "--output", type=click.Path(allow_dash=True), default="-",
+              help="Output file (default: standard output); a folder for several OIOUBL "
+                   "documents.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print info-level findings.")
 @click.option("--edifact-version", type=click.Choice(["d96a", "d01b"]), default="d96a",
               show_default=True, help="EANCOM directory to write (EANCOM 97 or 2002).")
@@ -148,6 +149,7 @@ def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str
     Examples:
       edimap convert fixtures/orders-d96a.edi --to json
       edimap convert order.json --to eancom --edifact-version d01b -o ORDERS.edi
+      edimap convert fixtures/orders-d96a.edi --to oioubl -o out/
     """
     documents: list[Document] = []
     failed = 0
@@ -162,7 +164,19 @@ def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str
                 documents.append(item.document)
             else:
                 failed += 1
-    if documents:
+    if documents and to_format == "oioubl" and (len(documents) > 1 or Path(output).is_dir()):
+        # One document per OIOUBL file: -o names a folder, files are named by type and id.
+        if output == "-":
+            raise UsageError("several documents become several OIOUBL files: give -o DIR")
+        folder = Path(output)
+        folder.mkdir(parents=True, exist_ok=True)
+        for document in documents:
+            kind = "Order" if document.kind.value == "order" else (
+                "CreditNote" if document.kind.value == "credit_note" else "Invoice")
+            safe_id = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in document.id)
+            _write_atomically(folder / f"{kind}-{safe_id}.xml",
+                              _api.write(document, format="oioubl"))
+    elif documents:
         options: dict[str, Any] = {}
         if to_format == "eancom":
             options = {"version": edifact_version, "sender": sender, "recipient": recipient,

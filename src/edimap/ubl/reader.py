@@ -185,15 +185,16 @@ class _Reader:
                 fields["endpoint_id"], fields["endpoint_scheme"] = value, scheme
             else:
                 fields["ids"].append(PartyId(value=value, scheme=None))
+            # A GLN or CVR endpoint is the party's GLN or CVR; only other endpoints are kept
+            # as endpoint fields (writers derive the endpoint from the GLN or CVR).
             if scheme in ("GLN", "0088"):
                 gln = self.gln(value, endpoint, role)
                 if gln is not None:
                     fields["gln"] = gln
-                    fields["endpoint_id"], fields["endpoint_scheme"] = gln, "GLN"
+                    fields.pop("endpoint_id"), fields.pop("endpoint_scheme")
             elif scheme in ("DK:CVR", "0184") and self.cvr(value, endpoint, role):
                 fields["cvr"] = self.cvr(value, endpoint, role, warn=False)
-                fields["endpoint_id"] = "DK" + fields["cvr"]
-                fields["endpoint_scheme"] = "DK:CVR"
+                fields.pop("endpoint_id"), fields.pop("endpoint_scheme")
         for ident in self.findall(element, "cac:PartyIdentification/cbc:ID"):
             value = (ident.text or "").strip()
             scheme = ident.get("schemeID") or ""
@@ -324,7 +325,7 @@ class _Reader:
             "amount": self.decimal(element, "cbc:Amount"),
             "reason_code": self.text(element, "cbc:AllowanceChargeReasonCode"),
             "reason": self.text(element, "cbc:AllowanceChargeReason"),
-            "percent": factor * 100 if factor is not None and self.oioubl is False else factor,
+            "percent": factor,
             "base_amount": self.decimal(element, "cbc:BaseAmount"),
             "sequence": int(sequence) if sequence is not None else None,
             "tax_category": category[0] if category else None,
@@ -454,9 +455,22 @@ def _invoice(r: _Reader, root: etree._Element, credit: bool) -> Invoice | None:
     r.find(root, "cac:ContractDocumentReference")
     fields["references"] = _references(r, root)
     fields["seller"] = r.party(r.find(root, "cac:AccountingSupplierParty/cac:Party"), "seller")
-    fields["buyer"] = r.party(r.find(root, "cac:AccountingCustomerParty/cac:Party"), "buyer")
     r.find(root, "cac:AccountingSupplierParty")
-    r.find(root, "cac:AccountingCustomerParty")
+    accounting = r.find(root, "cac:AccountingCustomerParty")
+    buyer = r.find(root, "cac:BuyerCustomerParty")
+    if buyer is not None:  # a separate buyer: the accounting customer is the invoicee
+        fields["buyer"] = r.party(r.find(buyer, "cac:Party"), "buyer")
+        fields["invoicee"] = r.party(r.find(accounting, "cac:Party"), "invoicee")
+    else:
+        fields["buyer"] = r.party(r.find(accounting, "cac:Party"), "buyer")
+    for customer, key in ((accounting, "invoicee" if buyer is not None else "buyer"),
+                          (buyer, "buyer")):
+        account = r.text(customer, "cbc:SupplierAssignedAccountID")
+        if account and fields.get(key) is not None:
+            fields[key] = Party(**{**{f: getattr(fields[key], f) for f in
+                                      ("gln", "cvr", "vat_id", "name", "address",
+                                       "endpoint_id", "endpoint_scheme", "ids", "contact")},
+                                   "account": account})
     delivery = r.find(root, "cac:Delivery")
     fields["delivery_date"] = r.date(delivery, "cbc:ActualDeliveryDate")
     fields["delivery"] = _delivery_party(r, delivery)
@@ -587,9 +601,12 @@ def _means(r: _Reader, element: etree._Element) -> PaymentMeans | None:
     r.find(element, "cbc:ID")
     channel = r.text(element, "cbc:PaymentChannelCode")
     account_id = r.text(account, "cbc:ID")
+    code = r.text(element, "cbc:PaymentMeansCode")
+    implied = {"42": "DK:BANK", "31": "IBAN", "93": "DK:FIK", "50": "DK:GIRO",
+               "97": "DK:NEMKONTO"}.get(code or "")
     fields = {
-        "code": r.text(element, "cbc:PaymentMeansCode"),
-        "channel": channel,
+        "code": code,
+        "channel": channel if channel != implied else None,  # None: the code's own
         "account_id": account_id if channel != "IBAN" else None,
         "iban": account_id if channel == "IBAN" else None,
         "bank_reg_no": r.text(branch, "cbc:ID"),
@@ -614,14 +631,21 @@ def _means(r: _Reader, element: etree._Element) -> PaymentMeans | None:
 def _terms(r: _Reader, element: etree._Element | None) -> PaymentTerms | None:
     if element is None:
         return None
-    for path in ("cbc:ID", "cbc:PaymentMeansID", "cbc:Amount"):
+    for path in ("cbc:PaymentMeansID", "cbc:Amount"):
         r.find(element, path)
+    period = r.find(element, "cac:SettlementPeriod")
+    duration = r.find(period, "cbc:DurationMeasure")
+    days = (duration.text or "").strip() if duration is not None else ""
     fields = {
+        "code": r.text(element, "cbc:ID"),
         "note": r.text(element, "cbc:Note"),
         "discount_percent": r.decimal(element, "cbc:SettlementDiscountPercent"),
-        "due_date": r.date(element, "cac:SettlementPeriod/cbc:EndDate"),
+        "due_date": r.date(element, "cbc:PaymentDueDate") or r.date(period, "cbc:EndDate"),
+        "net_days": int(days) if days.isdigit() and duration is not None
+        and duration.get("unitCode") == "DAY" else None,
     }
-    r.find(element, "cac:SettlementPeriod")
+    if duration is not None and fields["net_days"] is None:
+        r.used.discard(duration)
     if not any(v is not None for v in fields.values()):
         return None
     result: PaymentTerms | None = r.build(PaymentTerms, fields, element)
@@ -635,9 +659,15 @@ def _order(r: _Reader, root: etree._Element) -> Order | None:
     fields["seller"] = r.party(r.find(root, "cac:SellerSupplierParty/cac:Party"), "seller")
     fields["invoicee"] = r.party(r.find(root, "cac:AccountingCustomerParty/cac:Party"),
                                  "invoicee")
-    for path in ("cac:BuyerCustomerParty", "cac:SellerSupplierParty",
-                 "cac:AccountingCustomerParty"):
-        r.find(root, path)
+    for path, key in (("cac:BuyerCustomerParty", "buyer"),
+                      ("cac:AccountingCustomerParty", "invoicee")):
+        account = r.text(r.find(root, path), "cbc:SupplierAssignedAccountID")
+        if account and fields.get(key) is not None:
+            fields[key] = Party(**{**{f: getattr(fields[key], f) for f in
+                                      ("gln", "cvr", "vat_id", "name", "address",
+                                       "endpoint_id", "endpoint_scheme", "ids", "contact")},
+                                   "account": account})
+    r.find(root, "cac:SellerSupplierParty")
     delivery = r.find(root, "cac:Delivery")
     fields["delivery"] = _delivery_party(r, delivery)
     _delivery_dates(r, delivery, fields)
@@ -647,7 +677,8 @@ def _order(r: _Reader, root: etree._Element) -> Order | None:
     lines = []
     for element in r.findall(root, "cac:OrderLine"):
         item = r.find(element, "cac:LineItem")
-        notes = [n.text.strip() for n in r.findall(element, "cbc:Note") if n.text]
+        notes = [n.text.strip() for n in r.findall(element, "cbc:Note") + r.findall(
+            item, "cbc:Note") if n.text]
         line: dict[str, Any] = {"line_id": r.text(item, "cbc:ID")}
         quantity = r.find(item, "cbc:Quantity")
         line["quantity"] = r.decimal(item, "cbc:Quantity")

@@ -1,0 +1,490 @@
+"""The model → OIOUBL 2.1 (UBL 2.1): Invoice, CreditNote and Order.
+
+Written to the OIOUBL generator rules: UBLVersionID 2.1, CustomizationID OIOUBL-2.1, a
+ProfileID that fits the document, an EndpointID on every party (GLN with schemeAgencyID 9,
+or DK:CVR), PartyLegalEntity and PartyTaxScheme, tax scheme 63 "Moms" with OIOUBL tax
+category ids, OIOUBL's TaxExclusiveAmount (= the total VAT), payment means with their
+channel, UN/ECE Rec 20 units (EANCOM's PCE written as EA). Totals are computed with
+:mod:`edimap.totals`, never copied. The element order is the UBL 2.1 schema's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+
+from edimap.findings import FieldError, ValidationError
+from edimap.model import (
+    Address,
+    AllowanceCharge,
+    Document,
+    DocumentKind,
+    Invoice,
+    Order,
+    Party,
+    TaxCategory,
+)
+from edimap.totals import compute, money
+from edimap.ubl.reader import CAC, CBC
+
+__all__ = ["to_xml"]
+
+ROOT_NS = {"Invoice": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+           "CreditNote": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
+           "Order": "urn:oasis:names:specification:ubl:schema:xsd:Order-2"}
+OIOUBL_CATEGORY = {TaxCategory.STANDARD: "StandardRated", TaxCategory.ZERO: "ZeroRated",
+                   TaxCategory.REVERSE_CHARGE: "ReverseCharge"}
+IMPLIED_CHANNEL = {"42": "DK:BANK", "31": "IBAN", "93": "DK:FIK", "50": "DK:GIRO",
+                   "97": "DK:NEMKONTO"}
+UNITS = {"PCE": "EA"}  # EANCOM piece → UN/ECE Rec 20
+_UUID_NAMESPACE = uuid.UUID("7f1d0c52-53a4-4f55-9a5b-6d8f2c1e0a11")
+
+
+class _Builder:
+    def __init__(self, currency: str) -> None:
+        self.currency = currency
+
+    def el(self, parent: etree._Element, name: str, text: str | None = None,
+           **attrs: str) -> etree._Element:
+        ns = CBC if name.startswith("cbc:") else CAC
+        child = etree.SubElement(parent, f"{{{ns}}}{name[4:]}", attrs)
+        if text is not None:
+            child.text = text
+        return child
+
+    def amount(self, parent: etree._Element, name: str, value: Decimal) -> etree._Element:
+        return self.el(parent, name, format(money(value), "f"), currencyID=self.currency)
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize() if value == value.to_integral_value() else value, "f") \
+        if value != 0 else "0"
+
+
+def _uuid(document: Document) -> str:
+    seller = document.seller.gln or document.seller.cvr if document.seller else ""
+    key = f"{type(document).__name__}|{seller}|{document.id}|{document.issue_date}"
+    return str(uuid.uuid5(_UUID_NAMESPACE, key))
+
+
+def _header(b: _Builder, root: etree._Element, document: Document, profile: str) -> None:
+    b.el(root, "cbc:UBLVersionID", "2.1")
+    b.el(root, "cbc:CustomizationID", "OIOUBL-2.1")
+    b.el(root, "cbc:ProfileID", profile, schemeAgencyID="320",
+         schemeID="urn:oioubl:id:profileid-1.2")
+    b.el(root, "cbc:ID", document.id)
+
+
+def _party(b: _Builder, parent: etree._Element, party: Party, role: str,
+           customer: bool = False, tag: str = "cac:Party") -> None:
+    wrapper = parent
+    if customer and party.account:
+        b.el(wrapper, "cbc:SupplierAssignedAccountID", party.account)
+    elif party.account:
+        raise ValidationError([FieldError(f"{role}.account", "OIOUBL carries an account "
+                                          "number for customer parties only")])
+    element = b.el(wrapper, tag)
+    if party.endpoint_id and party.endpoint_scheme:
+        attrs = {"schemeAgencyID": "9"} if party.endpoint_scheme == "GLN" else {}
+        b.el(element, "cbc:EndpointID", party.endpoint_id, **attrs,
+             schemeID=party.endpoint_scheme)
+    elif party.gln:
+        b.el(element, "cbc:EndpointID", party.gln, schemeAgencyID="9", schemeID="GLN")
+    elif party.cvr:
+        b.el(element, "cbc:EndpointID", "DK" + party.cvr, schemeID="DK:CVR")
+    else:
+        raise ValidationError([FieldError(f"{role}", "OIOUBL needs an EndpointID for every "
+                                          "party: give it a GLN, a CVR or an endpoint")])
+    if party.gln:
+        ident = b.el(element, "cac:PartyIdentification")
+        b.el(ident, "cbc:ID", party.gln, schemeAgencyID="9", schemeID="GLN")
+    for extra in party.ids:
+        ident = b.el(element, "cac:PartyIdentification")
+        attrs = {"schemeID": extra.scheme} if extra.scheme else {}
+        b.el(ident, "cbc:ID", extra.value, **attrs)
+    if party.name:
+        b.el(b.el(element, "cac:PartyName"), "cbc:Name", party.name)
+    if party.address is not None:
+        _address(b, b.el(element, "cac:PostalAddress"), party.address)
+    if party.vat_id:
+        scheme = b.el(element, "cac:PartyTaxScheme")
+        b.el(scheme, "cbc:CompanyID", party.vat_id, schemeID="DK:SE")
+        _tax_scheme(b, scheme)
+    if party.cvr:
+        legal = b.el(element, "cac:PartyLegalEntity")
+        if party.name:
+            b.el(legal, "cbc:RegistrationName", party.name)
+        b.el(legal, "cbc:CompanyID", "DK" + party.cvr, schemeID="DK:CVR")
+    if party.contact is not None:
+        contact = b.el(element, "cac:Contact")
+        for name, value in (("cbc:ID", party.contact.id), ("cbc:Name", party.contact.name),
+                            ("cbc:Telephone", party.contact.phone),
+                            ("cbc:ElectronicMail", party.contact.email)):
+            if value:
+                b.el(contact, name, value)
+
+
+def _address(b: _Builder, element: etree._Element, address: Address) -> None:
+    b.el(element, "cbc:AddressFormatCode", "StructuredDK", listAgencyID="320",
+         listID="urn:oioubl:codelist:addressformatcode-1.1")
+    for name, value in (("cbc:StreetName", address.street),
+                        ("cbc:AdditionalStreetName", address.additional_street),
+                        ("cbc:BuildingNumber", address.building_number),
+                        ("cbc:CityName", address.city), ("cbc:PostalZone", address.postal_code),
+                        ("cbc:CountrySubentity", address.region)):
+        if value:
+            b.el(element, name, value)
+    if address.country:
+        b.el(b.el(element, "cac:Country"), "cbc:IdentificationCode", address.country)
+
+
+def _tax_scheme(b: _Builder, parent: etree._Element) -> None:
+    scheme = b.el(parent, "cac:TaxScheme")
+    b.el(scheme, "cbc:ID", "63", schemeAgencyID="320", schemeID="urn:oioubl:id:taxschemeid-1.1")
+    b.el(scheme, "cbc:Name", "Moms")
+
+
+def _category(b: _Builder, parent: etree._Element, category: TaxCategory, percent: Decimal,
+              name: str = "cac:TaxCategory") -> None:
+    element = b.el(parent, name)
+    code = OIOUBL_CATEGORY.get(category)
+    if code is None:
+        b.el(element, "cbc:ID", category.value, schemeAgencyID="320",
+             schemeID="urn:oioubl:id:taxcategoryid-1.4")
+    else:
+        b.el(element, "cbc:ID", code, schemeAgencyID="320",
+             schemeID="urn:oioubl:id:taxcategoryid-1.1")
+    b.el(element, "cbc:Percent", _plain(percent))
+    _tax_scheme(b, element)
+
+
+def _allowance(b: _Builder, parent: etree._Element, ac: AllowanceCharge,
+               default: tuple[TaxCategory, Decimal]) -> None:
+    element = b.el(parent, "cac:AllowanceCharge")
+    b.el(element, "cbc:ChargeIndicator", "true" if ac.is_charge else "false")
+    if ac.reason_code:
+        b.el(element, "cbc:AllowanceChargeReasonCode", ac.reason_code)
+    if ac.reason:
+        b.el(element, "cbc:AllowanceChargeReason", ac.reason)
+    if ac.percent is not None:
+        b.el(element, "cbc:MultiplierFactorNumeric", _plain(ac.percent))
+    if ac.sequence is not None:
+        b.el(element, "cbc:SequenceNumeric", str(ac.sequence))
+    amount = ac.effective_amount
+    if amount is None:
+        raise ValidationError([FieldError("allowance_charges", "OIOUBL needs the amount of "
+                                          "an allowance or charge")])
+    b.amount(element, "cbc:Amount", amount)
+    if ac.base_amount is not None:
+        b.amount(element, "cbc:BaseAmount", ac.base_amount)
+    category = ac.tax_category or default[0]
+    percent = ac.tax_percent if ac.tax_percent is not None else default[1]
+    _category(b, element, category, percent)
+
+
+def _unit(unit: str | None) -> str:
+    return UNITS.get(unit or "EA", unit or "EA")
+
+
+def _item(b: _Builder, parent: etree._Element, line: Any) -> None:
+    item = b.el(parent, "cac:Item")
+    if line.units_per_package is not None:
+        b.el(item, "cbc:PackQuantity", _plain(line.units_per_package), unitCode="EA")
+    b.el(item, "cbc:Name", line.description or line.gtin or line.seller_item_id or
+         line.line_id)
+    if line.buyer_item_id:
+        b.el(b.el(item, "cac:BuyersItemIdentification"), "cbc:ID", line.buyer_item_id)
+    if line.seller_item_id:
+        b.el(b.el(item, "cac:SellersItemIdentification"), "cbc:ID", line.seller_item_id)
+    if line.gtin:
+        b.el(b.el(item, "cac:StandardItemIdentification"), "cbc:ID", line.gtin,
+             schemeAgencyID="9", schemeID="GTIN")
+
+
+def _price(b: _Builder, parent: etree._Element, line: Any) -> None:
+    price = b.el(parent, "cac:Price")
+    b.el(price, "cbc:PriceAmount", _plain(line.price), currencyID=b.currency)
+    b.el(price, "cbc:BaseQuantity", _plain(line.price_basis or Decimal(1)),
+         unitCode=_unit(line.unit))
+
+
+def _invoice(invoice: Invoice) -> etree._Element:
+    credit = invoice.kind is DocumentKind.CREDIT_NOTE
+    name = "CreditNote" if credit else "Invoice"
+    root = etree.Element(f"{{{ROOT_NS[name]}}}{name}",
+                         nsmap={None: ROOT_NS[name], "cac": CAC, "cbc": CBC})
+    b = _Builder(invoice.currency)
+    _header(b, root, invoice, "urn:www.nesubl.eu:profiles:profile5:ver2.0")
+    b.el(root, "cbc:CopyIndicator", "false")
+    b.el(root, "cbc:UUID", _uuid(invoice))
+    b.el(root, "cbc:IssueDate", invoice.issue_date.isoformat())
+    if not credit:
+        b.el(root, "cbc:InvoiceTypeCode", invoice.effective_type_code, listAgencyID="320",
+             listID="urn:oioubl:codelist:invoicetypecode-1.1")
+    for note in invoice.notes:
+        b.el(root, "cbc:Note", note)
+    if invoice.tax_point_date:
+        b.el(root, "cbc:TaxPointDate", invoice.tax_point_date.isoformat())
+    b.el(root, "cbc:DocumentCurrencyCode", invoice.currency)
+    if invoice.period_start or invoice.period_end:
+        period = b.el(root, "cac:InvoicePeriod")
+        if invoice.period_start:
+            b.el(period, "cbc:StartDate", invoice.period_start.isoformat())
+        if invoice.period_end:
+            b.el(period, "cbc:EndDate", invoice.period_end.isoformat())
+    if invoice.order_id:
+        order = b.el(root, "cac:OrderReference")
+        b.el(order, "cbc:ID", invoice.order_id)
+        if invoice.seller_order_id:
+            b.el(order, "cbc:SalesOrderID", invoice.seller_order_id)
+    elif invoice.seller_order_id:
+        raise ValidationError([FieldError("seller_order_id", "OIOUBL carries the seller's "
+                                          "order number with the buyer's (order_id)")])
+    if invoice.corrected_invoice_id:
+        billing = b.el(b.el(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
+        b.el(billing, "cbc:ID", invoice.corrected_invoice_id)
+    if invoice.delivery_note_id:
+        b.el(b.el(root, "cac:DespatchDocumentReference"), "cbc:ID", invoice.delivery_note_id)
+    if invoice.contract_id:
+        b.el(b.el(root, "cac:ContractDocumentReference"), "cbc:ID", invoice.contract_id)
+    for ref in invoice.references:
+        element = b.el(root, "cac:AdditionalDocumentReference")
+        b.el(element, "cbc:ID", ref.id)
+        if ref.date:
+            b.el(element, "cbc:IssueDate", ref.date.isoformat())
+        b.el(element, "cbc:DocumentTypeCode", ref.kind)
+    if invoice.seller is None or invoice.buyer is None:
+        raise ValidationError([FieldError("seller" if invoice.seller is None else "buyer",
+                                          "an OIOUBL invoice needs the seller and the buyer")])
+    _party(b, b.el(root, "cac:AccountingSupplierParty"), invoice.seller, "seller")
+    # The accounting customer receives the invoice: the invoicee when there is one, and
+    # then the buyer goes in BuyerCustomerParty.
+    _party(b, b.el(root, "cac:AccountingCustomerParty"), invoice.invoicee or invoice.buyer,
+           "invoicee" if invoice.invoicee else "buyer", customer=True)
+    if invoice.invoicee is not None:
+        _party(b, b.el(root, "cac:BuyerCustomerParty"), invoice.buyer, "buyer",
+               customer=True)
+    if invoice.delivery_date or invoice.delivery:
+        delivery = b.el(root, "cac:Delivery")
+        if invoice.delivery_date:
+            b.el(delivery, "cbc:ActualDeliveryDate", invoice.delivery_date.isoformat())
+        if invoice.delivery:
+            _delivery(b, delivery, invoice.delivery)
+    totals = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid,
+                     rounding=invoice.rounding)
+    for n, means in enumerate(invoice.payment_means, start=1):
+        element = b.el(root, "cac:PaymentMeans")
+        b.el(element, "cbc:ID", str(n))
+        b.el(element, "cbc:PaymentMeansCode", means.code)
+        if means.due_date:
+            b.el(element, "cbc:PaymentDueDate", means.due_date.isoformat())
+        channel = means.channel or IMPLIED_CHANNEL.get(means.code)
+        if channel:
+            b.el(element, "cbc:PaymentChannelCode", channel, listAgencyID="320",
+                 listID="urn:oioubl:codelist:paymentchannelcode-1.1")
+        if means.instruction_id:
+            b.el(element, "cbc:InstructionID", means.instruction_id)
+        if means.payment_id:
+            b.el(element, "cbc:PaymentID", means.payment_id)
+        account = means.iban or means.account_id
+        if account or means.bank_reg_no or means.bic:
+            payee = b.el(element, "cac:PayeeFinancialAccount")
+            b.el(payee, "cbc:ID", account or "")
+            if means.bank_reg_no or means.bic:
+                branch = b.el(payee, "cac:FinancialInstitutionBranch")
+                b.el(branch, "cbc:ID", means.bank_reg_no or "")
+                if means.bic:
+                    b.el(b.el(branch, "cac:FinancialInstitution"), "cbc:ID", means.bic)
+        if means.creditor_account:
+            b.el(b.el(element, "cac:CreditAccount"), "cbc:AccountID", means.creditor_account)
+    if invoice.payment_terms is not None:
+        terms = invoice.payment_terms
+        element = b.el(root, "cac:PaymentTerms")
+        if terms.code:
+            b.el(element, "cbc:ID", terms.code)
+        if terms.note:
+            b.el(element, "cbc:Note", terms.note)
+        if terms.discount_percent is not None:
+            b.el(element, "cbc:SettlementDiscountPercent", _plain(terms.discount_percent))
+        b.amount(element, "cbc:Amount", totals.payable)
+        if terms.due_date:
+            b.el(element, "cbc:PaymentDueDate", terms.due_date.isoformat())
+        if terms.net_days is not None:
+            period = b.el(element, "cac:SettlementPeriod")
+            b.el(period, "cbc:DurationMeasure", str(terms.net_days), unitCode="DAY")
+        if terms.discount_days is not None:
+            raise ValidationError([FieldError("payment_terms.discount_days", "not written to "
+                                              "OIOUBL")])
+    default = (totals.tax_subtotals[0].category, totals.tax_subtotals[0].percent) \
+        if len(totals.tax_subtotals) == 1 else (TaxCategory.STANDARD, Decimal(25))
+    for ac in invoice.allowance_charges:
+        _allowance(b, root, ac, default)
+    tax_total = b.el(root, "cac:TaxTotal")
+    b.amount(tax_total, "cbc:TaxAmount", totals.tax_total)
+    for sub in totals.tax_subtotals:
+        element = b.el(tax_total, "cac:TaxSubtotal")
+        b.amount(element, "cbc:TaxableAmount", sub.taxable_amount)
+        b.amount(element, "cbc:TaxAmount", sub.tax_amount)
+        _category(b, element, sub.category, sub.percent)
+    monetary = b.el(root, "cac:LegalMonetaryTotal")
+    b.amount(monetary, "cbc:LineExtensionAmount", totals.line_total)
+    b.amount(monetary, "cbc:TaxExclusiveAmount", totals.tax_total)  # OIOUBL: the total VAT
+    b.amount(monetary, "cbc:TaxInclusiveAmount", totals.tax_inclusive)
+    if any(not ac.is_charge for ac in invoice.allowance_charges):
+        b.amount(monetary, "cbc:AllowanceTotalAmount", totals.allowance_total)
+    if any(ac.is_charge for ac in invoice.allowance_charges):
+        b.amount(monetary, "cbc:ChargeTotalAmount", totals.charge_total)
+    if invoice.prepaid:
+        b.amount(monetary, "cbc:PrepaidAmount", invoice.prepaid)
+    if invoice.rounding:
+        b.amount(monetary, "cbc:PayableRoundingAmount", invoice.rounding)
+    b.amount(monetary, "cbc:PayableAmount", totals.payable)
+    for line in invoice.lines:
+        element = b.el(root, "cac:CreditNoteLine" if credit else "cac:InvoiceLine")
+        b.el(element, "cbc:ID", line.line_id)
+        if line.note:
+            b.el(element, "cbc:Note", line.note)
+        b.el(element, "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity",
+             _plain(line.quantity), unitCode=_unit(line.unit))
+        b.amount(element, "cbc:LineExtensionAmount", line.line_amount)
+        if line.order_line_id:
+            b.el(b.el(element, "cac:OrderLineReference"), "cbc:LineID", line.order_line_id)
+        if not credit:  # UBL 2.1: invoice lines put allowances before the tax total …
+            for ac in line.allowance_charges:
+                _allowance(b, element, ac, (line.tax_category, line.tax_percent))
+        line_tax = b.el(element, "cac:TaxTotal")
+        tax = money(line.line_amount * line.tax_percent / 100)
+        b.amount(line_tax, "cbc:TaxAmount", tax)
+        line_sub = b.el(line_tax, "cac:TaxSubtotal")
+        b.amount(line_sub, "cbc:TaxableAmount", line.line_amount)
+        b.amount(line_sub, "cbc:TaxAmount", tax)
+        _category(b, line_sub, line.tax_category, line.tax_percent)
+        if credit:  # … and credit note lines after it
+            for ac in line.allowance_charges:
+                _allowance(b, element, ac, (line.tax_category, line.tax_percent))
+        _item(b, element, line)
+        if line.price is None:
+            raise ValidationError([FieldError(f"lines[{line.line_id}].price",
+                                              "OIOUBL needs a price on every line")])
+        _price(b, element, line)
+    return root
+
+
+def _simple_place(party: Party) -> bool:
+    """True when the party is only a place (GLN, name, address): a DeliveryLocation."""
+    return not (party.cvr or party.vat_id or party.ids or party.contact or party.account
+                or party.endpoint_id)
+
+
+def _delivery(b: _Builder, delivery: etree._Element, party: Party,
+              after_location: Any = None) -> None:
+    if _simple_place(party):
+        _delivery_location(b, delivery, party)
+        if after_location:
+            after_location()
+    else:
+        if after_location:
+            after_location()
+        _party(b, delivery, party, "delivery", tag="cac:DeliveryParty")
+
+
+def _delivery_location(b: _Builder, delivery: etree._Element, party: Party) -> None:
+    location = b.el(delivery, "cac:DeliveryLocation")
+    if party.gln:
+        b.el(location, "cbc:ID", party.gln, schemeAgencyID="9", schemeID="GLN")
+    if party.name:
+        b.el(location, "cbc:Description", party.name)
+    if party.address is not None:
+        _address(b, b.el(location, "cac:Address"), party.address)
+
+
+def _order(order: Order) -> etree._Element:
+    root = etree.Element(f"{{{ROOT_NS['Order']}}}Order",
+                         nsmap={None: ROOT_NS["Order"], "cac": CAC, "cbc": CBC})
+    b = _Builder(order.currency)
+    _header(b, root, order, "Procurement-OrdSim-BilSim-1.0")
+    if order.seller_order_id:
+        b.el(root, "cbc:SalesOrderID", order.seller_order_id)
+    b.el(root, "cbc:CopyIndicator", "false")
+    b.el(root, "cbc:UUID", _uuid(order))
+    b.el(root, "cbc:IssueDate", order.issue_date.isoformat())
+    for note in order.notes:
+        b.el(root, "cbc:Note", note)
+    b.el(root, "cbc:DocumentCurrencyCode", order.currency)
+    for ref in order.references:
+        element = b.el(root, "cac:AdditionalDocumentReference")
+        b.el(element, "cbc:ID", ref.id)
+        if ref.date:
+            b.el(element, "cbc:IssueDate", ref.date.isoformat())
+        b.el(element, "cbc:DocumentTypeCode", ref.kind)
+    if order.buyer is None or order.seller is None:
+        raise ValidationError([FieldError("buyer" if order.buyer is None else "seller",
+                                          "an OIOUBL order needs the buyer and the seller")])
+    _party(b, b.el(root, "cac:BuyerCustomerParty"), order.buyer, "buyer", customer=True)
+    _party(b, b.el(root, "cac:SellerSupplierParty"), order.seller, "seller")
+    if order.invoicee is not None:
+        _party(b, b.el(root, "cac:AccountingCustomerParty"), order.invoicee, "invoicee",
+               customer=True)
+    if order.ultimate_consignee is not None:
+        raise ValidationError([FieldError("ultimate_consignee", "OIOUBL orders have no place "
+                                          "for the ultimate consignee")])
+    if order.delivery_date and (order.earliest_delivery_date or order.latest_delivery_date):
+        raise ValidationError([FieldError("delivery_date", "OIOUBL has one requested "
+                                          "delivery period: a date or earliest/latest")])
+    if order.delivery or order.delivery_date or order.earliest_delivery_date or \
+            order.latest_delivery_date:
+        delivery = b.el(root, "cac:Delivery")
+
+        def requested() -> None:
+            _requested(b, delivery, order.earliest_delivery_date or order.delivery_date,
+                       order.latest_delivery_date or order.delivery_date)
+
+        if order.delivery:
+            _delivery(b, delivery, order.delivery, requested)
+        else:
+            requested()
+    if order.payment_terms is not None:
+        raise ValidationError([FieldError("payment_terms", "not written to OIOUBL orders")])
+    for ac in order.allowance_charges:
+        _allowance(b, root, ac, (TaxCategory.STANDARD, Decimal(25)))
+    if all(line.line_amount is not None for line in order.lines):
+        total = b.el(root, "cac:AnticipatedMonetaryTotal")
+        line_total = sum((line.line_amount or Decimal(0) for line in order.lines), Decimal(0))
+        b.amount(total, "cbc:LineExtensionAmount", line_total)
+        b.amount(total, "cbc:PayableAmount", line_total)
+    for line in order.lines:
+        item = b.el(b.el(root, "cac:OrderLine"), "cac:LineItem")
+        b.el(item, "cbc:ID", line.line_id)
+        if line.note:
+            b.el(item, "cbc:Note", line.note)
+        b.el(item, "cbc:Quantity", _plain(line.quantity), unitCode=_unit(line.unit))
+        if line.line_amount is not None:
+            b.amount(item, "cbc:LineExtensionAmount", line.line_amount)
+        if line.delivery_date:
+            _requested(b, b.el(item, "cac:Delivery"), line.delivery_date, line.delivery_date)
+        for ac in line.allowance_charges:
+            _allowance(b, item, ac, (TaxCategory.STANDARD, Decimal(25)))
+        if line.price is not None:
+            _price(b, item, line)
+        _item(b, item, line)
+    return root
+
+
+def _requested(b: _Builder, delivery: etree._Element, start: Any, end: Any) -> None:
+    if start is None and end is None:
+        return
+    period = b.el(delivery, "cac:RequestedDeliveryPeriod")
+    if start:
+        b.el(period, "cbc:StartDate", start.isoformat())
+    if end:
+        b.el(period, "cbc:EndDate", end.isoformat())
+
+
+def to_xml(document: Document) -> bytes:
+    """One document as OIOUBL 2.1 XML (UTF-8, with an XML declaration)."""
+    root = _order(document) if isinstance(document, Order) else _invoice(document)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                pretty_print=True))
