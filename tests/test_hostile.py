@@ -140,3 +140,19 @@ def test_fuzz_regression_huge_amount() -> None:
     assert finding.code == "JSON-INVALID"
     assert "more than 18 digits before" in finding.message
     assert finding.location.field == "lines[0].line_amount"
+
+
+def test_fuzz_regression_non_ascii_digits() -> None:
+    # Found by the atheris EDIFACT target: "¹9" passes str.isdigit() but not int(); the
+    # syntax version, dates, counts and numbers now take ASCII digits only.
+    data = (
+        b'UNB+UNOA:3+8712345678906:14+PARTNER2:14+050824:1SU+PARTNER2:'
+        b":\xb99'\nNAD+BY+PARTNER1::9UNA:+,? '\nUNB+U:\xb99'\nNAD+BY+PARTNER1::"
+        b"9UNA:+,? '\nU0255+\x14\x00\x00\x00\x00\x00\x00\x00+1+ORDERS:D:96A:UN:EAN008'\nBGM+220:"
+        b":9+8'1715918011+9+UNB+UNOA:2+8712\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+        b'\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00345678906:14+PA'
+        b'RTNER2:14+\x01\x00\x00\x00\x00\x0fB@727+QTYT00000000\r\n'
+    )
+    _exercise(data)
+    _exercise(b"UNB+UNOC:\xb9+A:14+B:14+261125:0830+1'UNH+1+ORDERS:D:96A:UN'BGM+220+1'"
+              b"DTM+137:2026\xb9125:102'LIN+1'QTY+21:\xb92'UNT+6+1'UNZ+1+1'")

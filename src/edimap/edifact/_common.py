@@ -104,7 +104,7 @@ class MapContext:
         seg = self.message.segments[index]
         if text is None:
             text = seg.get(element, component)
-        if text.isdigit():  # the common case: a whole number
+        if text.isascii() and text.isdigit():  # the common case: a whole number
             return Decimal(text)
         if not text:
             if required:
@@ -134,7 +134,7 @@ class MapContext:
             self.add(BAD_DATE(f"DTM+{qualifier} has format {fmt!r}, which edimap does not "
                               "read (102, 203, 204, 101, 201, 718)", self.loc(index, 1, 3)))
             return None, None
-        if len(value) != lengths[fmt] or not value.replace("-", "").isdigit():
+        if len(value) != lengths[fmt] or not _ascii_digits(value.replace("-", "")):
             self.add(BAD_DATE(f"DTM+{qualifier} value {value!r} does not fit format {fmt} "
                               f"({lengths[fmt]} characters)", self.loc(index, 1, 2)))
             return None, None
@@ -198,3 +198,8 @@ def wrap(text: str, width: int) -> list[str]:
 
 def first(segment: Segment, element: int) -> str:
     return segment.get(element, 1)
+
+
+def _ascii_digits(text: str) -> bool:
+    """True for a non-empty run of 0-9 (``str.isdigit`` also takes '¹' and '٣')."""
+    return text.isascii() and text.isdigit()

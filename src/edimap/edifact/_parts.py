@@ -55,7 +55,8 @@ def structure_roles(message: Message) -> tuple[tuple[str, ...], list[Finding]]:
     fallback = False
     if definition is None:
         release = message.release.upper()
-        nearest = "01B" if release[:2].isdigit() and "01" <= release[:2] < "90" else "96A"
+        year = release[:2]
+        nearest = "01B" if _ascii_digits(year) and "01" <= year < "90" else "96A"
         definition = definition_for(message.type, "D", nearest)
         fallback = True
         findings.append(FALLBACK_DEFINITION(
@@ -183,7 +184,7 @@ def read_terms(ctx: MapContext, i: int, seg: Segment,
             ctx.not_carried(i, "second PAT")
             return terms
         terms = {"code": seg.get(1) or None}
-        if seg.get(3, 3) == "D" and seg.get(3, 4).isdigit():
+        if seg.get(3, 3) == "D" and _ascii_digits(seg.get(3, 4)):
             terms["net_days"] = int(seg.get(3, 4))
         elif seg.get(3, 4):
             ctx.not_carried(i, f"PAT period {':'.join(seg.components(3))}")
@@ -207,7 +208,7 @@ def start_alc(ctx: MapContext, i: int, seg: Segment) -> dict[str, Any]:
     fields: dict[str, Any] = {"is_charge": kind == "C", "_index": i}
     if any(seg.components(2)) or seg.get(3):
         ctx.not_carried(i, "ALC allowance/charge number or settlement")
-    if seg.get(4).isdigit():
+    if _ascii_digits(seg.get(4)):
         fields["sequence"] = int(seg.get(4))
     fields["reason_code"] = seg.get(5, 1) or None
     fields["reason"] = seg.get(5, 4) or None
@@ -466,3 +467,8 @@ def read_line_segment(ctx: MapContext, i: int, seg: Segment, line: LineDraft,
             line.notes.append(text)
     else:
         ctx.not_carried(i, f"line {tag}")
+
+
+def _ascii_digits(text: str) -> bool:
+    """True for a non-empty run of 0-9 (``str.isdigit`` also takes '¹' and '٣')."""
+    return text.isascii() and text.isdigit()

@@ -125,7 +125,8 @@ def _parse(text: str, source: str) -> Definition:
         if words[0] == "message":
             header = words[1:]
             continue
-        if len(words) < 3 or words[1] not in ("M", "C") or not words[2].isdigit():
+        repeats = words[2] if len(words) > 2 else ""
+        if words[1:2] not in (["M"], ["C"]) or not (repeats.isascii() and repeats.isdigit()):
             raise ConfigurationError(f"{source}:{number}: cannot read {raw.strip()!r}")
         close_to(indent)
         name, mandatory, repeats = words[0], words[1] == "M", int(words[2])

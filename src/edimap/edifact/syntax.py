@@ -358,7 +358,7 @@ def _trim(occ: tuple[str, ...]) -> tuple[str, ...]:
     return occ[:end]
 
 
-_NUMBER = re.compile(r"([-+]?)(\d*)(?:[.,](\d*))?")
+_NUMBER = re.compile(r"([-+]?)([0-9]*)(?:[.,]([0-9]*))?")
 
 
 def parse_decimal_text(text: str, decimal_mark: str = ".") -> str | None:

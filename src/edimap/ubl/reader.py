@@ -641,7 +641,7 @@ def _terms(r: _Reader, element: etree._Element | None) -> PaymentTerms | None:
         "note": r.text(element, "cbc:Note"),
         "discount_percent": r.decimal(element, "cbc:SettlementDiscountPercent"),
         "due_date": r.date(element, "cbc:PaymentDueDate") or r.date(period, "cbc:EndDate"),
-        "net_days": int(days) if days.isdigit() and duration is not None
+        "net_days": int(days) if _ascii_digits(days) and duration is not None
         and duration.get("unitCode") == "DAY" else None,
     }
     if duration is not None and fields["net_days"] is None:
@@ -717,3 +717,7 @@ def _delivery_dates(r: _Reader, delivery: etree._Element | None, fields: dict[st
     elif start or end:
         fields["delivery_date"] = start or end
 
+
+def _ascii_digits(text: str) -> bool:
+    """True for a non-empty run of 0-9 (``str.isdigit`` also takes '¹' and '٣')."""
+    return text.isascii() and text.isdigit()
