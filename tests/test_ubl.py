@@ -241,7 +241,14 @@ def _expected(document: Invoice | Order) -> Invoice | Order:
                 for ac in line.allowance_charges]
         return attrs.evolve(line, **changes)
 
-    return attrs.evolve(document, lines=[line_fix(ln) for ln in document.lines])
+    changes: dict[str, Any] = {"lines": [line_fix(ln) for ln in document.lines]}
+    terms = getattr(document, "payment_terms", None)
+    if isinstance(document, Invoice) and terms is not None and terms.net_days is not None:
+        # OIOUBL has no payment period in days: net days travel as the due date.
+        changes["payment_terms"] = attrs.evolve(
+            terms, net_days=None,
+            due_date=terms.due_date or document.issue_date + dt.timedelta(days=terms.net_days))
+    return attrs.evolve(document, **changes)
 
 
 @pytest.mark.slow
@@ -276,3 +283,37 @@ def test_convert_eancom_orders_to_oioubl_folder(installed: Path, tmp_path: Path)
     (order,) = edimap.read(out / "Order-4500012345.xml").documents
     assert isinstance(order, Order)
     assert order.lines[0].gtin == "5701234567899"
+
+
+RULE_FAILURES = {
+    "oioubl-2.02-scenarios/InvoiceStor_v2p2.xml": {"F-LIB310", "F-LIB402", "W-INV323"},
+    "oioubl-gobl/excise-registration-tax_real.xml": {"F-LIB402"},
+    "oioubl-gobl/negative-rounding_real.xml": {"F-LIB382"},
+    "oioubl-2.1-official/OIOUBL_Invoice_v2p2.xml": set(),
+    "oioubl-2.1-official/OIOUBL_Order_v2p2.xml": set(),
+    "oioubl-2.1-official/OIOUBL_CreditNote_v2p2.xml": set(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RULE_FAILURES))
+def test_official_rules_name_the_rule_ids(installed: Path, shared: Path, name: str) -> None:
+    findings = edimap.validate(ubl(shared, name))
+    official = {f.code for f in findings if f.code[:2] in ("F-", "W-")}
+    assert official == RULE_FAILURES[name]
+    for finding in findings:
+        if finding.code.startswith("W-"):
+            assert finding.severity.value == "warning"
+        if finding.code.startswith("F-"):
+            assert finding.severity.value == "error"
+            assert finding.location.xpath
+
+
+def test_cli_validate_names_the_rule_id(installed: Path, shared: Path) -> None:
+    path = ubl(shared, "oioubl-gobl/negative-rounding_real.xml")
+    proc = subprocess.run([sys.executable, "-m", "edimap", "validate", str(path)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert "error F-LIB382 at" in proc.stdout
+    quiet = subprocess.run([sys.executable, "-m", "edimap", "validate", "--no-rules",
+                            str(path)], capture_output=True, text=True, check=False)
+    assert quiet.returncode == 0, quiet.stdout

@@ -215,10 +215,10 @@ def read(source: Source, *, format: str = "auto",
     return ReadResult(format=fmt, items=tuple(items), findings=tuple(findings), source=name)
 
 
-def validate(source: Source, *, format: str = "auto") -> list[Finding]:
+def validate(source: Source, *, format: str = "auto", rules: bool = True) -> list[Finding]:
     """Every finding about ``source``: envelope and structure (EDIFACT), the official XSD
-    (UBL, when the schemas are installed), identifiers and reading. An empty list or only
-    warnings and infos means the input is fine."""
+    and, with ``rules``, the official OIOUBL rules (UBL, when installed), identifiers and
+    reading. An empty list or only warnings and infos means the input is fine."""
     data, name = load_bytes(source, MAX_INPUT_BYTES)
     result = read(source if name else data, format=format)
     findings = list(result.all_findings)
@@ -229,6 +229,12 @@ def validate(source: Source, *, format: str = "auto") -> list[Finding]:
         root, _ = parse(data, name)
         if root is not None:
             findings.extend(validate_xsd(root, name))
+            if rules:
+                from lxml import etree
+
+                from edimap.ubl.rules import check
+
+                findings.extend(check(data, etree.QName(root).localname, name))
     return findings
 
 

@@ -12,7 +12,7 @@ MODULES = (
     "edimap.edifact.reader", "edimap.edifact.writer", "edimap.edifact.structure",
     "edimap.edifact.contrl", "edimap.edifact._common", "edimap.edifact._parts",
     "edimap.edifact.orders", "edimap.edifact.invoic", "edimap._ubl_format",
-    "edimap.ubl.xml", "edimap.ubl.reader", "edimap.ubl.validate",
+    "edimap.ubl.xml", "edimap.ubl.reader", "edimap.ubl.validate", "edimap.ubl.rules",
 )
 
 

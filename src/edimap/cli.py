@@ -288,10 +288,12 @@ def schemas_status() -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--rules/--no-rules", default=True, show_default=True,
+              help="Run the official OIOUBL rules (needs the 'rules' extra).")
 @_guard
-def validate(inputs: Sequence[str], output_format: str) -> None:
+def validate(inputs: Sequence[str], output_format: str, rules: bool) -> None:
     """Check inputs: EDIFACT envelopes and structure, GLN/GTIN check digits, the official
-    UBL XSD (once installed) and everything the readers check.
+    UBL XSD and OIOUBL rules (once installed) and everything the readers check.
 
     Exit 0 when no input has an error-level finding, 1 otherwise.
 
@@ -305,7 +307,7 @@ def validate(inputs: Sequence[str], output_format: str) -> None:
     report = []
     for name in inputs:
         source: Any = sys.stdin.buffer if name == "-" else Path(name)
-        findings = _api.validate(source)
+        findings = _api.validate(source, rules=rules)
         errors = sum(f.severity is Severity.ERROR for f in findings)
         worst = EXIT_INPUT if errors else worst
         report.append({"input": name, "ok": not errors,

@@ -125,11 +125,11 @@ def _parse(text: str, source: str) -> Definition:
         if words[0] == "message":
             header = words[1:]
             continue
-        repeats = words[2] if len(words) > 2 else ""
-        if words[1:2] not in (["M"], ["C"]) or not (repeats.isascii() and repeats.isdigit()):
+        count = words[2] if len(words) > 2 else ""
+        if words[1:2] not in (["M"], ["C"]) or not (count.isascii() and count.isdigit()):
             raise ConfigurationError(f"{source}:{number}: cannot read {raw.strip()!r}")
         close_to(indent)
-        name, mandatory, repeats = words[0], words[1] == "M", int(words[2])
+        name, mandatory, repeats = words[0], words[1] == "M", int(count)
         if name.startswith("SG"):
             role = words[3] if len(words) > 3 else name
             frames.append((indent, [], (name, mandatory, repeats, role)))

@@ -83,6 +83,9 @@ class _Reader:
         self.tree = root.getroottree()
         self.used: set[etree._Element] = set()
         self.findings: list[Finding] = []
+        # The document's own and order numbers: writers use them as a contact reference.
+        self.references = {self.root.findtext(p, namespaces=NS) for p in
+                           ("cbc:ID", "cac:OrderReference/cbc:ID")} - {None}
         customization = self.root.findtext("cbc:CustomizationID", namespaces=NS) or ""
         self.oioubl = "OIOUBL" in customization.upper() or not customization
         self.mark(self.root.find("cbc:CustomizationID", NS))
@@ -245,6 +248,10 @@ class _Reader:
             data = {"id": self.text(contact, "cbc:ID"), "name": self.text(contact, "cbc:Name"),
                     "phone": self.text(contact, "cbc:Telephone"),
                     "email": self.text(contact, "cbc:ElectronicMail")}
+            if data["id"] is not None and data["id"] in self.references:
+                data["id"] = None  # the order number standing in as the contact reference
+            if data["id"] is not None and data["id"] == data["name"]:
+                data["id"] = None
             if any(data.values()):
                 fields["contact"] = self.build(Contact, data, contact)
         result: Party | None = self.build(Party, fields, element)

@@ -10,6 +10,7 @@ channel, UN/ECE Rec 20 units (EANCOM's PCE written as EA). Totals are computed w
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -59,6 +60,13 @@ class _Builder:
         return self.el(parent, name, format(money(value), "f"), currencyID=self.currency)
 
 
+def _quantity(value: Decimal) -> str:
+    """A quantity with at least two decimals (F-ORD133, as the official examples write)."""
+    exponent = value.as_tuple().exponent
+    short = isinstance(exponent, int) and exponent > -2
+    return format(value.quantize(Decimal("0.01")) if short else value, "f")
+
+
 def _plain(value: Decimal) -> str:
     return format(value.normalize() if value == value.to_integral_value() else value, "f") \
         if value != 0 else "0"
@@ -79,7 +87,8 @@ def _header(b: _Builder, root: etree._Element, document: Document, profile: str)
 
 
 def _party(b: _Builder, parent: etree._Element, party: Party, role: str,
-           customer: bool = False, tag: str = "cac:Party") -> None:
+           customer: bool = False, tag: str = "cac:Party",
+           contact_reference: str | None = None) -> None:
     wrapper = parent
     if customer and party.account:
         b.el(wrapper, "cbc:SupplierAssignedAccountID", party.account)
@@ -120,15 +129,24 @@ def _party(b: _Builder, parent: etree._Element, party: Party, role: str,
         b.el(legal, "cbc:CompanyID", "DK" + party.cvr, schemeID="DK:CVR")
     if party.contact is not None:
         contact = b.el(element, "cac:Contact")
-        for name, value in (("cbc:ID", party.contact.id), ("cbc:Name", party.contact.name),
+        # OIOUBL wants the customer's contact to have an ID (F-INV051, F-ORD041).
+        b.el(contact, "cbc:ID", party.contact.id or contact_reference or party.contact.name
+             or "")
+        for name, value in (("cbc:Name", party.contact.name),
                             ("cbc:Telephone", party.contact.phone),
                             ("cbc:ElectronicMail", party.contact.email)):
             if value:
                 b.el(contact, name, value)
+    elif contact_reference is not None:
+        # OIOUBL requires one Contact on the customer (F-INV046, F-ORD035); without one in
+        # the document, its reference is the buyer's order number, as buyers route by it.
+        b.el(b.el(element, "cac:Contact"), "cbc:ID", contact_reference)
 
 
 def _address(b: _Builder, element: etree._Element, address: Address) -> None:
-    b.el(element, "cbc:AddressFormatCode", "StructuredDK", listAgencyID="320",
+    # StructuredDK needs a building number (F-LIB035); EANCOM addresses keep it in the street.
+    b.el(element, "cbc:AddressFormatCode",
+         "StructuredDK" if address.building_number else "StructuredLax", listAgencyID="320",
          listID="urn:oioubl:codelist:addressformatcode-1.1")
     for name, value in (("cbc:StreetName", address.street),
                         ("cbc:AdditionalStreetName", address.additional_street),
@@ -199,6 +217,9 @@ def _item(b: _Builder, parent: etree._Element, line: Any) -> None:
         b.el(b.el(item, "cac:BuyersItemIdentification"), "cbc:ID", line.buyer_item_id)
     if line.seller_item_id:
         b.el(b.el(item, "cac:SellersItemIdentification"), "cbc:ID", line.seller_item_id)
+    elif line.gtin:  # OIOUBL wants the seller's item id (F-ORD185); the GTIN serves
+        b.el(b.el(item, "cac:SellersItemIdentification"), "cbc:ID", line.gtin,
+             schemeAgencyID="9", schemeID="GTIN")
     if line.gtin:
         b.el(b.el(item, "cac:StandardItemIdentification"), "cbc:ID", line.gtin,
              schemeAgencyID="9", schemeID="GTIN")
@@ -263,7 +284,8 @@ def _invoice(invoice: Invoice) -> etree._Element:
     # The accounting customer receives the invoice: the invoicee when there is one, and
     # then the buyer goes in BuyerCustomerParty.
     _party(b, b.el(root, "cac:AccountingCustomerParty"), invoice.invoicee or invoice.buyer,
-           "invoicee" if invoice.invoicee else "buyer", customer=True)
+           "invoicee" if invoice.invoicee else "buyer", customer=True,
+           contact_reference=invoice.order_id or invoice.id)
     if invoice.invoicee is not None:
         _party(b, b.el(root, "cac:BuyerCustomerParty"), invoice.buyer, "buyer",
                customer=True)
@@ -310,11 +332,11 @@ def _invoice(invoice: Invoice) -> etree._Element:
         if terms.discount_percent is not None:
             b.el(element, "cbc:SettlementDiscountPercent", _plain(terms.discount_percent))
         b.amount(element, "cbc:Amount", totals.payable)
-        if terms.due_date:
-            b.el(element, "cbc:PaymentDueDate", terms.due_date.isoformat())
-        if terms.net_days is not None:
-            period = b.el(element, "cac:SettlementPeriod")
-            b.el(period, "cbc:DurationMeasure", str(terms.net_days), unitCode="DAY")
+        # OIOUBL has no payment period in days (F-LIB076): net days become the due date.
+        due = terms.due_date or (invoice.issue_date + dt.timedelta(days=terms.net_days)
+                                 if terms.net_days is not None else None)
+        if due:
+            b.el(element, "cbc:PaymentDueDate", due.isoformat())
         if terms.discount_days is not None:
             raise ValidationError([FieldError("payment_terms.discount_days", "not written to "
                                               "OIOUBL")])
@@ -348,7 +370,7 @@ def _invoice(invoice: Invoice) -> etree._Element:
         if line.note:
             b.el(element, "cbc:Note", line.note)
         b.el(element, "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity",
-             _plain(line.quantity), unitCode=_unit(line.unit))
+             _quantity(line.quantity), unitCode=_unit(line.unit))
         b.amount(element, "cbc:LineExtensionAmount", line.line_amount)
         if line.order_line_id:
             b.el(b.el(element, "cac:OrderLineReference"), "cbc:LineID", line.order_line_id)
@@ -423,11 +445,12 @@ def _order(order: Order) -> etree._Element:
     if order.buyer is None or order.seller is None:
         raise ValidationError([FieldError("buyer" if order.buyer is None else "seller",
                                           "an OIOUBL order needs the buyer and the seller")])
-    _party(b, b.el(root, "cac:BuyerCustomerParty"), order.buyer, "buyer", customer=True)
+    _party(b, b.el(root, "cac:BuyerCustomerParty"), order.buyer, "buyer", customer=True,
+           contact_reference=order.id)
     _party(b, b.el(root, "cac:SellerSupplierParty"), order.seller, "seller")
     if order.invoicee is not None:
         _party(b, b.el(root, "cac:AccountingCustomerParty"), order.invoicee, "invoicee",
-               customer=True)
+               customer=True, contact_reference=order.id)
     if order.ultimate_consignee is not None:
         raise ValidationError([FieldError("ultimate_consignee", "OIOUBL orders have no place "
                                           "for the ultimate consignee")])
@@ -460,7 +483,7 @@ def _order(order: Order) -> etree._Element:
         b.el(item, "cbc:ID", line.line_id)
         if line.note:
             b.el(item, "cbc:Note", line.note)
-        b.el(item, "cbc:Quantity", _plain(line.quantity), unitCode=_unit(line.unit))
+        b.el(item, "cbc:Quantity", _quantity(line.quantity), unitCode=_unit(line.unit))
         if line.line_amount is not None:
             b.amount(item, "cbc:LineExtensionAmount", line.line_amount)
         if line.delivery_date:
