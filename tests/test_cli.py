@@ -58,14 +58,15 @@ def test_usage_error_exits_2() -> None:
 
 
 def test_convert_json_round_trip(tmp_path: Path) -> None:
-    out = tmp_path / "out.json"
+    out = tmp_path / "out"
     proc = run("convert", str(FIXTURES / "order.json"), str(FIXTURES / "invoice.json"),
                "--to", "json", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
-    docs = json.loads(out.read_text("utf-8"))
-    assert [d["document"] for d in docs] == ["order", "invoice"]
-    assert docs[1]["payable"] == "656.25"
-    assert list(tmp_path.iterdir()) == [out]
+    assert sorted(p.name for p in out.iterdir()) == ["Invoice-INV-2026-1001.json",
+                                                     "Order-4500012345.json"]
+    invoice = json.loads((out / "Invoice-INV-2026-1001.json").read_text("utf-8"))
+    assert invoice["payable"] == "656.25"  # one document per file: an object
+    assert "2 converted, 0 failed, 0 warnings" in proc.stderr
 
 
 def test_convert_from_stdin() -> None:
@@ -178,3 +179,36 @@ def test_convert_invoice_json_to_eancom_and_back(tmp_path: Path) -> None:
     back = run("convert", str(edi), "--to", "json")
     assert back.returncode == 0, back.stderr
     assert json.loads(back.stdout) == [json.loads((FIXTURES / "invoice.json").read_text("utf-8"))]
+
+
+def test_batch_folder_with_good_broken_and_oioubl_inputs(tmp_path: Path, shared: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "orders.edi").write_bytes((FIXTURES / "orders-d96a.edi").read_bytes())
+    broken = (FIXTURES / "orders-d96a.edi").read_bytes().replace(b"UNT+23+1", b"UNT+99+1")
+    (inbox / "broken.edi").write_bytes(broken)
+    (inbox / "garbage.bin").write_bytes(b"\x00\x01")
+    official = shared / "corpus/ubl/oioubl-2.1-official/OIOUBL_Invoice_v2p2.xml"
+    (inbox / "invoice.xml").write_bytes(official.read_bytes())
+    out, report, bad = tmp_path / "out", tmp_path / "report.json", tmp_path / "bad"
+    proc = run("convert", str(inbox), "--to", "json", "-o", str(out), "--report",
+               str(report), "--quarantine", str(bad))
+    assert proc.returncode == 1
+    assert "4 converted, 2 failed, 2 warnings" in proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "Invoice-A00095678.json", "Order-4500012345.json", "Order-4500012346-2.json",
+        "Order-4500012346.json"]
+    data = json.loads(report.read_text("utf-8"))
+    assert data["summary"] == {"inputs": 4, "converted": 4, "failed": 2, "warnings": 2}
+    failed = [(Path(e["input"]).name, e["reference"]) for e in data["items"]
+              if e["outcome"] == "failed"]
+    assert failed == [("broken.edi", "1"), ("garbage.bin", None)]
+    unt = [f for e in data["items"] for f in e["findings"] if f["code"] == "EDI-UNT-COUNT"]
+    assert unt[0]["location"]["segment_tag"] == "UNT"
+    assert sorted(p.name for p in bad.iterdir()) == [
+        "broken.edi", "broken.edi.report.json", "garbage.bin", "garbage.bin.report.json"]
+    again = tmp_path / "out2"
+    parallel = run("convert", str(inbox), "--to", "json", "-o", str(again), "--jobs", "2")
+    assert parallel.returncode == 1
+    assert {p.name: p.read_bytes() for p in again.iterdir()} == {
+        p.name: p.read_bytes() for p in out.iterdir()}

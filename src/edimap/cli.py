@@ -112,13 +112,6 @@ def check_id(values: Sequence[str]) -> None:
     sys.exit(EXIT_OK if all_valid else EXIT_INPUT)
 
 
-def _print_findings(findings: Sequence[Finding], *, quiet_info: bool = True) -> None:
-    for finding in findings:
-        if quiet_info and finding.severity is Severity.INFO:
-            continue
-        click.echo(str(finding), err=True)
-
-
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--to", "to_format", type=click.Choice(["json", "eancom", "oioubl"]),
@@ -126,71 +119,171 @@ def _print_findings(findings: Sequence[Finding], *, quiet_info: bool = True) -> 
 @click.option("--from", "from_format", type=click.Choice(["auto", "json", "eancom", "oioubl"]),
               default="auto", show_default=True, help="Format to read (auto: by content).")
 @click.option("-o", "--output", type=click.Path(allow_dash=True), default="-",
-              help="Output file (default: standard output); a folder for several OIOUBL "
-                   "documents.")
+              help="Output file (default: standard output); a folder for several inputs, a "
+                   "folder input, or several OIOUBL documents.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print info-level findings.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no findings on stderr.")
 @click.option("--edifact-version", type=click.Choice(["d96a", "d01b"]), default="d96a",
               show_default=True, help="EANCOM directory to write (EANCOM 97 or 2002).")
 @click.option("--sender", help="UNB sender GLN (default: the first document's buyer).")
 @click.option("--recipient", help="UNB recipient GLN (default: the first document's seller).")
 @click.option("--control-ref", help="UNB control reference (default: the next number for "
               "the sender/recipient pair, kept in EDIMAP_HOME).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Write a JSON report: every input and message with its outcome and "
+                   "findings.")
+@click.option("--quarantine", type=click.Path(file_okay=False),
+              help="Copy failing inputs into this folder, each beside its report.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes (output is identical to --jobs 1).")
 @_guard
 def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str,
-            verbose: bool, edifact_version: str, sender: str | None, recipient: str | None,
-            control_ref: str | None) -> None:
+            verbose: bool, quiet: bool, edifact_version: str, sender: str | None,
+            recipient: str | None, control_ref: str | None, report_path: str | None,
+            quarantine: str | None, jobs: int) -> None:
     """Convert documents between formats.
 
     Every message of every input is converted or reported: findings go to stderr with
-    their locations, messages with errors are left out of the output, and the others
-    still convert. Exit 1 when anything was left out.
+    their locations, messages with errors are left out of the output, and the others still
+    convert. With several inputs or a folder, -o is a folder and every document becomes one
+    file named by type and id (Order-4500012345.xml). Exit 1 when anything failed.
 
     \b
     Examples:
       edimap convert fixtures/orders-d96a.edi --to json
       edimap convert order.json --to eancom --edifact-version d01b -o ORDERS.edi
       edimap convert fixtures/orders-d96a.edi --to oioubl -o out/
+      edimap convert inbox/ --to oioubl -o out/ --report report.json --quarantine bad/
     """
+    options: dict[str, Any] = {}
+    if to_format == "eancom":
+        options = {"version": edifact_version, "sender": sender, "recipient": recipient,
+                   "control_ref": control_ref}
+    batch = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs if i != "-") or (
+        output != "-" and Path(output).is_dir())
+    if batch:
+        _convert_batch(inputs, to_format, from_format, output, options, report_path,
+                       quarantine, jobs, quiet, verbose)
+        return
+    _convert_single(inputs[0], to_format, from_format, output, options, report_path,
+                    quarantine, quiet, verbose)
+
+
+def _convert_batch(inputs: Sequence[str], to_format: str, from_format: str, output: str,
+                   options: dict[str, Any], report_path: str | None, quarantine: str | None,
+                   jobs: int, quiet: bool, verbose: bool) -> None:
+    from edimap._batch import convert_files, expand_inputs
+
+    if output == "-":
+        raise UsageError("several inputs or a folder: give -o DIR for the documents")
+    if "-" in inputs:
+        raise UsageError("standard input (-) goes alone")
+    files = expand_inputs(inputs)
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        raise SourceError(f"cannot read {missing[0]}: no such file")
+    show = not quiet and sys.stderr.isatty()
+    with click.progressbar(length=len(files), label="converting", file=sys.stderr) if show \
+            else _NoBar() as bar:
+        entries, summary = convert_files(
+            files, to_format=to_format, from_format=from_format, output_dir=Path(output),
+            options=options, jobs=jobs, quarantine=Path(quarantine) if quarantine else None,
+            progress=bar.update)
+    _finish(entries, summary, report_path, quiet, verbose)
+
+
+class _NoBar:
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+def _finish(entries: list[dict[str, Any]], summary: dict[str, int], report_path: str | None,
+            quiet: bool, verbose: bool) -> None:
+    import json as _json
+
+    from edimap._batch import write_atomically
+
+    if not quiet:
+        for entry in entries:
+            for f in entry["findings"]:
+                if f["severity"] == "info" and not verbose:
+                    continue
+                finding = Finding.from_dict(f) if "code" in f else None
+                click.echo(str(finding) if finding else str(f), err=True)
+    if report_path:
+        report = {"summary": summary, "items": entries}
+        write_atomically(Path(report_path), (_json.dumps(report, indent=2, ensure_ascii=False)
+                                             + "\n").encode("utf-8"))
+    click.echo(f"{summary['converted']} converted, {summary['failed']} failed, "
+               f"{summary['warnings']} warning{'s' if summary['warnings'] != 1 else ''}",
+               err=True)
+    sys.exit(EXIT_INPUT if summary["failed"] else EXIT_OK)
+
+
+def _convert_single(name: str, to_format: str, from_format: str, output: str,
+                    options: dict[str, Any], report_path: str | None, quarantine: str | None,
+                    quiet: bool, verbose: bool) -> None:
+    from edimap._batch import write_atomically
+
+    source: Any = sys.stdin.buffer if name == "-" else Path(name)
+    result = _api.read(source, format=from_format)
     documents: list[Document] = []
-    failed = 0
-    for name in inputs:
-        source: Any = sys.stdin.buffer if name == "-" else Path(name)
-        result = _api.read(source, format=from_format)
-        _print_findings(result.all_findings, quiet_info=not verbose)
-        if not result.items and not result.ok:
-            failed += 1
-        for item in result.items:
-            if item.ok and item.document is not None:
-                documents.append(item.document)
-            else:
-                failed += 1
-    if documents and to_format == "oioubl" and (len(documents) > 1 or Path(output).is_dir()):
-        # One document per OIOUBL file: -o names a folder, files are named by type and id.
+    entries: list[dict[str, Any]] = []
+    summary = {"inputs": 1, "converted": 0, "failed": 0, "warnings": 0}
+    if result.findings and (not result.items or not result.ok):
+        entries.append({"input": name, "reference": None, "outcome": "failed",
+                        "output": None, "findings": [f.to_dict() for f in result.findings]})
+        summary["failed"] += 1
+    for item in result.items:
+        ok = item.ok and item.document is not None
+        entries.append({"input": name, "reference": item.reference,
+                        "outcome": "converted" if ok else "failed",
+                        "output": None if not ok or output == "-" else output,
+                        "findings": [f.to_dict() for f in item.findings]})
+        if ok and item.document is not None:
+            documents.append(item.document)
+            summary["converted"] += 1
+        else:
+            summary["failed"] += 1
+    summary["warnings"] = sum(f["severity"] == "warning" for e in entries for f in e["findings"])
+    if documents and to_format == "oioubl" and len(documents) > 1:
+        # One OIOUBL document per file: -o names the folder.
         if output == "-":
             raise UsageError("several documents become several OIOUBL files: give -o DIR")
+        from edimap._batch import EXTENSIONS, _unique
+
         folder = Path(output)
         folder.mkdir(parents=True, exist_ok=True)
+        used: set[str] = set()
+        names = iter(e for e in entries if e["outcome"] == "converted")
         for document in documents:
-            kind = "Order" if document.kind.value == "order" else (
-                "CreditNote" if document.kind.value == "credit_note" else "Invoice")
-            safe_id = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in document.id)
-            _write_atomically(folder / f"{kind}-{safe_id}.xml",
-                              _api.write(document, format="oioubl"))
-    elif documents:
-        options: dict[str, Any] = {}
-        if to_format == "eancom":
-            options = {"version": edifact_version, "sender": sender, "recipient": recipient,
-                       "control_ref": control_ref}
-        data = _api.write(documents, format=to_format, **options)
+            kind = {"order": "Order", "invoice": "Invoice", "credit_note": "CreditNote"}[
+                document.kind.value]
+            safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in document.id)
+            target = folder / _unique(f"{kind}-{safe}.{EXTENSIONS['oioubl']}", used)
+            write_atomically(target, _api.write(document, format="oioubl"))
+            next(names)["output"] = str(target)
+        documents = []
+    if documents:
+        # JSON is always an array, one document per message; EANCOM one interchange.
+        data = _api.write(documents if len(documents) > 1 or to_format == "json"
+                          else documents[0], format=to_format, **options)
         if output == "-":
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
         else:
-            _write_atomically(Path(output), data)
-    summary = f"{len(documents)} converted, {failed} failed"
-    if failed or not documents:
-        click.echo(summary, err=True)
-    sys.exit(EXIT_INPUT if failed else EXIT_OK)
+            write_atomically(Path(output), data)
+    if summary["failed"] and quarantine and name != "-":
+        from edimap._batch import _quarantine
+
+        _quarantine(Path(name), Path(quarantine), entries)
+    _finish(entries, summary, report_path, quiet, verbose)
 
 
 @main.command()
@@ -211,6 +304,7 @@ def contrl(input_path: str, output: str, control_ref: str | None) -> None:
     Example:
       edimap contrl ORDERS.edi -o CONTRL.edi
     """
+    from edimap._batch import write_atomically as _batch_write
     from edimap._home import data_dir
     from edimap.edifact import contrl as contrl_mod
     from edimap.edifact.reader import read_interchanges
@@ -244,7 +338,7 @@ def contrl(input_path: str, output: str, control_ref: str | None) -> None:
         sys.stdout.buffer.write(bytes(out))
         sys.stdout.flush()
     else:
-        _write_atomically(Path(output), bytes(out))
+        _batch_write(Path(output), bytes(out))
     sys.exit(EXIT_INPUT if rejected else EXIT_OK)
 
 
@@ -333,20 +427,6 @@ def codes() -> None:
     from edimap._catalogue import markdown
 
     click.echo(markdown(), nl=False)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename: never a half-written file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 if __name__ == "__main__":  # pragma: no cover
