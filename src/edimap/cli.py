@@ -389,17 +389,21 @@ def validate(inputs: Sequence[str], output_format: str, rules: bool) -> None:
     """Check inputs: EDIFACT envelopes and structure, GLN/GTIN check digits, the official
     UBL XSD and OIOUBL rules (once installed) and everything the readers check.
 
-    Exit 0 when no input has an error-level finding, 1 otherwise.
+    Folders are read recursively; findings are grouped by input. Exit 0 when no input has
+    an error-level finding, 1 otherwise.
 
     \b
     Example:
-      edimap validate invoice.xml ORDERS.edi
+      edimap validate invoice.xml ORDERS.edi inbox/
     """
     import json as _json
 
+    from edimap._batch import expand_inputs
+
     worst = EXIT_OK
     report = []
-    for name in inputs:
+    names = ["-"] if list(inputs) == ["-"] else [str(p) for p in expand_inputs(inputs)]
+    for name in names:
         source: Any = sys.stdin.buffer if name == "-" else Path(name)
         findings = _api.validate(source, rules=rules)
         errors = sum(f.severity is Severity.ERROR for f in findings)

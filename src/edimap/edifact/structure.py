@@ -158,7 +158,8 @@ def load_definition(path: str | Path) -> Definition:
 def definition_for(message_type: str, version: str, release: str) -> Definition | None:
     """The bundled definition for a message type and directory, or None."""
     name = f"{message_type}_{version}{release}".upper() + ".def"
-    entry = _schemas().joinpath("eancom", name)
+    # One part at a time: an installed namespace package's MultiplexedPath takes one.
+    entry = _schemas().joinpath("eancom").joinpath(name)
     if not entry.is_file():
         return None
     return _parse(entry.read_text("utf-8"), name)

@@ -1,0 +1,41 @@
+"""The package as users install it (a wheel, not the editable checkout) works: the message
+definitions ship inside it and are found."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import FIXTURES, ROOT
+
+
+@pytest.mark.slow
+def test_installed_wheel_converts_eancom(tmp_path: Path) -> None:
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+         "-w", str(tmp_path / "wheel"), str(ROOT)],
+        capture_output=True, text=True, timeout=600, check=False)
+    if build.returncode != 0 and "No module named" in build.stderr:
+        pytest.skip(f"cannot build a wheel here: {build.stderr.strip()[:200]}")
+    assert build.returncode == 0, build.stderr
+    (wheel,) = (tmp_path / "wheel").glob("edimap-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        assert "edimap/_schemas/eancom/ORDERS_D96A.def" in names
+        assert "edimap/_schemas/eancom/INVOIC_D01B.def" in names
+        archive.extractall(site)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    code = ("import edimap, sys; r = edimap.read(sys.argv[1]); "
+            "assert edimap.__file__.startswith(sys.argv[2]), edimap.__file__; "
+            "print(len(r.documents), [f.code for f in r.all_findings])")
+    proc = subprocess.run([sys.executable, "-c", code, str(FIXTURES / "orders-d96a.edi"),
+                           str(site)], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("2 ")
