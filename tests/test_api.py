@@ -101,3 +101,19 @@ def test_input_size_limit(tmp_path: Path) -> None:
     assert [f.code for f in result.findings] == ["IO-LIMIT-SIZE"]
     assert edimap.read(io.BytesIO(path.read_bytes()), max_input_bytes=100).findings[0].code \
         == "IO-LIMIT-SIZE"
+
+
+def test_docs_mapping_md_is_current() -> None:
+    from edimap._mapping import markdown
+
+    assert (FIXTURES.parent / "docs" / "mapping.md").read_text("utf-8") == markdown()
+
+
+def test_mapping_rows_name_real_places() -> None:
+    from edimap._mapping import rows
+
+    table = {(d, f): (a, b, c) for d, f, a, b, c in rows()}
+    assert table[("Order", "lines[].gtin")][:2] == ("LIN 3.1 (SG25)", "LIN 3.1 (SG28)")
+    assert table[("Order", "lines[].price")][1] == "PRI+AAA 1.2 (SG28/SG32)"
+    assert table[("Invoice", "tax_total")][0].startswith("MOA+176 1.2 (SG48)")
+    assert "cbc:PayableAmount" in table[("Invoice", "payable")][2]

@@ -420,6 +420,31 @@ def validate(inputs: Sequence[str], output_format: str, rules: bool) -> None:
 
 
 @main.command()
+@click.option("--format", "output_format", type=click.Choice(["markdown", "json"]),
+              default="markdown", show_default=True)
+@_guard
+def mapping(output_format: str) -> None:
+    """Print the field mapping table: model field ⇄ EANCOM segment ⇄ OIOUBL element.
+
+    Derived from the writers themselves (docs/mapping.md is this output).
+
+    \b
+    Example:
+      edimap mapping > docs/mapping.md
+    """
+    from edimap._mapping import markdown, rows
+
+    if output_format == "json":
+        import json as _json
+
+        click.echo(_json.dumps([{"document": d, "field": f, "eancom_d96a": a,
+                                 "eancom_d01b": b, "oioubl": c} for d, f, a, b, c in rows()],
+                               indent=2, ensure_ascii=False))
+    else:
+        click.echo(markdown(), nl=False)
+
+
+@main.command()
 @_guard
 def codes() -> None:
     """Print the catalogue of finding codes (Markdown), as in docs/errors.md.
