@@ -212,3 +212,25 @@ def test_batch_folder_with_good_broken_and_oioubl_inputs(tmp_path: Path, shared:
     assert parallel.returncode == 1
     assert {p.name: p.read_bytes() for p in again.iterdir()} == {
         p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def test_inspect_shows_groups_segments_and_findings() -> None:
+    proc = run("inspect", str(FIXTURES / "orders-d96a.edi"))
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("Interchange 4711  UNOC:3  from 5790000274017 (14)")
+    assert "    BGM  beginning of message  1=220 (order)  2=4500012345  3=9" in lines
+    assert "    SG25 lines" in lines
+    assert "      QTY  quantity  1=21:24:PCE (ordered)" in lines
+    assert "        PRI  price details  1=AAA:12,5 (net price)" in lines
+    assert "\x1b[" not in proc.stdout  # no colour when not a terminal
+    bad = (FIXTURES / "orders-d96a.edi").read_bytes().replace(b"UNT+23+1", b"UNT+99+1")
+    proc = run("inspect", "-", stdin=bad)
+    assert "error EDI-UNT-COUNT: UNT says 99 segments" in proc.stdout
+
+
+def test_inspect_ubl(shared: Path) -> None:
+    path = shared / "corpus/ubl/oioubl-2.1-official/OIOUBL_Order_v2p2.xml"
+    proc = run("inspect", str(path))
+    assert proc.returncode == 0
+    assert "  cbc:ID = 5002701" in proc.stdout.splitlines()

@@ -46,6 +46,11 @@ def _guard(fn: F) -> F:
             return fn(*args, **kwargs)
         except click.exceptions.Exit:
             raise
+        except BrokenPipeError:
+            # The reader of our output went away (| head): stop quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_OK)
         except click.ClickException:
             raise
         except InputError as exc:
@@ -417,6 +422,25 @@ def validate(inputs: Sequence[str], output_format: str, rules: bool) -> None:
     if output_format == "json":
         click.echo(_json.dumps(report, indent=2, ensure_ascii=False))
     sys.exit(worst)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True))
+@click.option("--color/--no-color", default=None, help="Colour (default: when a terminal).")
+@_guard
+def inspect(input_path: str, color: bool | None) -> None:
+    """Show an EDIFACT interchange (groups, segments, elements with qualifier names, and
+    findings where they occur) or a UBL document as a readable tree.
+
+    \b
+    Example:
+      edimap inspect fixtures/orders-d96a.edi
+    """
+    from edimap._inspect import lines
+
+    data, name = _api.load_bytes(sys.stdin.buffer if input_path == "-" else Path(input_path))
+    for line in lines(data, name):
+        click.echo(line, color=color)
 
 
 @main.command()
