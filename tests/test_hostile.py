@@ -157,3 +157,22 @@ def test_fuzz_regression_non_ascii_digits() -> None:
     _exercise(data)
     _exercise(b"UNB+UNOC:\xb9+A:14+B:14+261125:0830+1'UNH+1+ORDERS:D:96A:UN'BGM+220+1'"
               b"DTM+137:2026\xb9125:102'LIN+1'QTY+21:\xb92'UNT+6+1'UNZ+1+1'")
+
+
+def test_limits_are_findings_not_memory_errors() -> None:
+    from edimap.edifact import EdifactReader, Limits
+
+    head = b"UNB+UNOC:3+A:14+B:14+261125:0830+1'"
+    message = b"UNH+%d+ORDERS:D:96A:UN'BGM+220+1'UNT+3+%d'"
+    data = head + b"".join(message % (i, i) for i in range(1, 6)) + b"UNZ+5+1'"
+    reader = EdifactReader(data, limits=Limits(max_interchange_messages=3))
+    assert [m.reference for m in reader] == ["1", "2", "3"]
+    assert [f.code for f in reader.findings] == ["EDI-LIMIT-MESSAGES"]
+    wide = head + b"UNH+1+ORDERS:D:96A:UN'FTX" + b"+x" * 2000 + b"'UNT+3+1'UNZ+1+1'"
+    reader = EdifactReader(wide, limits=Limits(max_segment_elements=1000))
+    (msg,) = list(reader)
+    assert "EDI-LIMIT-SEGMENT-ELEMENTS" in [f.code for f in (*reader.findings, *msg.findings)]
+    deep = b"<Invoice>" + b"<a>" * 100 + b"</a>" * 100 + b"</Invoice>"
+    assert [f.code for f in edimap.read(deep).findings] == ["XML-LIMIT-DEPTH"]
+    deeper = b"<a>" * 100_000 + b"</a>" * 100_000
+    assert edimap.read(deeper).findings[0].code in ("XML-SYNTAX", "XML-LIMIT-DEPTH")

@@ -104,6 +104,14 @@ TOO_MANY_SEGMENTS = register(
     "EDI-LIMIT-MESSAGE-SEGMENTS", E, "A message has more segments than the configured limit; "
     "the rest up to its UNT was skipped.", "Raise Limits.max_message_segments if genuine.",
     "UNH+1+ORDERS…'  followed by two million LIN segments")
+TOO_MANY_ELEMENTS = register(
+    "EDI-LIMIT-SEGMENT-ELEMENTS", E, "A segment has more data elements than the configured "
+    "limit; it was skipped.", "Raise Limits.max_segment_elements if the file is genuine.",
+    "FTX" + "+" * 20000 + "'")
+TOO_MANY_MESSAGES = register(
+    "EDI-LIMIT-MESSAGES", E, "An interchange has more messages than the configured limit; the "
+    "rest were not handed out.", "Raise Limits.max_interchange_messages, or stream the file "
+    "with EdifactReader and a higher limit.", "one interchange of ten million messages")
 CHARSET_MISMATCH = register(
     "EDI-CHARSET-MISMATCH", W, "The bytes are not in the character set UNB declares; edimap "
     "decoded them by its documented policy (UTF-8 if they are valid UTF-8, else ISO 8859-1).",
@@ -225,6 +233,10 @@ class Limits:
     """Bytes in one segment; a longer one is skipped with EDI-LIMIT-SEGMENT-LENGTH."""
     max_message_segments: int = 1_000_000
     """Segments in one message; more are skipped with EDI-LIMIT-MESSAGE-SEGMENTS."""
+    max_segment_elements: int = 1_000
+    """Data elements in one segment; a segment with more is skipped."""
+    max_interchange_messages: int = 10_000_000
+    """Messages handed out per interchange; more are reported with EDI-LIMIT-MESSAGES."""
     chunk_size: int = 1 << 20
     """Bytes read from a file at a time."""
 
@@ -658,6 +670,14 @@ class _Tokenizer:
                     self._at(where[0], where[1], where[2], piece[:3])))
                 pos += size + 1
                 continue
+            if size > self.limits.max_segment_elements and \
+                    piece.count(e) >= self.limits.max_segment_elements:
+                where = table.locate(pos)
+                self.findings.append(TOO_MANY_ELEMENTS(
+                    f"segment with more than {self.limits.max_segment_elements} data elements",
+                    self._at(where[0], where[1], where[2], piece[:3])))
+                pos += size + 1
+                continue
             tag = piece.partition(e)[0]
             seg = Segment(tag, (), pos, None, None, table, (piece, syntax))
             if self._orphan_target:
@@ -730,6 +750,12 @@ class _Tokenizer:
                 self.findings.append(SEGMENT_TOO_LONG(
                     f"segment of {len(body)} bytes exceeds the limit of "
                     f"{self.limits.max_segment_length}", self._loc(off)))
+                continue
+            if body.count(self.delimiters.element.encode("latin-1")) >= \
+                    self.limits.max_segment_elements:
+                self.findings.append(TOO_MANY_ELEMENTS(
+                    f"segment with more than {self.limits.max_segment_elements} data elements",
+                    self._loc(off)))
                 continue
             seg = self._make_segment(body, off, line, col)
             out.append(seg)
@@ -1058,8 +1084,20 @@ class EdifactReader:
         if self._consumed:
             return
         self._consumed = True
+        counts: dict[int, int] = {}
+        limit = self.limits.max_interchange_messages
         try:
-            yield from self._run()
+            for message in self._run():
+                key = id(message.interchange)
+                counts[key] = counts.get(key, 0) + 1
+                if counts[key] > limit:
+                    if counts[key] == limit + 1:
+                        self.findings.append(TOO_MANY_MESSAGES(
+                            f"interchange {message.interchange.control_ref} has more than "
+                            f"{limit} messages; the rest are not handed out",
+                            message.location(1)))
+                    continue
+                yield message
         finally:
             self.findings.extend(self._tokens.findings)
             self._tokens.findings.clear()

@@ -14,7 +14,7 @@ from lxml import etree
 
 from edimap.findings import Finding, Location, Severity, register
 
-__all__ = ["MAX_XML_BYTES", "parse"]
+__all__ = ["MAX_XML_BYTES", "MAX_XML_DEPTH", "parse"]
 
 MAX_XML_BYTES = 64 * 1024 * 1024
 """Largest XML document edimap parses (OIOUBL documents are kilobytes to a few megabytes)."""
@@ -28,6 +28,12 @@ XML_DOCTYPE = register(
     "entity attacks (XXE, billion laughs), so edimap refuses the document unread.",
     "Remove the DOCTYPE; if the sender insists, treat the document as hostile.",
     '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>')
+XML_TOO_DEEP = register(
+    "XML-LIMIT-DEPTH", Severity.ERROR,
+    "The XML document nests elements deeper than edimap accepts (64 levels; UBL needs about "
+    "ten).", "Check the file; it is not a genuine UBL document.",
+    "<a><a><a>… 10,000 levels …</a></a></a>")
+MAX_XML_DEPTH = 64
 XML_TOO_LARGE = register(
     "XML-LIMIT-SIZE", Severity.ERROR,
     "The XML document is larger than edimap parses (64 MiB).",
@@ -59,4 +65,10 @@ def parse(data: bytes, source: str | None = None,
         return None, [XML_SYNTAX(str(exc.msg), where.evolve(line=line, column=column))]
     if root is None:
         return None, [XML_SYNTAX("the document has no root element", where)]
+    depth = 0
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > MAX_XML_DEPTH:
+            return None, [XML_TOO_DEEP(f"elements nest deeper than {MAX_XML_DEPTH} levels",
+                                       where.evolve(line=element.sourceline))]
     return root, []
