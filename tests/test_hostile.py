@@ -176,3 +176,14 @@ def test_limits_are_findings_not_memory_errors() -> None:
     assert [f.code for f in edimap.read(deep).findings] == ["XML-LIMIT-DEPTH"]
     deeper = b"<a>" * 100_000 + b"</a>" * 100_000
     assert edimap.read(deeper).findings[0].code in ("XML-SYNTAX", "XML-LIMIT-DEPTH")
+
+
+@pytest.mark.parametrize("data", [
+    # Found by the atheris JSON target: numbers no Decimal or int can hold.
+    b'{"document": "order", "lines": [{"line_id": "9", "quantity": 1e999999999}]}',
+    b'{"document": "order", "id": ' + b"9" * 5000 + b"}",
+])
+def test_fuzz_regression_json_numbers(data: bytes) -> None:
+    result = edimap.read(data, format="json")
+    assert not result.ok
+    assert {f.code for f in result.all_findings} <= {"JSON-SYNTAX", "JSON-INVALID"}

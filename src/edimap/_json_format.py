@@ -41,6 +41,10 @@ def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
                                                   column=exc.colno, offset=exc.pos))]
     except RecursionError:
         return [], [JSON_SYNTAX("the JSON is nested too deeply", Location(source=source))]
+    except (ArithmeticError, ValueError) as exc:
+        # A number no Decimal or int holds (1e999999999, a 5,000-digit integer).
+        return [], [JSON_SYNTAX(f"a number is out of range: {type(exc).__name__}",
+                                Location(source=source))]
     array = isinstance(payload, list)
     entries = payload if array else [payload]
     items: list[Item] = []
