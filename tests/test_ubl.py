@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 
 import edimap
 from edimap import DocumentKind, Invoice, Order, TaxCategory
@@ -314,6 +315,81 @@ def test_cli_validate_names_the_rule_id(installed: Path, shared: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 1
     assert "error F-LIB382 at" in proc.stdout
+    # Without the official rules the native checks still find it.
     quiet = subprocess.run([sys.executable, "-m", "edimap", "validate", "--no-rules",
                             str(path)], capture_output=True, text=True, check=False)
-    assert quiet.returncode == 0, quiet.stdout
+    assert quiet.returncode == 1, quiet.stdout
+    assert "error F-LIB382 at" in quiet.stdout
+
+
+# --- native rules, held to the official ones ---------------------------------------------
+
+def _differential(data: bytes, kind: str) -> tuple[set[str], set[str]]:
+    from edimap.ubl import native_rules
+    from edimap.ubl.rules import check
+
+    root, _ = parse(data)
+    assert root is not None
+    native = {f.code for f in native_rules.check(root)}
+    official = {f.code for f in check(data, kind)} & set(native_rules.RULES)
+    return native, official
+
+
+@pytest.mark.parametrize("name", sorted(
+    p for p in [
+        "oioubl-2.02-official/OIOUBL_Invoice_v2p2.xml",
+        "oioubl-2.02-official/OIOUBL_CreditNote_v2p2.xml",
+        "oioubl-2.02-official/OIOUBL_Order_v2p2.xml",
+        "oioubl-2.02-scenarios/InvoiceStor_v2p2.xml",
+        "oioubl-2.02-scenarios/BASPRO_01_01_00_Invoice_v2p2.xml",
+        "oioubl-2.1-official/OIOUBL_Invoice_v2p2.xml",
+        "oioubl-2.1-official/OIOUBL_CreditNote_v2p2.xml",
+        "oioubl-2.1-official/OIOUBL_Order_v2p2.xml",
+        "oioubl-gobl/examples-out-credit-note.xml",
+        "oioubl-gobl/excise-registration-tax_real.xml",
+        "oioubl-gobl/happy-path_real.xml",
+        "oioubl-gobl/negative-rounding_real.xml",
+    ]))
+def test_native_rules_agree_with_the_official_ones_on_the_corpus(
+        installed: Path, shared: Path, name: str) -> None:
+    path = ubl(shared, name)
+    root, _ = parse(path.read_bytes())
+    assert root is not None
+    native, official = _differential(path.read_bytes(), etree.QName(root).localname)
+    assert native == official
+
+
+MUTATIONS = [
+    (b"<cbc:TaxExclusiveAmount currencyID=\"DKK\">1262.50", b"<cbc:TaxExclusiveAmount "
+     b"currencyID=\"DKK\">1262.51"),
+    (b"<cbc:LineExtensionAmount currencyID=\"DKK\">5050.00", b"<cbc:LineExtensionAmount "
+     b"currencyID=\"DKK\">5050.01"),
+    (b"DK:BANK", b"IBAN"),
+    (b"<cbc:Percent>25</cbc:Percent>", b"<cbc:Percent>0</cbc:Percent>"),
+    (b'"DKK">1250.00</cbc:TaxAmount>\n                <cac:TaxCategory>',
+     b'"DKK">1252.00</cbc:TaxAmount>\n                <cac:TaxCategory>'),
+    (b'schemeID="GLN">5798009811578', b'schemeID="GLN">579800981157'),
+    (b'schemeID="DK:CVR">DK16356706</cbc:EndpointID>',
+     b'schemeID="DK:CVR">16356706</cbc:EndpointID>'),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), MUTATIONS)
+def test_native_rules_agree_on_mutations(installed: Path, shared: Path, old: bytes,
+                                         new: bytes) -> None:
+    data = ubl(shared, "oioubl-2.1-official/OIOUBL_Invoice_v2p2.xml").read_bytes()
+    data = data.replace(b"\r\n", b"\n")
+    assert old in data
+    native, official = _differential(data.replace(old, new, 1), "Invoice")
+    assert native == official
+    assert native  # every mutation breaks a covered rule
+
+
+@settings(max_examples=25, deadline=None)
+@given(document=st.one_of(eds.invoices(), eds.credit_notes(), eds.orders()))
+def test_native_rules_agree_on_generated_documents(
+        installed: Path, document: Invoice | Order) -> None:
+    kind = "Order" if isinstance(document, Order) else (
+        "CreditNote" if document.kind is DocumentKind.CREDIT_NOTE else "Invoice")
+    native, official = _differential(edimap.write(document, format="oioubl"), kind)
+    assert native == official == set()

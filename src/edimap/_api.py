@@ -217,8 +217,9 @@ def read(source: Source, *, format: str = "auto",
 
 def validate(source: Source, *, format: str = "auto", rules: bool = True) -> list[Finding]:
     """Every finding about ``source``: envelope and structure (EDIFACT), the official XSD
-    and, with ``rules``, the official OIOUBL rules (UBL, when installed), identifiers and
-    reading. An empty list or only warnings and infos means the input is fine."""
+    and, with ``rules``, the official OIOUBL rules (UBL, when installed; otherwise edimap's
+    native subset of them), identifiers and reading. An empty list or only warnings and
+    infos means the input is fine."""
     data, name = load_bytes(source, MAX_INPUT_BYTES)
     result = read(source if name else data, format=format)
     findings = list(result.all_findings)
@@ -228,13 +229,18 @@ def validate(source: Source, *, format: str = "auto", rules: bool = True) -> lis
 
         root, _ = parse(data, name)
         if root is not None:
+            from lxml import etree
+
+            from edimap.ubl import native_rules
+            from edimap.ubl.rules import check
+
             findings.extend(validate_xsd(root, name))
-            if rules:
-                from lxml import etree
-
-                from edimap.ubl.rules import check
-
-                findings.extend(check(data, etree.QName(root).localname, name))
+            official = check(data, etree.QName(root).localname, name) if rules else []
+            if rules and not any(f.code == "OIOUBL-RULES-UNAVAILABLE" for f in official):
+                findings.extend(official)  # the official rules cover the native ones
+            else:
+                findings.extend(official)
+                findings.extend(native_rules.check(root, name))
     return findings
 
 
