@@ -93,7 +93,7 @@ def test_nested_error_paths() -> None:
 
 def test_unknown_document_kind() -> None:
     with pytest.raises(ValidationError, match="document: must be one of credit_note, "
-                                              "invoice, order, not 'despatch'"):
+                                              "invoice, order, order_response, not 'despatch'"):
         canonical.from_dict({"document": "despatch"})
 
 

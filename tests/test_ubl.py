@@ -213,7 +213,7 @@ def test_schemas_install_refuses_other_zips(tmp_path: Path) -> None:
 
 # --- writing OIOUBL ---------------------------------------------------------------------------
 
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from edimap import strategies as eds  # noqa: E402
@@ -221,7 +221,7 @@ from edimap.ubl.validate import validate_xsd  # noqa: E402
 from edimap.ubl.xml import parse  # noqa: E402
 
 
-def _expected(document: Invoice | Order) -> Invoice | Order:
+def _expected(document: Any) -> Any:
     """What OIOUBL keeps of a document: EANCOM's PCE (or no unit) is written as EA, an
     allowance on a
     line carries the line's VAT category, an item always has a name."""
@@ -242,6 +242,8 @@ def _expected(document: Invoice | Order) -> Invoice | Order:
                 for ac in line.allowance_charges]
         return attrs.evolve(line, **changes)
 
+    if isinstance(document, edimap.OrderResponse):
+        return document
     changes: dict[str, Any] = {"lines": [line_fix(ln) for ln in document.lines]}
     terms = getattr(document, "payment_terms", None)
     if isinstance(document, Invoice) and terms is not None and terms.net_days is not None:
@@ -252,11 +254,51 @@ def _expected(document: Invoice | Order) -> Invoice | Order:
     return attrs.evolve(document, **changes)
 
 
+def _without_line_allowances(document: Any) -> bool:
+    # Known gap: F-INV340 holds line amounts to price × quantity ± 1.00, so a line
+    # allowance above 1.00 needs the net price written, which the writer does not yet do.
+    return _oioubl_writable(document) and not any(
+        getattr(line, "allowance_charges", ()) for line in getattr(document, "lines", ()))
+
+
+def _oioubl_writable(document: Any) -> bool:
+    """OIOUBL has no line delivery dates beside the order's own (F-ORD250) and no negative
+    invoice totals (F-LIB016); the writer refuses both, tested below."""
+    if isinstance(document, Invoice) and document.payable is not None and \
+            document.payable < 0:
+        return False
+    return not (isinstance(document, Order) and (
+        document.delivery_date or document.earliest_delivery_date or
+        document.latest_delivery_date) and any(ln.delivery_date for ln in document.lines))
+
+
+def test_negative_invoice_totals_are_refused() -> None:
+    invoice = edimap.read(Path("fixtures/invoice.json")).documents[0]
+    assert isinstance(invoice, Invoice)
+    import attrs
+
+    from edimap.model import AllowanceCharge
+    discount = AllowanceCharge(is_charge=False, amount=Decimal("1000000"),
+                               tax_category=TaxCategory.STANDARD, tax_percent=Decimal(25))
+    with pytest.raises(edimap.ValidationError, match="cannot have a negative total"):
+        edimap.write(attrs.evolve(invoice, allowance_charges=[discount]), format="oioubl")
+
+
+def test_line_delivery_dates_beside_the_orders_are_refused() -> None:
+    order = edimap.read(Path("fixtures/order.json")).documents[0]
+    assert isinstance(order, Order)
+    import attrs
+    both = attrs.evolve(order, delivery_date=dt.date(2026, 12, 1), lines=[
+        attrs.evolve(order.lines[0], delivery_date=dt.date(2026, 12, 2))])
+    with pytest.raises(edimap.ValidationError, match=r"lines\[0\].delivery_date: .*F-ORD250"):
+        edimap.write(both, format="oioubl")
+
+
 @pytest.mark.slow
 @settings(max_examples=40, deadline=None)
-@given(document=st.one_of(eds.invoices(), eds.credit_notes(), eds.orders()))
+@given(document=eds.documents().filter(_oioubl_writable))
 def test_written_oioubl_passes_the_official_xsd_and_reads_back(
-        installed: Path, document: Invoice | Order) -> None:
+        installed: Path, document: Any) -> None:
     data = edimap.write(document, format="oioubl")
     root, findings = parse(data)
     assert root is not None
@@ -386,10 +428,65 @@ def test_native_rules_agree_on_mutations(installed: Path, shared: Path, old: byt
 
 
 @settings(max_examples=25, deadline=None)
-@given(document=st.one_of(eds.invoices(), eds.credit_notes(), eds.orders()))
+@given(document=st.one_of(eds.invoices(), eds.credit_notes(), eds.orders()).filter(
+    _oioubl_writable))
 def test_native_rules_agree_on_generated_documents(
         installed: Path, document: Invoice | Order) -> None:
     kind = "Order" if isinstance(document, Order) else (
         "CreditNote" if document.kind is DocumentKind.CREDIT_NOTE else "Invoice")
     native, official = _differential(edimap.write(document, format="oioubl"), kind)
     assert native == official == set()
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(document=eds.documents().filter(_without_line_allowances))
+def test_written_oioubl_passes_the_official_rules(installed: Path, document: Any) -> None:
+    data = edimap.write(document, format="oioubl")
+    errors = [str(f) for f in edimap.validate(data, rules=True)
+              if f.severity.value == "error"]
+    assert errors == []
+
+
+def test_official_order_response_values(shared: Path) -> None:
+    (response,) = edimap.read(ubl(shared, "oioubl-2.1-official/"
+                                          "OIOUBL_OrderResponseSimple_v2p2.xml")).documents
+    assert isinstance(response, edimap.OrderResponse)
+    assert response.kind is DocumentKind.ORDER_RESPONSE
+    assert (response.id, response.accepted, response.order_id) == ("65830", True, "5002701")
+    assert response.issue_date == dt.date(2005, 11, 2)
+    assert response.order_issue_date == dt.date(2005, 11, 1)
+    assert response.seller is not None
+    assert response.buyer is not None
+    assert (response.seller.name, response.seller.cvr) == ("Tavleverandøren", "16356706")
+    assert response.buyer.gln == "5798009811578"
+    assert response.buyer.contact is not None
+    assert response.buyer.contact.email == "Hans@dls.dk"
+
+
+@pytest.mark.parametrize("name", [
+    "oioubl-2.02-official/OIOUBL_OrderResponseSimple_v2p2.xml",
+    "oioubl-2.02-scenarios/BASPRO_01_01_00_OrderResponseSimple_v2p2.xml",
+    "oioubl-2.1-official/OIOUBL_OrderResponseSimple_v2p2.xml",
+])
+def test_order_responses_convert_to_oioubl_21_that_passes_the_rules(
+        installed: Path, shared: Path, name: str) -> None:
+    (response,) = edimap.read(ubl(shared, name)).documents
+    data = edimap.write(response, format="oioubl")
+    assert b"<cbc:CustomizationID>OIOUBL-2.1</cbc:CustomizationID>" in data
+    assert [f.code for f in edimap.validate(data, rules=True)
+            if f.severity.value == "error"] == []
+    assert edimap.read(data).documents == (response,)
+
+
+def test_rejected_order_response_needs_a_note() -> None:
+    with pytest.raises(edimap.ValidationError, match="rejection_note: is required"):
+        edimap.OrderResponse(id="1", issue_date=dt.date(2026, 1, 1), accepted=False,
+                             order_id="PO-1")
+
+
+def test_order_response_has_no_eancom_mapping(shared: Path) -> None:
+    (response,) = edimap.read(ubl(shared, "oioubl-2.1-official/"
+                                          "OIOUBL_OrderResponseSimple_v2p2.xml")).documents
+    with pytest.raises(edimap.ValidationError, match="no EANCOM mapping"):
+        edimap.write(response, format="eancom")

@@ -18,7 +18,7 @@ from edimap.findings import (
     has_errors,
     register,
 )
-from edimap.model import Document, Invoice, Order
+from edimap.model import Document
 
 __all__ = ["FORMATS", "Item", "ReadResult", "detect_format", "load_bytes", "read", "validate",
            "write"]
@@ -258,11 +258,11 @@ def write(
     if writer is None:
         raise UsageError(f"writing {format} is not available in this edimap version")
     docs: Document | Sequence[Document]
-    if isinstance(documents, Order | Invoice):
+    if isinstance(documents, Document):
         docs = documents
     else:
         docs = list(documents)
         for i, doc in enumerate(docs):
-            if not isinstance(doc, Order | Invoice):
+            if not isinstance(doc, Document):
                 raise UsageError(f"documents[{i}] is a {type(doc).__name__}, not a document")
     return writer(docs, **options)

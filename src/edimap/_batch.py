@@ -23,6 +23,9 @@ from edimap.findings import EdimapError, Severity
 __all__ = ["Outcome", "convert_files", "expand_inputs", "write_atomically"]
 
 EXTENSIONS = {"json": "json", "eancom": "edi", "oioubl": "xml"}
+# Output files are named by the document's OIOUBL root element and its ID.
+FILE_KINDS = {"order": "Order", "invoice": "Invoice", "credit_note": "CreditNote",
+              "order_response": "OrderResponseSimple"}
 
 
 def expand_inputs(inputs: Sequence[str]) -> list[Path]:
@@ -85,8 +88,7 @@ def _convert_one(path: str, to_format: str, from_format: str,
                              "message": str(exc), "location": {}})
             outcomes.append(Outcome(path, item.reference, False, tuple(findings)))
             continue
-        kind = {"order": "Order", "invoice": "Invoice", "credit_note": "CreditNote"}[
-            document.kind.value]
+        kind = FILE_KINDS[document.kind.value]
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in document.id)
         outcomes.append(Outcome(path, item.reference, True, tuple(findings),
                                 f"{kind}-{safe}.{EXTENSIONS[to_format]}", data))
@@ -163,7 +165,9 @@ def _quarantine(path: Path, folder: Path, entries: list[dict[str, Any]]) -> None
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename: never a half-written file."""
+    """Write to a temporary file beside ``path``, then rename: never a half-written file.
+    Missing parent folders are created, as ``-o DIR`` creates its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:

@@ -8,8 +8,16 @@ from collections.abc import Callable, Sequence
 
 from edimap._api import Item, register_format
 from edimap.edifact.reader import EdifactReader, Message
-from edimap.findings import Finding, Severity, UsageError, has_errors, register
-from edimap.model import Document, Invoice, Order
+from edimap.findings import (
+    FieldError,
+    Finding,
+    Severity,
+    UsageError,
+    ValidationError,
+    has_errors,
+    register,
+)
+from edimap.model import Document, Order, OrderResponse
 
 MESSAGE_UNSUPPORTED = register(
     "EANCOM-MESSAGE-UNSUPPORTED", Severity.ERROR,
@@ -55,11 +63,15 @@ def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
     from edimap.edifact.orders import order_to_message
     from edimap.edifact.writer import ControlNumbers, write_interchange
 
-    docs = [documents] if isinstance(documents, Order | Invoice) else list(documents)
+    docs = [documents] if isinstance(documents, Document) else list(documents)
     if not docs:
         raise UsageError("nothing to write")
     drafts = []
     for n, doc in enumerate(docs, start=1):
+        if isinstance(doc, OrderResponse):
+            raise ValidationError([FieldError(
+                f"documents[{n - 1}]", "an order response has no EANCOM mapping in edimap "
+                "(ORDRSP); write it as OIOUBL or JSON")])
         if isinstance(doc, Order):
             drafts.append(order_to_message(doc, reference=str(n), version=version))
         else:

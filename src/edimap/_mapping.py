@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import attrs
 from lxml import etree
 
 from edimap.edifact.invoic import invoice_to_message
@@ -44,7 +45,7 @@ QUALIFIED = {"NAD", "DTM", "RFF", "QTY", "PRI", "MOA", "CUX", "FTX", "PIA", "IMD
 
 def _party(n: int, gln: str) -> Party:
     return Party(gln=gln, name=f"Name{n}", cvr=None if n != 1 else "13585628",
-                 vat_id=f"VAT{n}" if n == 1 else None,
+                 vat_id="DK24681357" if n == 1 else None,  # a Danish SE number
                  address=Address(street=f"Street{n}", city=f"City{n}", postal_code=f"{n}111",
                                  country=("SE", "NO", "FI", "DE", "IS")[n - 1]),
                  contact=Contact(name=f"Contact{n}", phone=f"{n}2345678",
@@ -103,7 +104,7 @@ def _values(obj: Any, path: str) -> Iterator[tuple[str, str]]:
         yield path, obj
 
 
-def _eancom(document: Document, version: str) -> dict[str, list[str]]:
+def _eancom(document: Order | Invoice, version: str) -> dict[str, list[str]]:
     draft = order_to_message(document, reference="1", version=version) if isinstance(
         document, Order) else invoice_to_message(document, reference="1", version=version)
     data = write_interchange([draft], sender="1", recipient="2", control_ref="1",
@@ -129,8 +130,20 @@ def _eancom(document: Document, version: str) -> dict[str, list[str]]:
 
 
 def _oioubl(document: Document) -> dict[str, list[str]]:
-    root = etree.fromstring(to_xml(document))
     found: dict[str, list[str]] = {}
+    if isinstance(document, Order) and any(line.delivery_date for line in document.lines):
+        # OIOUBL has line delivery dates only without the order's own (F-ORD250): look for
+        # the line dates in a copy without the header dates.
+        _found_in(to_xml(attrs.evolve(document, delivery_date=None, earliest_delivery_date=None,
+                                      latest_delivery_date=None)), found)
+        document = attrs.evolve(document, lines=[attrs.evolve(line, delivery_date=None)
+                                                 for line in document.lines])
+    _found_in(to_xml(document), found)
+    return found
+
+
+def _found_in(data: bytes, found: dict[str, list[str]]) -> None:
+    root = etree.fromstring(data)
     for element in root.iter():
         text = (element.text or "").strip()
         if len(element):
@@ -159,7 +172,6 @@ def _oioubl(document: Document) -> dict[str, list[str]]:
             found.setdefault(key, [])
             if path not in found[key]:
                 found[key].append(path)
-    return found
 
 
 def rows() -> list[tuple[str, str, str, str, str]]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from edimap._api import Item, register_format
 from edimap.findings import Finding, UsageError
-from edimap.model import Document, Invoice, Order
+from edimap.model import Document
 from edimap.ubl.reader import read_document
 
 
@@ -22,7 +22,7 @@ def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
 def _write(documents: Document | Sequence[Document]) -> bytes:
     from edimap.ubl.writer import to_xml
 
-    if isinstance(documents, Order | Invoice):
+    if isinstance(documents, Document):
         return to_xml(documents)
     if len(documents) != 1:
         raise UsageError("OIOUBL holds one document per file: write them one at a time (the "

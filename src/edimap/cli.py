@@ -65,7 +65,8 @@ def _guard(fn: F) -> F:
             click.echo(f"edimap: {exc}", err=True)
             sys.exit(EXIT_INPUT)
         except OSError as exc:
-            click.echo(f"edimap: {exc.strerror or exc}", err=True)
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"edimap: {exc.strerror or exc}{where}", err=True)
             sys.exit(EXIT_USAGE)
         except Exception as exc:
             if os.environ.get("EDIMAP_DEBUG"):
@@ -261,15 +262,14 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
         # One OIOUBL document per file: -o names the folder.
         if output == "-":
             raise UsageError("several documents become several OIOUBL files: give -o DIR")
-        from edimap._batch import EXTENSIONS, _unique
+        from edimap._batch import EXTENSIONS, FILE_KINDS, _unique
 
         folder = Path(output)
         folder.mkdir(parents=True, exist_ok=True)
         used: set[str] = set()
         names = iter(e for e in entries if e["outcome"] == "converted")
         for document in documents:
-            kind = {"order": "Order", "invoice": "Invoice", "credit_note": "CreditNote"}[
-                document.kind.value]
+            kind = FILE_KINDS[document.kind.value]
             safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in document.id)
             target = folder / _unique(f"{kind}-{safe}.{EXTENSIONS['oioubl']}", used)
             write_atomically(target, _api.write(document, format="oioubl"))

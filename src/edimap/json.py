@@ -27,7 +27,7 @@ from cattrs.errors import (
 )
 
 from edimap.findings import FieldError, ValidationError
-from edimap.model import Document, DocumentKind, Invoice, Order, TaxCategory
+from edimap.model import Document, DocumentKind, Invoice, Order, OrderResponse, TaxCategory
 
 __all__ = ["dumps", "from_dict", "loads", "to_dict"]
 
@@ -110,6 +110,9 @@ def to_dict(document: Document) -> dict[str, Any]:
         body = _converter.unstructure(document, Invoice)
         del body["kind"]
         kind = document.kind
+    elif isinstance(document, OrderResponse):
+        body = _converter.unstructure(document, OrderResponse)
+        kind = DocumentKind.ORDER_RESPONSE
     else:
         raise TypeError(f"not an edimap document: {type(document).__name__}")
     return {"document": kind.value, **body}
@@ -157,9 +160,11 @@ def from_dict(data: Mapping[str, Any]) -> Document:
         raise ValidationError([FieldError("document", f"must be one of {allowed}, "
                                                        f"not {kind_name!r}")])
     kind = _KINDS[kind_name]
-    target: type[Order] | type[Invoice]
+    target: type[Order] | type[Invoice] | type[OrderResponse]
     if kind is DocumentKind.ORDER:
         target = Order
+    elif kind is DocumentKind.ORDER_RESPONSE:
+        target = OrderResponse
     else:
         if "kind" in body:
             raise ValidationError([FieldError("kind", "unknown key (the kind is `document`)")])
@@ -175,7 +180,7 @@ def from_dict(data: Mapping[str, Any]) -> Document:
 
 def dumps(documents: Document | Sequence[Document], *, indent: int | None = 2) -> str:
     """Serialise one document as an object, or a sequence of documents as an array."""
-    if isinstance(documents, Order | Invoice):
+    if isinstance(documents, Document):
         payload: Any = to_dict(documents)
     else:
         payload = [to_dict(d) for d in documents]

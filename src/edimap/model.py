@@ -44,6 +44,7 @@ __all__ = [
     "InvoiceLine",
     "Order",
     "OrderLine",
+    "OrderResponse",
     "Party",
     "PartyId",
     "PaymentMeans",
@@ -60,6 +61,7 @@ class DocumentKind(enum.StrEnum):
     ORDER = "order"
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"
+    ORDER_RESPONSE = "order_response"
 
 
 class TaxCategory(enum.StrEnum):
@@ -840,7 +842,49 @@ class Invoice(_DocumentBase):
         _check_line_ids(c, self.lines)
 
 
-Document = Order | Invoice
+@attrs.frozen(kw_only=True)
+class OrderResponse(_DocumentBase):
+    """The supplier's answer to a whole order: accepted or rejected (no line changes).
+
+    =====================  ==================================================================
+    field                  OIOUBL ``OrderResponseSimple``
+    =====================  ==================================================================
+    id                     cbc:ID (the response's own number)
+    issue_date             cbc:IssueDate
+    accepted               cbc:AcceptedIndicator
+    rejection_note         cbc:RejectionNote (needed when the order is rejected)
+    order_id               cac:OrderReference/cbc:ID (the buyer's order number)
+    order_issue_date       cac:OrderReference/cbc:IssueDate
+    seller                 cac:SellerSupplierParty
+    buyer                  cac:BuyerCustomerParty
+    notes                  cbc:Note
+    =====================  ==================================================================
+
+    EANCOM's ORDRSP is not mapped; an order response is read from and written to OIOUBL and
+    JSON. Winfinans: ``order_id`` is the ``requisition`` of the order it answers.
+    """
+
+    accepted: bool
+    order_id: str
+    order_issue_date: dt.date | None = None
+    rejection_note: str | None = None
+
+    @property
+    def kind(self) -> DocumentKind:
+        return DocumentKind.ORDER_RESPONSE
+
+    def _check(self, c: _Checks) -> None:
+        super()._check(c)
+        if not isinstance(self.accepted, bool):
+            c.add("accepted", f"must be true or false, not {self.accepted!r}")
+        c.text("order_id", self.order_id, required=True)
+        c.date("order_issue_date", self.order_issue_date)
+        c.text("rejection_note", self.rejection_note)
+        if self.accepted is False and not self.rejection_note:
+            c.add("rejection_note", "is required when the order is rejected")
+
+
+Document = Order | Invoice | OrderResponse
 """Any document edimap reads or writes."""
 
 

@@ -38,12 +38,14 @@ from edimap.model import (
     Address,
     AllowanceCharge,
     Contact,
+    Document,
     DocumentKind,
     DocumentReference,
     Invoice,
     InvoiceLine,
     Order,
     OrderLine,
+    OrderResponse,
     Party,
     PartyId,
     PaymentMeans,
@@ -63,6 +65,7 @@ __all__ = [
     "invoice_lines",
     "invoices",
     "order_lines",
+    "order_responses",
     "orders",
     "parties",
     "texts",
@@ -234,6 +237,9 @@ def invoice_lines(draw: st.DrawFn, line_id: str | None = None) -> InvoiceLine:
         (TaxCategory.STANDARD, Decimal("25")),
         (TaxCategory.ZERO, Decimal("0")),
     ]))
+    gross = quantity * price
+    # An allowance larger than the line would make it negative, which no invoice line is.
+    acs = [ac for ac in acs if ac.is_charge or (ac.amount or Decimal(0)) < gross]
     amount = totals.line_amount(quantity, price, None, acs)
     gtin = draw(_optional(gtins(lengths=(8, 13, 14))))
     return InvoiceLine(
@@ -276,7 +282,8 @@ def invoices(
         payment_means=draw(st.lists(st.builds(
             PaymentMeans, code=st.just("42"),
             account_id=st.text("0123456789", min_size=10, max_size=10),
-            bank_reg_no=st.text("0123456789", min_size=4, max_size=4)), max_size=1)),
+            # "0000" is no registration number, and the OIOUBL rules read it as zero.
+            bank_reg_no=st.integers(1, 9999).map("{:04d}".format)), max_size=1)),
         lines=_numbered(draw, invoice_lines, max_lines),
     )
     return totals.with_computed_totals(invoice)
@@ -287,6 +294,23 @@ def credit_notes(max_lines: int = 5) -> st.SearchStrategy[Invoice]:
     return invoices(kind=DocumentKind.CREDIT_NOTE, max_lines=max_lines)
 
 
-def documents() -> st.SearchStrategy[Order | Invoice]:
-    """Any document: an order, an invoice or a credit note."""
-    return st.one_of(orders(), invoices(), credit_notes())
+@st.composite
+def order_responses(draw: st.DrawFn) -> OrderResponse:
+    """Order responses accepting or rejecting a whole order (rejections carry a note)."""
+    accepted = draw(st.booleans())
+    return OrderResponse(
+        id=draw(_ids(17)),
+        issue_date=draw(dates()),
+        accepted=accepted,
+        rejection_note=draw(_optional(texts(70)) if accepted else texts(70)),
+        order_id=draw(_ids(17)),
+        order_issue_date=draw(_optional(dates())),
+        seller=draw(parties(with_gln=True)),
+        buyer=draw(parties(with_gln=True)),
+        notes=draw(st.lists(texts(70), max_size=2)),
+    )
+
+
+def documents() -> st.SearchStrategy[Document]:
+    """Any document: an order, an invoice, a credit note or an order response."""
+    return st.one_of(orders(), invoices(), credit_notes(), order_responses())

@@ -1,5 +1,5 @@
-"""UBL → the model: Invoice, CreditNote and Order in OIOUBL 2.01, 2.02 and 2.1, and the Peppol
-BIS 3 documents that share UBL 2.1.
+"""UBL → the model: Invoice, CreditNote, Order and OrderResponseSimple in OIOUBL 2.01, 2.02
+and 2.1, and the Peppol BIS 3 documents that share UBL 2.1.
 
 Every element that carries data and that the model has no field for is listed in one info
 finding (``UBL-NOT-CARRIED``) with its path, so nothing is lost in silence. OIOUBL's
@@ -13,6 +13,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import attrs
 from lxml import etree
 
 from edimap.findings import Finding, Location, Severity, ValidationError, register
@@ -30,6 +31,7 @@ from edimap.model import (
     InvoiceLine,
     Order,
     OrderLine,
+    OrderResponse,
     Party,
     PartyId,
     PaymentMeans,
@@ -51,7 +53,8 @@ OIOUBL_CATEGORIES = {"StandardRated": TaxCategory.STANDARD, "ZeroRated": TaxCate
 UNSUPPORTED = register(
     "UBL-DOCUMENT-UNSUPPORTED", Severity.ERROR,
     "The UBL document type has no mapping to edimap's model (edimap maps Invoice, "
-    "CreditNote and Order).", "Check the document type.", "<ApplicationResponse …>")
+    "CreditNote, Order and OrderResponseSimple).", "Check the document type.",
+    "<ApplicationResponse …>")
 NOT_CARRIED = register(
     "UBL-NOT-CARRIED", Severity.INFO,
     "Elements with data that the model has no field for; listed so nothing is dropped in "
@@ -235,6 +238,9 @@ class _Reader:
                     if company.get("schemeID") in ("DK:CVR", None, "") else None
                 if number and fields.get("cvr") in (None, number):
                     fields["cvr"] = number
+                elif company.get("schemeID") == "ZZZ" and value in (
+                        fields.get("gln"), fields.get("endpoint_id")):
+                    pass  # the party's own GLN or endpoint standing in for a CVR number
                 else:
                     fields["ids"].append(PartyId(value=value,
                                                  scheme=company.get("schemeID") or None))
@@ -410,9 +416,11 @@ def read_document(data: bytes, source: str | None = None
         document: Document | None = _invoice(reader, root, name == "CreditNote")
     elif name == "Order":
         document = _order(reader, root)
+    elif name == "OrderResponseSimple":
+        document = _order_response(reader, root)
     else:
         return None, doc_id, [*findings, UNSUPPORTED(
-            f"{name} cannot be mapped to an order or invoice by this edimap version",
+            f"{name} cannot be mapped to an edimap document by this edimap version",
             reader.loc(root))]
     reader.not_carried()
     found = findings + reader.findings
@@ -666,14 +674,7 @@ def _order(r: _Reader, root: etree._Element) -> Order | None:
     fields["seller"] = r.party(r.find(root, "cac:SellerSupplierParty/cac:Party"), "seller")
     fields["invoicee"] = r.party(r.find(root, "cac:AccountingCustomerParty/cac:Party"),
                                  "invoicee")
-    for path, key in (("cac:BuyerCustomerParty", "buyer"),
-                      ("cac:AccountingCustomerParty", "invoicee")):
-        account = r.text(r.find(root, path), "cbc:SupplierAssignedAccountID")
-        if account and fields.get(key) is not None:
-            fields[key] = Party(**{**{f: getattr(fields[key], f) for f in
-                                      ("gln", "cvr", "vat_id", "name", "address",
-                                       "endpoint_id", "endpoint_scheme", "ids", "contact")},
-                                   "account": account})
+    _customer_accounts(r, root, fields)
     r.find(root, "cac:SellerSupplierParty")
     delivery = r.find(root, "cac:Delivery")
     fields["delivery"] = _delivery_party(r, delivery)
@@ -710,6 +711,46 @@ def _order(r: _Reader, root: etree._Element) -> Order | None:
     fields["lines"] = lines
     result: Order | None = r.build(Order, {k: v for k, v in fields.items()
                                            if v is not None}, root)
+    return result
+
+
+def _customer_accounts(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> None:
+    """The supplier's account number of the customer parties (SupplierAssignedAccountID)."""
+    for path, key in (("cac:BuyerCustomerParty", "buyer"),
+                      ("cac:AccountingCustomerParty", "invoicee")):
+        account = r.text(r.find(root, path), "cbc:SupplierAssignedAccountID")
+        if account and fields.get(key) is not None:
+            fields[key] = attrs.evolve(fields[key], account=account)
+
+
+_ACCEPTED = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _order_response(r: _Reader, root: etree._Element) -> OrderResponse | None:
+    fields = _header(r, root)
+    accepted = r.find(root, "cbc:AcceptedIndicator")
+    text = (accepted.text or "").strip() if accepted is not None else ""
+    if accepted is None:
+        r.findings.append(MISSING("the order response has no cbc:AcceptedIndicator",
+                                  r.loc(root)))
+    elif text not in _ACCEPTED:
+        r.findings.append(BAD_VALUE(f"{text!r} is not true or false", r.loc(accepted)))
+    fields["accepted"] = _ACCEPTED.get(text)
+    fields["rejection_note"] = r.text(root, "cbc:RejectionNote")
+    reference = r.find(root, "cac:OrderReference")
+    fields["order_id"] = r.text(reference, "cbc:ID")
+    fields["order_issue_date"] = r.date(reference, "cbc:IssueDate")
+    if fields["order_id"] is None:
+        r.findings.append(MISSING("the order response has no cac:OrderReference/cbc:ID",
+                                  r.loc(reference if reference is not None else root)))
+    fields["seller"] = r.party(r.find(root, "cac:SellerSupplierParty/cac:Party"), "seller")
+    fields["buyer"] = r.party(r.find(root, "cac:BuyerCustomerParty/cac:Party"), "buyer")
+    _customer_accounts(r, root, fields)
+    fields["references"] = _references(r, root)
+    if any(f.severity is Severity.ERROR for f in r.findings):
+        return None
+    result: OrderResponse | None = r.build(OrderResponse, {k: v for k, v in fields.items()
+                                                           if v is not None}, root)
     return result
 
 

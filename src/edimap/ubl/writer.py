@@ -1,4 +1,4 @@
-"""The model → OIOUBL 2.1 (UBL 2.1): Invoice, CreditNote and Order.
+"""The model → OIOUBL 2.1 (UBL 2.1): Invoice, CreditNote, Order and OrderResponseSimple.
 
 Written to the OIOUBL generator rules: UBLVersionID 2.1, CustomizationID OIOUBL-2.1, a
 ProfileID that fits the document, an EndpointID on every party (GLN with schemeAgencyID 9,
@@ -25,6 +25,7 @@ from edimap.model import (
     DocumentKind,
     Invoice,
     Order,
+    OrderResponse,
     Party,
     TaxCategory,
 )
@@ -35,7 +36,9 @@ __all__ = ["to_xml"]
 
 ROOT_NS = {"Invoice": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
            "CreditNote": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
-           "Order": "urn:oasis:names:specification:ubl:schema:xsd:Order-2"}
+           "Order": "urn:oasis:names:specification:ubl:schema:xsd:Order-2",
+           "OrderResponseSimple":
+               "urn:oasis:names:specification:ubl:schema:xsd:OrderResponseSimple-2"}
 OIOUBL_CATEGORY = {TaxCategory.STANDARD: "StandardRated", TaxCategory.ZERO: "ZeroRated",
                    TaxCategory.REVERSE_CHARGE: "ReverseCharge"}
 IMPLIED_CHANNEL = {"42": "DK:BANK", "31": "IBAN", "93": "DK:FIK", "50": "DK:GIRO",
@@ -57,7 +60,10 @@ class _Builder:
         return child
 
     def amount(self, parent: etree._Element, name: str, value: Decimal) -> etree._Element:
-        return self.el(parent, name, format(money(value), "f"), currencyID=self.currency)
+        rounded = money(value)
+        if rounded.is_zero():
+            rounded = rounded.copy_abs()  # never "-0.00": the rules compare the text
+        return self.el(parent, name, format(rounded, "f"), currencyID=self.currency)
 
 
 def _quantity(value: Decimal) -> str:
@@ -78,6 +84,18 @@ def _uuid(document: Document) -> str:
     return str(uuid.uuid5(_UUID_NAMESPACE, key))
 
 
+def _root(name: str, document: Document) -> tuple[etree._Element, _Builder]:
+    root = etree.Element(f"{{{ROOT_NS[name]}}}{name}",
+                         nsmap={None: ROOT_NS[name], "cac": CAC, "cbc": CBC})
+    return root, _Builder(document.currency)
+
+
+def _copy_uuid_date(b: _Builder, root: etree._Element, document: Document) -> None:
+    b.el(root, "cbc:CopyIndicator", "false")
+    b.el(root, "cbc:UUID", _uuid(document))
+    b.el(root, "cbc:IssueDate", document.issue_date.isoformat())
+
+
 def _header(b: _Builder, root: etree._Element, document: Document, profile: str) -> None:
     b.el(root, "cbc:UBLVersionID", "2.1")
     b.el(root, "cbc:CustomizationID", "OIOUBL-2.1")
@@ -88,7 +106,10 @@ def _header(b: _Builder, root: etree._Element, document: Document, profile: str)
 
 def _party(b: _Builder, parent: etree._Element, party: Party, role: str,
            customer: bool = False, tag: str = "cac:Party",
-           contact_reference: str | None = None) -> None:
+           contact_reference: str | None = None, needs_legal_entity: bool = False
+           ) -> None:
+    """A party; ``needs_legal_entity`` where OIOUBL requires its PartyLegalEntity (F-INV034,
+    F-ORD034, F-ORD071, F-ORS016)."""
     wrapper = parent
     if customer and party.account:
         b.el(wrapper, "cbc:SupplierAssignedAccountID", party.account)
@@ -120,13 +141,21 @@ def _party(b: _Builder, parent: etree._Element, party: Party, role: str,
         _address(b, b.el(element, "cac:PostalAddress"), party.address)
     if party.vat_id:
         scheme = b.el(element, "cac:PartyTaxScheme")
-        b.el(scheme, "cbc:CompanyID", party.vat_id, schemeID="DK:SE")
+        company_id, company_scheme = _vat_company_id(party.vat_id)
+        b.el(scheme, "cbc:CompanyID", company_id, schemeID=company_scheme)
         _tax_scheme(b, scheme)
     if party.cvr:
         legal = b.el(element, "cac:PartyLegalEntity")
         if party.name:
             b.el(legal, "cbc:RegistrationName", party.name)
         b.el(legal, "cbc:CompanyID", "DK" + party.cvr, schemeID="DK:CVR")
+    elif needs_legal_entity:
+        # Without a CVR number the legal entity is named by the party's GLN or endpoint
+        # under the mutually agreed scheme ZZZ; readers take it back as that same GLN.
+        entity = b.el(element, "cac:PartyLegalEntity")
+        if party.name:
+            b.el(entity, "cbc:RegistrationName", party.name)
+        b.el(entity, "cbc:CompanyID", party.gln or party.endpoint_id or "", schemeID="ZZZ")
     if party.contact is not None:
         contact = b.el(element, "cac:Contact")
         # OIOUBL wants the customer's contact to have an ID (F-INV051, F-ORD041).
@@ -141,6 +170,17 @@ def _party(b: _Builder, parent: etree._Element, party: Party, role: str,
         # OIOUBL requires one Contact on the customer (F-INV046, F-ORD035); without one in
         # the document, its reference is the buyer's order number, as buyers route by it.
         b.el(b.el(element, "cac:Contact"), "cbc:ID", contact_reference)
+
+
+def _vat_company_id(vat_id: str) -> tuple[str, str]:
+    """PartyTaxScheme/CompanyID text and schemeID: a Danish SE number is DK + 8 digits
+    under DK:SE (F-LIB196; EANCOM's RFF+VA often has the 8 digits alone); any other VAT
+    number goes under the mutually agreed scheme ZZZ."""
+    if len(vat_id) == 8 and vat_id.isdigit() and vat_id.isascii():
+        return "DK" + vat_id, "DK:SE"
+    if len(vat_id) == 10 and vat_id.startswith("DK") and vat_id[2:].isdigit():
+        return vat_id, "DK:SE"
+    return vat_id, "ZZZ"
 
 
 def _address(b: _Builder, element: etree._Element, address: Address) -> None:
@@ -227,7 +267,8 @@ def _item(b: _Builder, parent: etree._Element, line: Any) -> None:
 
 def _price(b: _Builder, parent: etree._Element, line: Any) -> None:
     price = b.el(parent, "cac:Price")
-    b.el(price, "cbc:PriceAmount", _plain(line.price), currencyID=b.currency)
+    # At least two decimals, as for quantities (F-ORD169).
+    b.el(price, "cbc:PriceAmount", _quantity(line.price), currencyID=b.currency)
     b.el(price, "cbc:BaseQuantity", _plain(line.price_basis or Decimal(1)),
          unitCode=_unit(line.unit))
 
@@ -235,13 +276,9 @@ def _price(b: _Builder, parent: etree._Element, line: Any) -> None:
 def _invoice(invoice: Invoice) -> etree._Element:
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
     name = "CreditNote" if credit else "Invoice"
-    root = etree.Element(f"{{{ROOT_NS[name]}}}{name}",
-                         nsmap={None: ROOT_NS[name], "cac": CAC, "cbc": CBC})
-    b = _Builder(invoice.currency)
+    root, b = _root(name, invoice)
     _header(b, root, invoice, "urn:www.nesubl.eu:profiles:profile5:ver2.0")
-    b.el(root, "cbc:CopyIndicator", "false")
-    b.el(root, "cbc:UUID", _uuid(invoice))
-    b.el(root, "cbc:IssueDate", invoice.issue_date.isoformat())
+    _copy_uuid_date(b, root, invoice)
     if not credit:
         b.el(root, "cbc:InvoiceTypeCode", invoice.effective_type_code, listAgencyID="320",
              listID="urn:oioubl:codelist:invoicetypecode-1.1")
@@ -271,24 +308,17 @@ def _invoice(invoice: Invoice) -> etree._Element:
         b.el(b.el(root, "cac:DespatchDocumentReference"), "cbc:ID", invoice.delivery_note_id)
     if invoice.contract_id:
         b.el(b.el(root, "cac:ContractDocumentReference"), "cbc:ID", invoice.contract_id)
-    for ref in invoice.references:
-        element = b.el(root, "cac:AdditionalDocumentReference")
-        b.el(element, "cbc:ID", ref.id)
-        if ref.date:
-            b.el(element, "cbc:IssueDate", ref.date.isoformat())
-        b.el(element, "cbc:DocumentTypeCode", ref.kind)
-    if invoice.seller is None or invoice.buyer is None:
-        raise ValidationError([FieldError("seller" if invoice.seller is None else "buyer",
-                                          "an OIOUBL invoice needs the seller and the buyer")])
-    _party(b, b.el(root, "cac:AccountingSupplierParty"), invoice.seller, "seller")
+    _additional_references(b, root, invoice)
+    seller, buyer = _require_parties(invoice, "invoice")
+    _party(b, b.el(root, "cac:AccountingSupplierParty"), seller, "seller",
+           needs_legal_entity=True)
     # The accounting customer receives the invoice: the invoicee when there is one, and
     # then the buyer goes in BuyerCustomerParty.
-    _party(b, b.el(root, "cac:AccountingCustomerParty"), invoice.invoicee or invoice.buyer,
+    _party(b, b.el(root, "cac:AccountingCustomerParty"), invoice.invoicee or buyer,
            "invoicee" if invoice.invoicee else "buyer", customer=True,
            contact_reference=invoice.order_id or invoice.id)
     if invoice.invoicee is not None:
-        _party(b, b.el(root, "cac:BuyerCustomerParty"), invoice.buyer, "buyer",
-               customer=True)
+        _party(b, b.el(root, "cac:BuyerCustomerParty"), buyer, "buyer", customer=True)
     if invoice.delivery_date or invoice.delivery:
         delivery = b.el(root, "cac:Delivery")
         if invoice.delivery_date:
@@ -297,6 +327,11 @@ def _invoice(invoice: Invoice) -> etree._Element:
             _delivery(b, delivery, invoice.delivery)
     totals = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid,
                      rounding=invoice.rounding)
+    if totals.tax_inclusive < 0:
+        # F-LIB016: OIOUBL totals are never negative; money back is a credit note.
+        raise ValidationError([FieldError("lines", f"the total is {totals.tax_inclusive}: an "
+                                          "OIOUBL invoice or credit note cannot have a "
+                                          "negative total (issue a credit note instead)")])
     for n, means in enumerate(invoice.payment_means, start=1):
         element = b.el(root, "cac:PaymentMeans")
         b.el(element, "cbc:ID", str(n))
@@ -317,7 +352,8 @@ def _invoice(invoice: Invoice) -> etree._Element:
             b.el(payee, "cbc:ID", account or "")
             if means.bank_reg_no or means.bic:
                 branch = b.el(payee, "cac:FinancialInstitutionBranch")
-                b.el(branch, "cbc:ID", means.bank_reg_no or "")
+                if means.bank_reg_no:  # an empty one breaks F-LIB311 (digits only)
+                    b.el(branch, "cbc:ID", means.bank_reg_no)
                 if means.bic:
                     b.el(b.el(branch, "cac:FinancialInstitution"), "cbc:ID", means.bic)
         if means.creditor_account:
@@ -395,6 +431,24 @@ def _invoice(invoice: Invoice) -> etree._Element:
     return root
 
 
+def _additional_references(b: _Builder, root: etree._Element, document: Document) -> None:
+    for ref in document.references:
+        element = b.el(root, "cac:AdditionalDocumentReference")
+        b.el(element, "cbc:ID", ref.id)
+        if ref.date:
+            b.el(element, "cbc:IssueDate", ref.date.isoformat())
+        b.el(element, "cbc:DocumentTypeCode", ref.kind)
+
+
+def _require_parties(document: Document, what: str) -> tuple[Party, Party]:
+    """The seller and the buyer, which every OIOUBL document names."""
+    if document.seller is None or document.buyer is None:
+        missing = "seller" if document.seller is None else "buyer"
+        raise ValidationError([FieldError(missing, f"an OIOUBL {what} needs the seller and "
+                                          "the buyer")])
+    return document.seller, document.buyer
+
+
 def _simple_place(party: Party) -> bool:
     """True when the party is only a place (GLN, name, address): a DeliveryLocation."""
     return not (party.cvr or party.vat_id or party.ids or party.contact or party.account
@@ -424,41 +478,36 @@ def _delivery_location(b: _Builder, delivery: etree._Element, party: Party) -> N
 
 
 def _order(order: Order) -> etree._Element:
-    root = etree.Element(f"{{{ROOT_NS['Order']}}}Order",
-                         nsmap={None: ROOT_NS["Order"], "cac": CAC, "cbc": CBC})
-    b = _Builder(order.currency)
+    root, b = _root("Order", order)
     _header(b, root, order, "Procurement-OrdSim-BilSim-1.0")
     if order.seller_order_id:
         b.el(root, "cbc:SalesOrderID", order.seller_order_id)
-    b.el(root, "cbc:CopyIndicator", "false")
-    b.el(root, "cbc:UUID", _uuid(order))
-    b.el(root, "cbc:IssueDate", order.issue_date.isoformat())
+    _copy_uuid_date(b, root, order)
     for note in order.notes:
         b.el(root, "cbc:Note", note)
     b.el(root, "cbc:DocumentCurrencyCode", order.currency)
-    for ref in order.references:
-        element = b.el(root, "cac:AdditionalDocumentReference")
-        b.el(element, "cbc:ID", ref.id)
-        if ref.date:
-            b.el(element, "cbc:IssueDate", ref.date.isoformat())
-        b.el(element, "cbc:DocumentTypeCode", ref.kind)
-    if order.buyer is None or order.seller is None:
-        raise ValidationError([FieldError("buyer" if order.buyer is None else "seller",
-                                          "an OIOUBL order needs the buyer and the seller")])
-    _party(b, b.el(root, "cac:BuyerCustomerParty"), order.buyer, "buyer", customer=True,
-           contact_reference=order.id)
-    _party(b, b.el(root, "cac:SellerSupplierParty"), order.seller, "seller")
+    _additional_references(b, root, order)
+    seller, buyer = _require_parties(order, "order")
+    _party(b, b.el(root, "cac:BuyerCustomerParty"), buyer, "buyer", customer=True,
+           contact_reference=order.id, needs_legal_entity=True)
+    _party(b, b.el(root, "cac:SellerSupplierParty"), seller, "seller")
     if order.invoicee is not None:
         _party(b, b.el(root, "cac:AccountingCustomerParty"), order.invoicee, "invoicee",
-               customer=True, contact_reference=order.id)
+               customer=True, contact_reference=order.id, needs_legal_entity=True)
     if order.ultimate_consignee is not None:
         raise ValidationError([FieldError("ultimate_consignee", "OIOUBL orders have no place "
                                           "for the ultimate consignee")])
     if order.delivery_date and (order.earliest_delivery_date or order.latest_delivery_date):
         raise ValidationError([FieldError("delivery_date", "OIOUBL has one requested "
                                           "delivery period: a date or earliest/latest")])
-    if order.delivery or order.delivery_date or order.earliest_delivery_date or \
-            order.latest_delivery_date:
+    header_period = order.delivery_date or order.earliest_delivery_date or \
+        order.latest_delivery_date
+    for n, line in enumerate(order.lines):
+        if header_period and line.delivery_date:
+            raise ValidationError([FieldError(
+                f"lines[{n}].delivery_date", "OIOUBL allows a delivery date on a line only "
+                "when the order has none (F-ORD250)")])
+    if order.delivery or header_period:
         delivery = b.el(root, "cac:Delivery")
 
         def requested() -> None:
@@ -506,8 +555,41 @@ def _requested(b: _Builder, delivery: etree._Element, start: Any, end: Any) -> N
         b.el(period, "cbc:EndDate", end.isoformat())
 
 
+def _order_response(response: OrderResponse) -> etree._Element:
+    root, b = _root("OrderResponseSimple", response)
+    _header(b, root, response, "Procurement-OrdSimR-BilSim-1.0")
+    _copy_uuid_date(b, root, response)
+    for note in response.notes:
+        b.el(root, "cbc:Note", note)
+    b.el(root, "cbc:AcceptedIndicator", "true" if response.accepted else "false")
+    if response.rejection_note:
+        b.el(root, "cbc:RejectionNote", response.rejection_note)
+    reference = b.el(root, "cac:OrderReference")
+    b.el(reference, "cbc:ID", response.order_id)
+    if response.order_issue_date:
+        b.el(reference, "cbc:IssueDate", response.order_issue_date.isoformat())
+    _additional_references(b, root, response)
+    seller, buyer = _require_parties(response, "order response")
+    _party(b, b.el(root, "cac:SellerSupplierParty"), seller, "seller", needs_legal_entity=True)
+    _party(b, b.el(root, "cac:BuyerCustomerParty"), buyer, "buyer", customer=True)
+    for name in ("delivery", "invoicee", "sales_location_id", "seller_order_id",
+                 "payment_terms"):
+        if getattr(response, name) is not None:
+            raise ValidationError([FieldError(name, "OIOUBL order responses have no place "
+                                              "for it")])
+    if response.allowance_charges:
+        raise ValidationError([FieldError("allowance_charges", "OIOUBL order responses have "
+                                          "no place for them")])
+    return root
+
+
 def to_xml(document: Document) -> bytes:
     """One document as OIOUBL 2.1 XML (UTF-8, with an XML declaration)."""
-    root = _order(document) if isinstance(document, Order) else _invoice(document)
+    if isinstance(document, OrderResponse):
+        root = _order_response(document)
+    elif isinstance(document, Order):
+        root = _order(document)
+    else:
+        root = _invoice(document)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                 pretty_print=True))
