@@ -187,3 +187,16 @@ def test_fuzz_regression_json_numbers(data: bytes) -> None:
     result = edimap.read(data, format="json")
     assert not result.ok
     assert {f.code for f in result.all_findings} <= {"JSON-SYNTAX", "JSON-INVALID"}
+
+
+@pytest.mark.parametrize("version", [b"D" + b"\x9d" * 300, b"../../../etc/passwd", b"D/96"])
+def test_fuzz_regression_message_version_never_names_a_path(version: bytes) -> None:
+    # Found by the atheris EDIFACT target: UNH's version went into the definition's file
+    # name, so a long one raised OSError (and a path could have been named). Only letters
+    # and digits now reach the lookup; anything else has no definition.
+    data = (b"UNB+UNOC:3+5790000274017:14+5798000000001:14+261125:0830+1'"
+            b"UNH+1+ORDERS:" + version + b":96A:UN:EAN008'BGM+220+PO1+9'"
+            b"DTM+137:20261125:102'UNS+S'UNT+5+1'UNZ+1+1'")
+    _exercise(data)
+    codes = [f.code for f in edimap.read(data).all_findings]
+    assert "EANCOM-DIRECTORY" in codes  # read with the D.96A definition, and said so

@@ -14,6 +14,7 @@ message against it, like a segment-group state machine with look-ahead, and retu
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -154,10 +155,21 @@ def load_definition(path: str | Path) -> Definition:
     return _parse(Path(path).read_text("utf-8"), str(path))
 
 
-@functools.cache
+# UNH's type, version and release name the file: only letters and digits may do that, so
+# nothing in a message can reach another path (or an over-long name).
+_DEFINITION_NAME = re.compile(r"[A-Z0-9]{1,6}_[A-Z0-9]{1,6}")
+
+
 def definition_for(message_type: str, version: str, release: str) -> Definition | None:
     """The bundled definition for a message type and directory, or None."""
-    name = f"{message_type}_{version}{release}".upper() + ".def"
+    name = f"{message_type}_{version}{release}".upper()
+    if not name.isascii() or not _DEFINITION_NAME.fullmatch(name):
+        return None
+    return _bundled_definition(name + ".def")
+
+
+@functools.lru_cache(maxsize=64)
+def _bundled_definition(name: str) -> Definition | None:
     # One part at a time: an installed namespace package's MultiplexedPath takes one.
     entry = _schemas().joinpath("eancom").joinpath(name)
     if not entry.is_file():
