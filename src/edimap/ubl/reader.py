@@ -395,6 +395,17 @@ class _Reader:
         if element is None:
             return
         fields["price"] = self.decimal(element, "cbc:PriceAmount")
+        change = self.find(element, "cac:AllowanceCharge")
+        before = self.decimal(change, "cbc:BaseAmount")
+        if before is not None:
+            self.find(change, "cbc:ChargeIndicator")
+            self.find(change, "cbc:Amount")
+            if fields.get("allowance_charges"):
+                # PriceAmount is the price after the line's own allowances and charges
+                # (OIOUBL's line rule); the model's price is the one before them.
+                fields["price"] = before
+            else:
+                fields["gross_price"] = before
         basis = self.decimal(element, "cbc:BaseQuantity")
         if basis is not None and basis != 1:
             fields["price_basis"] = basis

@@ -265,12 +265,32 @@ def _item(b: _Builder, parent: etree._Element, line: Any) -> None:
              schemeAgencyID="9", schemeID="GTIN")
 
 
+def _net_price(line: Any) -> Decimal:
+    """The price OIOUBL wants on a line with its own allowances or charges: the line amount
+    is held to PriceAmount × quantity ± 1.00 (F-INV340, F-CRN210), so the price after them,
+    to six decimals (exact enough for any quantity below two million)."""
+    basis: Decimal = line.price_basis or Decimal(1)
+    amount: Decimal = line.line_amount
+    quantity: Decimal = line.quantity
+    return (amount * basis / quantity).quantize(Decimal("0.000001")).normalize()
+
+
 def _price(b: _Builder, parent: etree._Element, line: Any) -> None:
     price = b.el(parent, "cac:Price")
+    net = line.price
+    if line.allowance_charges and line.line_amount is not None and line.quantity:
+        net = _net_price(line)
     # At least two decimals, as for quantities (F-ORD169).
-    b.el(price, "cbc:PriceAmount", _quantity(line.price), currencyID=b.currency)
+    b.el(price, "cbc:PriceAmount", _quantity(net), currencyID=b.currency)
     b.el(price, "cbc:BaseQuantity", _plain(line.price_basis or Decimal(1)),
          unitCode=_unit(line.unit))
+    if net != line.price:
+        # The price before the line's allowances and charges is the BaseAmount of a price
+        # allowance (or charge), so a reader gets the model's price back exactly.
+        change = b.el(price, "cac:AllowanceCharge")
+        b.el(change, "cbc:ChargeIndicator", "true" if net > line.price else "false")
+        b.el(change, "cbc:Amount", _quantity(abs(net - line.price)), currencyID=b.currency)
+        b.el(change, "cbc:BaseAmount", _quantity(line.price), currencyID=b.currency)
 
 
 def _invoice(invoice: Invoice) -> etree._Element:
