@@ -406,6 +406,11 @@ MUTATIONS = [
     (b'schemeID="GLN">5798009811578', b'schemeID="GLN">579800981157'),
     (b'schemeID="DK:CVR">DK16356706</cbc:EndpointID>',
      b'schemeID="DK:CVR">16356706</cbc:EndpointID>'),
+    (b'<cbc:PayableAmount currencyID="DKK">', b'<cbc:PayableAmount currencyID="EUR">'),
+    (b'<cbc:LineExtensionAmount currencyID="DKK">5050.00',
+     b'<cbc:LineExtensionAmount currencyID="SEK">5050.00'),
+    (b'<cbc:LineExtensionAmount currencyID="DKK">5000.00',
+     b'<cbc:LineExtensionAmount currencyID="EUR">5000.00'),
 ]
 
 

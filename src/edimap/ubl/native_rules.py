@@ -17,7 +17,8 @@ from edimap.ubl.reader import CAC, CBC
 
 __all__ = ["RULES", "check"]
 
-RULES = ("F-INV126", "F-INV127", "F-LIB128", "F-LIB180", "F-LIB181", "F-LIB382", "F-LIB401")
+RULES = ("F-INV012", "F-INV013", "F-INV014", "F-INV126", "F-INV127", "F-LIB128", "F-LIB180",
+         "F-LIB181", "F-LIB382", "F-LIB401")
 """The rule ids these checks cover."""
 
 NS = {"cac": CAC, "cbc": CBC}
@@ -45,6 +46,17 @@ def check(root: etree._Element, source: str | None = None) -> list[Finding]:
                                 location=Location(source=source, xpath=tree.getpath(element),
                                                   line=element.sourceline)))
 
+    currency = root.find("cbc:DocumentCurrencyCode", NS)
+    if kind == "Invoice" and currency is not None:
+        code = currency.text or ""
+        for rule, path in (("F-INV012", "cac:InvoiceLine/cbc:LineExtensionAmount"),
+                           ("F-INV013", "cac:LegalMonetaryTotal/cbc:LineExtensionAmount"),
+                           ("F-INV014", "cac:LegalMonetaryTotal/cbc:PayableAmount")):
+            others = sorted({e.get("currencyID", "") for e in root.findall(path, NS)
+                             if e.get("currencyID") is not None and e.get("currencyID") != code})
+            if others:
+                add(rule, currency, f"{path.split('/')[-1]} in {', '.join(others)}, not in the "
+                    f"document currency {code}")
     if kind == "Invoice":
         monetary = root.find("cac:LegalMonetaryTotal", NS)
         if monetary is not None:
