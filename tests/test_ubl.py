@@ -186,6 +186,22 @@ def test_xsd_validation_with_the_official_schemas(installed: Path, shared: Path)
     assert "This element is not expected" in xsd[0].message
 
 
+def test_xsd_errors_explained_by_xmlschema(installed: Path, shared: Path) -> None:
+    good = ubl(shared, "oioubl-2.1-official/OIOUBL_Invoice_v2p2.xml")
+    assert [f for f in edimap.validate(good, explain=True) if f.severity.value == "error"] == []
+    bad = good.read_bytes().replace(b"<cbc:Percent>25</cbc:Percent>",
+                                    b"<cbc:Percent>x25</cbc:Percent>", 1)
+    findings = edimap.validate(bad, rules=False, explain=True)
+    (error,) = [f for f in findings if f.code == "UBL-XSD"]
+    (explained,) = [f for f in findings if f.code == "UBL-XSD-EXPLAIN"]
+    assert explained.severity.value == "info"
+    assert explained.location.xpath == ("/Invoice/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory"
+                                        "/cbc:Percent")
+    assert explained.location.line == error.location.line
+    assert "invalid value 'x25' for xs:decimal" in explained.message
+    assert not [f for f in edimap.validate(bad, rules=False) if f.code == "UBL-XSD-EXPLAIN"]
+
+
 def test_cli_schemas_and_validate(installed: Path, shared: Path) -> None:
     env = {**os.environ}
     status = subprocess.run([sys.executable, "-m", "edimap", "schemas", "status"],

@@ -215,11 +215,13 @@ def read(source: Source, *, format: str = "auto",
     return ReadResult(format=fmt, items=tuple(items), findings=tuple(findings), source=name)
 
 
-def validate(source: Source, *, format: str = "auto", rules: bool = True) -> list[Finding]:
+def validate(source: Source, *, format: str = "auto", rules: bool = True,
+             explain: bool = False) -> list[Finding]:
     """Every finding about ``source``: envelope and structure (EDIFACT), the official XSD
     and, with ``rules``, the official OIOUBL rules (UBL, when installed; otherwise edimap's
     native subset of them), identifiers and reading. An empty list or only warnings and
-    infos means the input is fine."""
+    infos means the input is fine. ``explain`` adds xmlschema's explanation of each XSD
+    error (slower; only for documents that fail)."""
     data, name = load_bytes(source, MAX_INPUT_BYTES)
     result = read(source if name else data, format=format)
     findings = list(result.all_findings)
@@ -234,7 +236,7 @@ def validate(source: Source, *, format: str = "auto", rules: bool = True) -> lis
             from edimap.ubl import native_rules
             from edimap.ubl.rules import check
 
-            findings.extend(validate_xsd(root, name))
+            findings.extend(validate_xsd(root, name, explain=explain))
             official = check(data, etree.QName(root).localname, name) if rules else []
             if rules and not any(f.code == "OIOUBL-RULES-UNAVAILABLE" for f in official):
                 findings.extend(official)  # the official rules cover the native ones

@@ -389,8 +389,10 @@ def schemas_status() -> None:
               show_default=True)
 @click.option("--rules/--no-rules", default=True, show_default=True,
               help="Run the official OIOUBL rules (needs the 'rules' extra).")
+@click.option("--explain", is_flag=True,
+              help="Add xmlschema's explanation of each XSD error (slower).")
 @_guard
-def validate(inputs: Sequence[str], output_format: str, rules: bool) -> None:
+def validate(inputs: Sequence[str], output_format: str, rules: bool, explain: bool) -> None:
     """Check inputs: EDIFACT envelopes and structure, GLN/GTIN check digits, the official
     UBL XSD and OIOUBL rules (once installed) and everything the readers check.
 
@@ -410,7 +412,7 @@ def validate(inputs: Sequence[str], output_format: str, rules: bool) -> None:
     names = ["-"] if list(inputs) == ["-"] else [str(p) for p in expand_inputs(inputs)]
     for name in names:
         source: Any = sys.stdin.buffer if name == "-" else Path(name)
-        findings = _api.validate(source, rules=rules)
+        findings = _api.validate(source, rules=rules, explain=explain)
         errors = sum(f.severity is Severity.ERROR for f in findings)
         worst = EXIT_INPUT if errors else worst
         report.append({"input": name, "ok": not errors,
