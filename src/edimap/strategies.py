@@ -29,6 +29,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import attrs
 from hypothesis import strategies as st
 
 from edimap import totals
@@ -261,7 +262,8 @@ def invoice_lines(draw: st.DrawFn, line_id: str | None = None) -> InvoiceLine:
 def invoices(
     draw: st.DrawFn, kind: DocumentKind = DocumentKind.INVOICE, max_lines: int = 5
 ) -> Invoice:
-    """Invoices (or credit notes) whose tax subtotals and totals are consistent."""
+    """Invoices (or credit notes) whose tax subtotals and totals are consistent and never
+    negative."""
     issue = draw(dates())
     invoice = Invoice(
         id=draw(_ids(17)),
@@ -286,7 +288,13 @@ def invoices(
             bank_reg_no=st.integers(1, 9999).map("{:04d}".format)), max_size=1)),
         lines=_numbered(draw, invoice_lines, max_lines),
     )
-    return totals.with_computed_totals(invoice)
+    computed = totals.with_computed_totals(invoice)
+    if computed.payable is not None and computed.payable < 0:
+        # Allowances larger than the goods: no invoice is negative (money back is a credit
+        # note), so these allowances go.
+        computed = totals.with_computed_totals(attrs.evolve(invoice, allowance_charges=[
+            ac for ac in invoice.allowance_charges if ac.is_charge]))
+    return computed
 
 
 def credit_notes(max_lines: int = 5) -> st.SearchStrategy[Invoice]:
