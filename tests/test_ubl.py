@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from lxml import etree
 
@@ -528,3 +529,38 @@ def test_line_allowance_writes_the_net_price_and_reads_back_the_price(installed:
     assert isinstance(back, Invoice)
     assert back.lines[0].price == Decimal("100.00")
     assert back.lines[0].line_amount == Decimal("290.00")
+
+
+def test_allowance_percent_is_an_oioubl_factor_and_a_peppol_percentage(
+        installed: Path, shared: Path) -> None:
+    # OIOUBL holds Amount to BaseAmount × MultiplierFactorNumeric (F-LIB228): 5 % is 0.05.
+    invoice = edimap.read(Path("fixtures/invoice.json")).documents[0]
+    assert isinstance(invoice, Invoice)
+    line = invoice.lines[0]
+    gross = line.quantity * (line.price or Decimal(0))
+    discount = edimap.AllowanceCharge(is_charge=False, percent=Decimal(5),
+                                      amount=gross * Decimal("0.05"), base_amount=gross)
+    from edimap import totals
+
+    changed = totals.with_computed_totals(attrs.evolve(invoice, lines=[attrs.evolve(
+        line, allowance_charges=[discount], line_amount=gross - discount.amount)]))
+    data = edimap.write(changed, format="oioubl")
+    root = etree.fromstring(data)
+    factor = root.findtext(".//{*}InvoiceLine/{*}AllowanceCharge/{*}MultiplierFactorNumeric")
+    assert factor == "0.05"
+    findings = edimap.validate(data, rules=True)
+    assert [f.code for f in findings if f.is_error] == []
+    (read_back,) = edimap.read(data).documents
+    assert read_back.lines[0].allowance_charges[0].percent == Decimal(5)
+    # The OIOUBL scenario file states a factor of 1 for 800.00 of 800.00: 100 %.
+    (stor,) = edimap.read(ubl(shared, "oioubl-2.02-scenarios/InvoiceStor_v2p2.xml")).documents
+    assert isinstance(stor, Invoice)
+    percents = [ac.percent for ac in stor.allowance_charges if ac.percent is not None]
+    percents += [ac.percent for ln in stor.lines for ac in ln.allowance_charges
+                 if ac.percent is not None]
+    assert Decimal(100) in percents
+    # Peppol BIS 3 states a percentage: 10 for 652.50 of 6525.00.
+    (peppol,) = edimap.read(ubl(shared, "peppol-bis3/ordering-Order_Example.xml")).documents
+    assert isinstance(peppol, Order)
+    assert [ac.percent for ac in peppol.allowance_charges if ac.percent is not None] == [
+        Decimal(10)]

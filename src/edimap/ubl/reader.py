@@ -79,6 +79,12 @@ MODEL = register(
     "Correct the value.", "<cbc:DocumentCurrencyCode>DKX</cbc:DocumentCurrencyCode>")
 
 
+def _percent(factor: Decimal) -> Decimal:
+    """0.05 → 5, 0.125 → 12.5: the percentage an OIOUBL factor is, without trailing zeros."""
+    value = factor * 100
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
 class _Reader:
     def __init__(self, root: etree._Element, source: str | None) -> None:
         self.root = root
@@ -338,7 +344,9 @@ class _Reader:
             "amount": self.decimal(element, "cbc:Amount"),
             "reason_code": self.text(element, "cbc:AllowanceChargeReasonCode"),
             "reason": self.text(element, "cbc:AllowanceChargeReason"),
-            "percent": factor,
+            # OIOUBL states a factor (0.05, F-LIB228: Amount = BaseAmount × factor);
+            # Peppol BIS 3 a percentage (BT-94: 5 means 5 %).
+            "percent": _percent(factor) if factor is not None and self.oioubl else factor,
             "base_amount": self.decimal(element, "cbc:BaseAmount"),
             "sequence": int(sequence) if sequence is not None else None,
             "tax_category": category[0] if category else None,

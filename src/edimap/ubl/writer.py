@@ -228,7 +228,8 @@ def _allowance(b: _Builder, parent: etree._Element, ac: AllowanceCharge,
     if ac.reason:
         b.el(element, "cbc:AllowanceChargeReason", ac.reason)
     if ac.percent is not None:
-        b.el(element, "cbc:MultiplierFactorNumeric", _plain(ac.percent))
+        # A factor, not a percentage: F-LIB228 holds Amount to BaseAmount × factor.
+        b.el(element, "cbc:MultiplierFactorNumeric", _plain(ac.percent / 100))
     if ac.sequence is not None:
         b.el(element, "cbc:SequenceNumeric", str(ac.sequence))
     amount = ac.effective_amount
