@@ -16,12 +16,11 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from importlib.resources import files
-from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import attrs
 
+from edimap._home import bundled_schemas
 from edimap.edifact.reader import Message
 from edimap.edifact.syntax import Segment
 from edimap.findings import ConfigurationError, Finding, Severity, register
@@ -143,13 +142,6 @@ def _parse(text: str, source: str) -> Definition:
     return Definition(header[0], header[1], header[2], tuple(top), frozenset(tags))
 
 
-def _schemas() -> Traversable:
-    try:
-        return files("edimap._schemas")
-    except ModuleNotFoundError:  # an editable checkout: the repository's own folder
-        return Path(__file__).resolve().parents[3] / "schemas"
-
-
 def load_definition(path: str | Path) -> Definition:
     """Read a definition file (for partner-specific definitions of your own)."""
     return _parse(Path(path).read_text("utf-8"), str(path))
@@ -171,7 +163,7 @@ def definition_for(message_type: str, version: str, release: str) -> Definition 
 @functools.lru_cache(maxsize=64)
 def _bundled_definition(name: str) -> Definition | None:
     # One part at a time: an installed namespace package's MultiplexedPath takes one.
-    entry = _schemas().joinpath("eancom").joinpath(name)
+    entry = bundled_schemas().joinpath("eancom").joinpath(name)
     if not entry.is_file():
         return None
     return _parse(entry.read_text("utf-8"), name)
