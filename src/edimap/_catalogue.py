@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 from edimap.findings import REGISTRY, Code
 
-# Every module that registers finding codes; importing them fills the registry.
-MODULES = (
-    "edimap._api", "edimap._json_format", "edimap._eancom_format",
-    "edimap.edifact.reader", "edimap.edifact.writer", "edimap.edifact.structure",
-    "edimap.edifact.contrl", "edimap.edifact._common", "edimap.edifact._parts",
-    "edimap.edifact.orders", "edimap.edifact.invoic", "edimap._ubl_format",
-    "edimap.ubl.xml", "edimap.ubl.reader", "edimap.ubl.validate", "edimap.ubl.rules",
-)
+# Modules that register no finding code and cannot simply be imported: the entry point
+# runs the CLI; the strategies need the test extra (hypothesis).
+_SKIP = {"edimap.__main__", "edimap.strategies"}
+
+
+def _modules() -> list[str]:
+    """Every module of the package, so a new module's codes are never left out."""
+    import edimap
+
+    return sorted(m.name for m in pkgutil.walk_packages(edimap.__path__, "edimap.")
+                  if m.name not in _SKIP and not m.name.startswith("edimap._schemas"))
 
 
 def codes() -> list[Code]:
     """Every registered finding code, sorted."""
-    for name in MODULES:
+    for name in _modules():
         importlib.import_module(name)
     return [REGISTRY[code] for code in REGISTRY]
 
