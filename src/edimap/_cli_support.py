@@ -1,0 +1,69 @@
+"""What every edimap command shares: exit codes, and the guard that turns edimap's
+exceptions into a message and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from edimap.findings import (
+    ConfigurationError,
+    EdimapError,
+    InputError,
+    SourceError,
+    UsageError,
+)
+
+__all__ = ["EXIT_INPUT", "EXIT_OK", "EXIT_USAGE", "guard"]
+
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guard(fn: F) -> F:
+    """Turn edimap's exceptions into a message and an exit code, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except click.exceptions.Exit:
+            raise
+        except BrokenPipeError:
+            # The reader of our output went away (| head): stop quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_OK)
+        except click.ClickException:
+            raise
+        except InputError as exc:
+            click.echo(f"edimap: {exc}", err=True)
+            for finding in exc.findings:
+                click.echo(f"  {finding}", err=True)
+            sys.exit(EXIT_INPUT)
+        except (UsageError, SourceError, ConfigurationError) as exc:
+            click.echo(f"edimap: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except EdimapError as exc:
+            click.echo(f"edimap: {exc}", err=True)
+            sys.exit(EXIT_INPUT)
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"edimap: {exc.strerror or exc}{where}", err=True)
+            sys.exit(EXIT_USAGE)
+        except Exception as exc:
+            if os.environ.get("EDIMAP_DEBUG"):
+                raise
+            click.echo(f"edimap: internal error ({type(exc).__name__}: {exc}); please report "
+                       "it with the input, or run with EDIMAP_DEBUG=1 for details", err=True)
+            sys.exit(EXIT_USAGE)
+
+    return wrapper  # type: ignore[return-value]
