@@ -29,6 +29,7 @@ def test_installed_wheel_converts_eancom(tmp_path: Path) -> None:
         names = archive.namelist()
         assert "edimap/_schemas/eancom/ORDERS_D96A.def" in names
         assert "edimap/_schemas/eancom/INVOIC_D01B.def" in names
+        assert "edimap/_schemas/winfinans/service.toml" in names
         archive.extractall(site)
     env = {**os.environ, "PYTHONPATH": str(site)}
     code = ("import edimap, sys; r = edimap.read(sys.argv[1]); "
@@ -39,3 +40,10 @@ def test_installed_wheel_converts_eancom(tmp_path: Path) -> None:
                           cwd=tmp_path, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("2 ")
+    # The Winfinans contract loads from the installed package data.
+    contract = subprocess.run(
+        [sys.executable, "-c", "from edimap.winfinans._contract import contract; "
+         "print(sorted(contract().operations)[0], 'SalesOrderAdd' in contract().operations)"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
+    assert contract.returncode == 0, contract.stderr
+    assert contract.stdout.split() == ["AddressLookup", "True"]

@@ -164,9 +164,10 @@ def _quarantine(path: Path, folder: Path, entries: list[dict[str, Any]]) -> None
                      (json.dumps(entries, indent=2, ensure_ascii=False) + "\n").encode())
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
     """Write to a temporary file beside ``path``, then rename: never a half-written file.
-    Missing parent folders are created, as ``-o DIR`` creates its folder."""
+    Missing parent folders are created, as ``-o DIR`` creates its folder. With ``durable``
+    the folder is synced too, so the new name survives a power cut once this returns."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -175,6 +176,12 @@ def write_atomically(path: Path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+        if durable:
+            folder = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -435,5 +435,12 @@ def codes() -> None:
     click.echo(markdown(), nl=False)
 
 
+from edimap._wf_cli import sandbox as _sandbox  # noqa: E402
+from edimap._wf_cli import winfinans as _winfinans  # noqa: E402
+
+main.add_command(_winfinans)
+main.add_command(_sandbox)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

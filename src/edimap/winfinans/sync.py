@@ -1,0 +1,515 @@
+"""The broker workflow: deliver orders into Winfinans exactly once, and pick up the B2B
+Backbone invoice queue without losing or repeating an invoice.
+
+Delivering (:func:`push_orders`), for each order of each input:
+
+1. the journal knows the message (sender GLN, interchange and message reference, content
+   hash) or an order with the same number for the same customer: nothing is sent;
+2. the customer is resolved by GLN (bill-to: buyer, else invoicee, else delivery place;
+   ship-to: delivery place, else the bill-to) and every GTIN must name a Winfinans item;
+3. Winfinans is searched for the order (the customer's orders that the journal does not
+   know, by ``requisition``), since re-sending would append its lines again;
+4. ``SalesOrderAdd`` sends header and lines in one call. When its outcome is unknown (a
+   timeout, a dropped connection), step 3 runs again before any new attempt;
+5. the delivery is journalled, then the stored lines are counted against the order's.
+
+Picking up (:func:`pull_invoices`), for each queued SaleID: the control reference and
+preparation time are journalled first, the invoice is built from Winfinans's header, lines,
+customers, company and sales location, written atomically and durably, journalled as
+written, and only then confirmed in the queue. A run killed at any point and started again
+rewrites at most the same file with the same bytes, and confirms what it wrote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from edimap import _api
+from edimap import json as edimap_json
+from edimap._batch import EXTENSIONS, FILE_KINDS, write_atomically
+from edimap.edifact.reader import EdifactReader
+from edimap.findings import (
+    EdimapError,
+    Finding,
+    Location,
+    Severity,
+    UsageError,
+    has_errors,
+    register,
+)
+from edimap.model import Invoice, Order
+from edimap.winfinans import mapping
+from edimap.winfinans._errors import TransportError, WinfinansError
+from edimap.winfinans.client import Client
+from edimap.winfinans.journal import Journal
+
+__all__ = ["OrderOutcome", "PickupOutcome", "message_key", "pull_invoices", "push_orders"]
+
+SERVICE = register(
+    "WF-SERVICE", Severity.ERROR,
+    "The Winfinans webservice refused or failed a call for this document.",
+    "Read the message; for a transport failure run the command again (nothing is delivered "
+    "or confirmed twice).", "SalesOrderAdd: no answer within the timeout")
+NOT_AN_ORDER = register(
+    "WF-NOT-AN-ORDER", Severity.ERROR,
+    "push-orders delivers orders; this document is an invoice or an order response.",
+    "Give push-orders ORDERS messages or OIOUBL/JSON orders.", "an INVOIC message")
+ALREADY = register(
+    "WF-ALREADY-DELIVERED", Severity.INFO,
+    "The order was delivered before (the journal or Winfinans has it); it is not sent again.",
+    "Nothing. To deliver it again, delete the order in Winfinans and its journal entry.",
+    "the same ORDERS file pushed twice")
+SAME_NUMBER = register(
+    "WF-SAME-ORDER-NUMBER", Severity.WARNING,
+    "An order with the same number for the same customer is already in Winfinans, but its "
+    "content differs; it is not sent again, since Winfinans would keep both.",
+    "Compare the two; change the order in Winfinans by hand if the new one is right.",
+    "a corrected order re-sent with the same BGM number")
+LINES_STORED = register(
+    "WF-LINES-STORED", Severity.ERROR,
+    "Winfinans stored a different number of lines than the order has.",
+    "Check the order in Winfinans; an item may lack its EAN or be blocked.",
+    "3 lines sent, 2 stored")
+ITEM_PRICE = register(
+    "WF-ITEM-PRICE", Severity.INFO,
+    "A line's price was taken from the Winfinans item card (inventoryItem.SalesPrice), as "
+    "asked with prices='order-else-item' or 'item'.",
+    "Nothing; customer price lists are not applied (reprice the order in Winfinans for "
+    "that).", "a LIN group without PRI")
+PRICES = ("order", "order-else-item", "item")
+UNVERIFIED = register(
+    "WF-UNVERIFIED", Severity.WARNING,
+    "The order was delivered but its stored lines could not be read back to count them.",
+    "Check the order in Winfinans.", "SalesOrderLoadItems timed out")
+
+
+@attrs.frozen
+class OrderOutcome:
+    """What became of one order: ``delivered``, ``already delivered`` or ``failed``."""
+
+    input: str
+    reference: str | None
+    order_id: str | None
+    outcome: str
+    order_no: int | None = None
+    sale_id: int | None = None
+    findings: tuple[Finding, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"input": self.input, "reference": self.reference, "order_id": self.order_id,
+                "outcome": self.outcome, "order_no": self.order_no,
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+@attrs.frozen
+class PickupOutcome:
+    """What became of one queued invoice: ``written``, ``confirmed again`` (written by an
+    earlier run), ``written, not confirmed`` or ``failed`` (left in the queue)."""
+
+    sale_id: int
+    invoice_id: str | None
+    outcome: str
+    file: str | None = None
+    findings: tuple[Finding, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sale_id": self.sale_id, "invoice_id": self.invoice_id,
+                "outcome": self.outcome, "file": self.file,
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+def message_key(sender: str | None, interchange_ref: str | None, message_ref: str | None,
+                order: Order) -> str:
+    """The journal key of an order: who sent it in which interchange and message, and a hash
+    of its content (its canonical JSON), so an edited re-send is a new message."""
+    content = hashlib.sha256(edimap_json.dumps(order, indent=None).encode()).hexdigest()
+    return "/".join((sender or "-", interchange_ref or "-", message_ref or "-", content[:32]))
+
+
+def _trace(key: str) -> str:
+    return f"edimap {key}"
+
+
+def _envelopes(data: bytes) -> list[tuple[str | None, str | None]]:
+    """(sender, interchange reference) of each message of an EDIFACT input, in order."""
+    return [(m.interchange.sender, m.interchange.control_ref)
+            for m in EdifactReader(data).messages()]
+
+
+# --- pushing orders -------------------------------------------------------------------
+
+
+class _Pusher:
+    def __init__(self, client: Client, journal: Journal, prices: str = "order") -> None:
+        if prices not in PRICES:
+            raise UsageError(f"prices must be one of {', '.join(PRICES)}, not {prices!r}")
+        self.client = client
+        self.journal = journal
+        self.prices = prices
+        self._customers: dict[str, tuple[dict[str, Any] | None, int]] = {}
+        self._items: dict[str, tuple[dict[str, Any] | None, int]] = {}
+        self._requisitions: dict[int, str | None] = {}
+
+    def _customer(self, gln: str) -> tuple[dict[str, Any] | None, int]:
+        if gln not in self._customers:
+            self._customers[gln] = self.client.address_by_gln(gln)
+        return self._customers[gln]
+
+    def _resolve(self, order: Order, where: Location,
+                 findings: list[Finding]) -> tuple[int, int] | None:
+        bill_to = ship_to = None
+        for role in ("buyer", "invoicee", "delivery"):
+            party = getattr(order, role)
+            if party is None or party.gln is None:
+                continue
+            address, count = self._customer(party.gln)
+            if count > 1:
+                findings.append(mapping.CUSTOMER_AMBIGUOUS(
+                    f"{count} Winfinans customers have the {role} GLN {party.gln}",
+                    where.evolve(field=f"{role}.gln")))
+                return None
+            if address is not None:
+                bill_to = int(address["AddressID"])
+                break
+        if bill_to is None:
+            glns = [p.gln for p in (order.buyer, order.invoicee, order.delivery)
+                    if p is not None and p.gln]
+            findings.append(mapping.CUSTOMER_UNKNOWN(
+                "no Winfinans customer has GLN " + (" or ".join(glns) or "(the order names "
+                                                    "no GLN)"), where.evolve(field="buyer.gln")))
+            return None
+        if order.delivery is not None and order.delivery.gln:
+            address, _ = self._customer(order.delivery.gln)
+            if address is not None:
+                ship_to = int(address["AddressID"])
+        return bill_to, ship_to or bill_to
+
+    def _check_items(self, order: Order, where: Location, findings: list[Finding]) -> Order:
+        """Every GTIN must name a Winfinans item; with ``prices`` other than "order", the
+        order with the item cards' prices where asked."""
+        lines = []
+        for i, line in enumerate(order.lines):
+            if line.gtin is not None and line.gtin not in self._items:
+                self._items[line.gtin] = self.client.item_by_gtin(line.gtin)
+            item = self._items[line.gtin][0] if line.gtin is not None else None
+            if line.gtin is not None and item is None:
+                findings.append(mapping.ITEM_UNKNOWN(
+                    f"line {line.line_id}: no Winfinans item has EAN {line.gtin}",
+                    where.evolve(field=f"lines[{i}].gtin")))
+            wanted = self.prices == "item" or (self.prices == "order-else-item"
+                                               and line.price is None)
+            if item is not None and wanted and isinstance(item.get("SalesPrice"), Decimal):
+                findings.append(ITEM_PRICE(
+                    f"line {line.line_id}: price {item['SalesPrice']} from item "
+                    f"{item.get('ItemID')}", where.evolve(field=f"lines[{i}].price")))
+                line = attrs.evolve(line, price=item["SalesPrice"], price_basis=None)
+            lines.append(line)
+        return attrs.evolve(order, lines=lines)
+
+    def _find_in_winfinans(self, bill_to: int, requisition: str) -> dict[str, Any] | None:
+        """The customer's order with this requisition, among those the journal does not
+        know (the journal's own are found by step 1)."""
+        known = self.journal.known_sale_ids()
+        for entry in self.client.list_orders(bill_to):
+            sale_id = int(entry.get("SaleID") or 0)
+            if not sale_id or sale_id in known:
+                continue
+            if sale_id not in self._requisitions:
+                header = self.client.load_order(sale_id)
+                self._requisitions[sale_id] = header.get("requisition") if header else None
+                if header is not None and header.get("requisition") == requisition:
+                    return header
+            elif self._requisitions[sale_id] == requisition:
+                return self.client.load_order(sale_id)
+        return None
+
+    def deliver(self, order: Order, key: str, name: str, reference: str | None,
+                where: Location) -> OrderOutcome:
+        findings: list[Finding] = []
+
+        def outcome(result: str, header: Mapping[str, Any] | None = None) -> OrderOutcome:
+            return OrderOutcome(
+                input=name, reference=reference, order_id=order.id, outcome=result,
+                order_no=int(header["OrderNo"]) if header else None,
+                sale_id=int(header["SaleID"]) if header else None, findings=tuple(findings))
+
+        done = self.journal.delivery(key)
+        if done is not None:
+            findings.append(ALREADY(f"order {order.id} was delivered as Winfinans order "
+                                    f"{done.order_no}", where))
+            return outcome("already delivered", {"OrderNo": done.order_no,
+                                                 "SaleID": done.sale_id})
+        try:
+            resolved = self._resolve(order, where, findings)
+            if resolved is None:
+                return outcome("failed")
+            bill_to, ship_to = resolved
+            priced = self._check_items(order, where, findings)
+            header, mapped = mapping.order_sales(priced, bill_to=bill_to, ship_to=ship_to,
+                                                 trace=_trace(key), where=where)
+            findings.extend(mapped)
+            if has_errors(findings):
+                return outcome("failed")
+            stored = self._existing(order, bill_to, key, where, findings)
+            if stored is not None:
+                return outcome("already delivered", stored)
+            stored = self._add(order, header, bill_to, where)
+            self.journal.record_delivery(key, order.id, bill_to, int(stored["SaleID"]),
+                                         int(stored["OrderNo"]))
+            self._requisitions[int(stored["SaleID"])] = order.id
+            self._verify(order, int(stored["SaleID"]), where, findings)
+            return outcome("delivered", stored)
+        except WinfinansError as exc:
+            findings.append(SERVICE(str(exc), where))
+            return outcome("failed")
+
+    def _existing(self, order: Order, bill_to: int, key: str, where: Location,
+                  findings: list[Finding]) -> dict[str, Any] | None:
+        same = self.journal.sale_id_for(order.id)
+        if same is not None:
+            delivered = self.client.load_order(same)
+            if delivered is not None and int(delivered.get("BillTo") or 0) == bill_to:
+                findings.append(SAME_NUMBER(
+                    f"order {order.id} for this customer is Winfinans order "
+                    f"{delivered['OrderNo']} from another message; not sent again", where))
+                return delivered
+        found = self._find_in_winfinans(bill_to, order.id)
+        if found is None:
+            return None
+        if found.get("Trace") == _trace(key):
+            findings.append(ALREADY(f"order {order.id} is already Winfinans order "
+                                    f"{found['OrderNo']}", where))
+        else:
+            findings.append(SAME_NUMBER(f"order {order.id} for this customer is already "
+                                        f"Winfinans order {found['OrderNo']}; not sent again",
+                                        where))
+        self.journal.record_delivery(key, order.id, bill_to, int(found["SaleID"]),
+                                     int(found["OrderNo"]))
+        return found
+
+    def _add(self, order: Order, header: dict[str, Any], bill_to: int,
+             where: Location) -> dict[str, Any]:
+        attempts = 1 + self.client.retries
+        for attempt in range(attempts):
+            try:
+                return self.client.add_order(header)
+            except TransportError as exc:
+                if attempt + 1 >= attempts:
+                    raise
+                time.sleep(self.client.backoff * 2 ** attempt)
+                if exc.outcome_unknown:
+                    # It may have been stored: look before adding again, or the lines
+                    # would be there twice.
+                    found = self._find_in_winfinans(bill_to, order.id)
+                    if found is not None:
+                        return found
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _verify(self, order: Order, sale_id: int, where: Location,
+                findings: list[Finding]) -> None:
+        try:
+            lines = [line for line in self.client.order_lines(sale_id)
+                     if not line.get("AllowanceCharge")]
+        except WinfinansError as exc:
+            findings.append(UNVERIFIED(f"the stored lines could not be read back: {exc}",
+                                       where))
+            return
+        if len(lines) != len(order.lines):
+            findings.append(LINES_STORED(f"order {order.id}: {len(order.lines)} lines sent, "
+                                         f"Winfinans stored {len(lines)}", where))
+
+
+def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, *,
+                prices: str = "order") -> list[OrderOutcome]:
+    """Deliver every order of ``inputs`` (EANCOM, OIOUBL or JSON files; the format is told
+    by content). One outcome per document; a bad message or a failed call never stops the
+    others.
+
+    ``prices``: "order" sends each line's price from the order and refuses a line without
+    one (Winfinans would store 0); "order-else-item" takes a missing price from the
+    Winfinans item card; "item" takes every price from the item card. Customer price lists
+    are applied by neither: reprice the order in Winfinans for that."""
+    pusher = _Pusher(client, journal, prices)
+    client.company()  # wrong credentials: one clear AuthenticationError before any work
+    outcomes: list[OrderOutcome] = []
+    for source in inputs:
+        name = str(source)
+        try:
+            data, _ = _api.load_bytes(Path(source))
+            result = _api.read(data)
+        except EdimapError as exc:
+            outcomes.append(OrderOutcome(name, None, None, "failed", findings=(
+                SERVICE(str(exc), Location(source=name)),)))
+            continue
+        envelopes = _envelopes(data) if result.format == "eancom" else []
+        if has_errors(result.findings) and not result.items:
+            outcomes.append(OrderOutcome(name, None, None, "failed",
+                                         findings=tuple(result.findings)))
+            continue
+        for item in result.items:
+            where = Location(source=name, message_ref=item.reference)
+            document = item.document
+            if not item.ok or document is None:
+                outcomes.append(OrderOutcome(name, item.reference, None, "failed",
+                                             findings=item.findings))
+                continue
+            if not isinstance(document, Order):
+                outcomes.append(OrderOutcome(name, item.reference, document.id, "failed",
+                                             findings=(NOT_AN_ORDER(
+                                                 f"{document.kind.value} {document.id}",
+                                                 where),)))
+                continue
+            sender, interchange = (envelopes[item.index] if item.index < len(envelopes)
+                                   else (document.buyer.gln if document.buyer else None, None))
+            key = message_key(sender, interchange, item.reference, document)
+            outcomes.append(pusher.deliver(document, key, name, item.reference, where.evolve(
+                interchange_ref=interchange)))
+    return outcomes
+
+
+# --- pulling invoices -----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _exclusive(folder: Path) -> Iterator[None]:
+    """One puller per output folder at a time (a second one would race for the queue)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".edimap-pull.lock", "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(f"another pull-invoices is writing to {folder}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Temporary files of killed runs (``.NAME.PID.tmp`` whose process is gone)."""
+    for tmp in folder.glob(".*.tmp"):
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                tmp.unlink(missing_ok=True)
+            except PermissionError:
+                pass
+
+
+class _Puller:
+    def __init__(self, client: Client, journal: Journal, folder: Path, to: str,
+                 options: Mapping[str, Any], unit_map: Mapping[str, str],
+                 company: dict[str, Any]) -> None:
+        self.client = client
+        self.journal = journal
+        self.folder = folder
+        self.to = to
+        self.options = dict(options)
+        self.unit_map = unit_map
+        self.company = company
+        self._addresses: dict[int, dict[str, Any] | None] = {}
+        self._sellers: dict[int, dict[str, Any] | None] = {}
+
+    def _address(self, address_id: Any) -> dict[str, Any] | None:
+        if not isinstance(address_id, int) or address_id <= 0:
+            return None
+        if address_id not in self._addresses:
+            self._addresses[address_id] = self.client.address(address_id)
+        return self._addresses[address_id]
+
+    def _seller(self, seller_id: Any) -> dict[str, Any] | None:
+        if not isinstance(seller_id, int) or seller_id <= 0:
+            return None
+        if seller_id not in self._sellers:
+            self._sellers[seller_id] = self.client.sales_location(seller_id)
+        return self._sellers[seller_id]
+
+    def invoice(self, sale_id: int, where: Location) -> tuple[Invoice | None, list[Finding]]:
+        header = self.client.load_order(sale_id)
+        if header is None:
+            return None, [SERVICE(f"SaleID {sale_id} is in the queue but cannot be loaded",
+                                  where)]
+        lines = self.client.order_lines(sale_id)
+        return mapping.invoice_from_winfinans(
+            header, lines, bill_to=self._address(header.get("BillTo")),
+            ship_to=self._address(header.get("ShipTo")),
+            buyer=self._address(header.get("Buyer")), company=self.company,
+            seller=self._seller(header.get("seller")), unit_map=self.unit_map, where=where)
+
+    def _write(self, invoice: Invoice, sale_id: int) -> str:
+        pickup = self.journal.allocate(sale_id, dt.datetime.now().replace(second=0,
+                                                                            microsecond=0))
+        options = dict(self.options)
+        if self.to == "eancom":
+            options.setdefault("control_ref", pickup.control_ref)
+            options.setdefault("prepared", pickup.prepared)
+        data = _api.write(invoice, format=self.to, **options)
+        name = f"{FILE_KINDS[invoice.kind.value]}-{invoice.id}.{EXTENSIONS[self.to]}"
+        write_atomically(self.folder / name, data, durable=True)
+        self.journal.mark(sale_id, "written", name)
+        return name
+
+    def pick_up(self, sale_id: int) -> PickupOutcome:
+        where = Location(field=f"SaleID {sale_id}")
+        before = self.journal.pickup(sale_id)
+        if before is not None and before.state in ("written", "confirmed") and before.file \
+                and (self.folder / before.file).is_file():
+            try:
+                self.client.confirm(sale_id)
+            except WinfinansError as exc:
+                return PickupOutcome(sale_id, None, "written, not confirmed", before.file,
+                                     (SERVICE(str(exc), where),))
+            self.journal.mark(sale_id, "confirmed")
+            return PickupOutcome(sale_id, None, "confirmed again", before.file)
+        try:
+            invoice, findings = self.invoice(sale_id, where)
+        except WinfinansError as exc:
+            return PickupOutcome(sale_id, None, "failed", None, (SERVICE(str(exc), where),))
+        if invoice is None or has_errors(findings):
+            return PickupOutcome(sale_id, None, "failed", None, tuple(findings))
+        try:
+            name = self._write(invoice, sale_id)
+        except EdimapError as exc:
+            findings.append(SERVICE(f"invoice {invoice.id} cannot be written as {self.to}: "
+                                    f"{exc}", where))
+            return PickupOutcome(sale_id, invoice.id, "failed", None, tuple(findings))
+        try:
+            self.client.confirm(sale_id)
+        except WinfinansError as exc:
+            findings.append(SERVICE(str(exc), where))
+            return PickupOutcome(sale_id, invoice.id, "written, not confirmed", name,
+                                 tuple(findings))
+        self.journal.mark(sale_id, "confirmed")
+        return PickupOutcome(sale_id, invoice.id, "written", name, tuple(findings))
+
+
+def pull_invoices(client: Client, folder: str | Path, journal: Journal, *,
+                  to: str = "eancom", unit_map: Mapping[str, str] = mapping.UNITS,
+                  **options: Any) -> list[PickupOutcome]:
+    """Write every invoice and credit note of the B2B Backbone queue into ``folder`` as
+    ``to`` (``eancom`` or ``oioubl``), one file each (``Invoice-100001.edi``), and confirm
+    each after its file is safely written. ``options`` go to the writer (``version`` for
+    EANCOM)."""
+    if to not in ("eancom", "oioubl", "json"):
+        raise UsageError(f"pull-invoices writes eancom, oioubl or json, not {to!r}")
+    out = Path(folder)
+    with _exclusive(out):
+        _remove_stale_temporaries(out)
+        # CompanyLoad first: wrong credentials fail here, clearly, before any work.
+        puller = _Puller(client, journal, out, to, options, unit_map, client.company())
+        sale_ids = list(dict.fromkeys(int(item.get("SaleID") or 0)
+                                      for item in client.queue_items()))
+        return [puller.pick_up(sale_id) for sale_id in sale_ids if sale_id > 0]

@@ -1,0 +1,553 @@
+"""The Winfinans adapter against its test double, over real HTTP on loopback.
+
+Nothing is mocked: the client speaks SOAP 1.1 to ``edimap.winfinans.Sandbox`` serving on
+127.0.0.1, and the CLI runs as a subprocess where a user's run would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+import edimap
+from edimap import strategies as eds
+from edimap.ids import _gs1
+from edimap.model import Order, OrderLine, Party
+from edimap.winfinans import (
+    AuthenticationError,
+    Client,
+    Credentials,
+    DocumentClosedError,
+    Faults,
+    Journal,
+    NotFoundError,
+    Sandbox,
+    ServiceError,
+    ServiceValidationError,
+    TransportError,
+    pull_invoices,
+    push_orders,
+)
+from edimap.winfinans._contract import contract
+from edimap.winfinans._errors import redact
+from edimap.winfinans.client import _status_error
+from edimap.winfinans.sandbox import new_guid
+from edimap.winfinans.seed import DEMO_CUSTOMERS, seed_demo
+
+from .conftest import FIXTURES, ROOT
+
+SELLER_GLN = "5798000000001"
+
+
+def gln(n: int, prefix: str = "579000") -> str:
+    body = f"{prefix}{n:06d}"
+    return body + _gs1.calc_check_digit(body)
+
+
+def gtin(n: int) -> str:
+    body = f"570123{n:06d}"
+    return body + _gs1.calc_check_digit(body)
+
+
+class Double:
+    """A sandbox with one company, served on loopback, and a client for it."""
+
+    def __init__(self, tmp: Path, faults: Faults | None = None) -> None:
+        self.sandbox = Sandbox(tmp / "double.sqlite", faults=faults)
+        self.db_guid, self.api_guid = new_guid(), new_guid()
+        self.comp_id = self.sandbox.add_company(self.db_guid, self.api_guid, {
+            "CompanyName": "Grøn Grossist ApS", "ean": SELLER_GLN, "CompanyNo": "13585628",
+            "Country": "DK"})
+        self.credentials = Credentials(self.db_guid, self.api_guid)
+        self.url = ""
+
+    def client(self, **options: Any) -> Client:
+        return Client(self.url, self.credentials, **options)
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "EDIMAP_WF_DB_GUID": self.db_guid,
+                "EDIMAP_WF_API_GUID": self.api_guid, "EDIMAP_WF_URL": self.url}
+
+
+@pytest.fixture
+def double(tmp_path: Path) -> Iterator[Double]:
+    d = Double(tmp_path)
+    with d.sandbox.running() as url:
+        d.url = url
+        yield d
+
+
+def _order(i: int, customer: str, items: list[str], rng: random.Random) -> Order:
+    lines = [OrderLine(line_id=str(k + 1), gtin=item, quantity=Decimal(rng.randint(1, 48)),
+                       unit="PCE", price=Decimal(rng.randint(100, 9999)) / 100,
+                       description=f"Vare {k + 1} æøå")
+             for k, item in enumerate(rng.sample(items, rng.randint(1, min(4, len(items)))))]
+    return Order(id=f"PO{i:06d}", issue_date=dt.date(2026, 11, 30),
+                 delivery_date=dt.date(2026, 12, 3), buyer=Party(gln=customer),
+                 seller=Party(gln=SELLER_GLN), lines=lines)
+
+
+def _seed_trade(d: Double, customers: list[str], items: list[str]) -> None:
+    for number in customers:
+        d.sandbox.add_address(d.comp_id, {"CompanyName": f"Butik {number[-4:]}", "ean": number,
+                                          "CountryISO3166_2": "DK"})
+    for k, number in enumerate(items):
+        d.sandbox.add_item(d.comp_id, {"ItemID": f"V{k}", "EAN": number,
+                                       "ItemDesc": f"Vare {k}", "unit": "stk",
+                                       "SalesPrice": Decimal("10.00")})
+
+
+# --- the wire ----------------------------------------------------------------------------
+
+
+def test_request_members_travel_in_ordinal_order_with_nil_item_id() -> None:
+    c = contract()
+    op = c.operations["SalesOrderAdd"]
+    body = c.request(op, {"wfOrder": {"requisition": "PO1", "BillTo": 7, "Trace": "t",
+                                      "OrderLines": [{"ItemID": None, "EAN": gtin(1),
+                                                      "Qty": Decimal("2")}]},
+                          "OrderType": "Order"})
+    root = etree.fromstring(body)
+    ns = {"s": c.namespaces["soap"], "t": c.namespaces["service"],
+          "a": c.namespaces["contract"]}
+    wrapper = root.find("s:Body/t:SalesOrderAdd", ns)
+    assert wrapper is not None
+    assert [etree.QName(e).localname for e in wrapper] == ["DBUser", "wfOrder", "OrderType"]
+    order = wrapper.find("t:wfOrder", ns)
+    assert order is not None
+    # .NET reads members in ordinal order: capitals before lower case, and silently drops
+    # a member out of place.
+    assert [etree.QName(e).localname for e in order] == ["BillTo", "OrderLines", "Trace",
+                                                        "requisition"]
+    item_id = order.find("a:OrderLines/a:OrderLine/a:ItemID", ns)
+    assert item_id is not None
+    assert item_id.get(f"{{{c.namespaces['instance']}}}nil") == "true"
+    assert c.soap_action(op) == '"http://tempuri.org/IService/SalesOrderAdd"'
+
+
+def test_status_strings_become_typed_exceptions() -> None:
+    assert isinstance(_status_error("X", " DBUser error: CompID = 0 "), AuthenticationError)
+    assert isinstance(_status_error("X", "no company"), AuthenticationError)
+    assert isinstance(_status_error("X", "No address: 0"), NotFoundError)
+    assert isinstance(_status_error("X", "Order is closed"), DocumentClosedError)
+    assert isinstance(_status_error("X", "err: Order number missing"), ServiceValidationError)
+    assert isinstance(_status_error("X", "Not closed"), ServiceValidationError)
+    assert isinstance(_status_error("X", "Err"), ServiceError)
+
+
+def test_redact_masks_guids_connection_strings_and_stack_traces() -> None:
+    guid = new_guid()
+    text = (f"wf_wcf: failed for {guid} (Data Source=sql1;Initial Catalog=wf;User ID=sa;"
+            "Password=hemmelig;)\n   at Service.SalesOrderAdd() in C:\\src\\Service.cs:line 12")
+    shown = redact(text)
+    assert guid not in shown
+    assert "hemmelig" not in shown
+    assert "sql1" not in shown
+    assert "Service.cs" not in shown
+    assert shown.startswith("wf_wcf: failed for <guid>")
+
+
+def test_credentials_never_show_in_repr_and_must_be_guids() -> None:
+    guid = new_guid()
+    creds = Credentials(guid, new_guid())
+    assert guid not in repr(creds)
+    assert guid not in str(creds)
+    with pytest.raises(edimap.ConfigurationError, match="database GUID is not a GUID") as info:
+        Credentials("not-a-guid-but-secret", guid)
+    assert "not-a-guid-but-secret" not in str(info.value)
+
+
+def test_credentials_from_environment_and_config_file(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    db, api = new_guid(), new_guid()
+    config = tmp_path / "winfinans.toml"
+    config.write_text(f'[winfinans]\nurl = "http://127.0.0.1:1/Service.svc"\n'
+                      f'db_guid = "{db}"\napi_guid = "{api}"\n')
+    monkeypatch.delenv("EDIMAP_WF_DB_GUID", raising=False)
+    monkeypatch.delenv("EDIMAP_WF_API_GUID", raising=False)
+    assert Credentials.resolve(config=config) == Credentials(db, api)
+    other = new_guid()
+    monkeypatch.setenv("EDIMAP_WF_DB_GUID", other)
+    assert Credentials.resolve(config=config).db_guid == other
+    monkeypatch.delenv("EDIMAP_WF_DB_GUID")
+    with pytest.raises(edimap.ConfigurationError, match="no Winfinans credentials"):
+        Credentials.resolve(api_guid=api)
+    with pytest.raises(edimap.ConfigurationError, match="does not exist"):
+        Credentials.resolve(config=tmp_path / "absent.toml")
+
+
+# --- the client against the double ---------------------------------------------------------
+
+
+def test_wrong_credentials_are_an_authentication_error(double: Double) -> None:
+    # An unknown database GUID: the service answers vaguely ("Err", empty arrays, "OK").
+    stranger = Client(double.url, Credentials(new_guid(), double.api_guid))
+    with pytest.raises(AuthenticationError, match="company id 0"):
+        stranger.company()
+    with pytest.raises(AuthenticationError):
+        stranger.queue_items()
+    # A known database GUID with the wrong API GUID: the client's company id would stand,
+    # which is why the client always sends 0.
+    wrong_company = Client(double.url, Credentials(double.db_guid, new_guid()))
+    with pytest.raises(AuthenticationError):
+        wrong_company.load_order(1)
+    assert double.client().ping().startswith("Winfinans WCF")
+
+
+def test_the_double_keeps_the_real_services_pitfalls(double: Double) -> None:
+    _seed_trade(double, [gln(1)], [gtin(1)])
+    client = double.client()
+    customer, count = client.address_by_gln(gln(1))
+    assert customer is not None
+    assert count == 1
+    line = {"EAN": gtin(1), "Qty": Decimal("2"), "SalesPrice": Decimal("12.5")}
+    stored = client.add_order({"BillTo": customer["AddressID"], "requisition": "P" * 25,
+                               "OrderLines": [{**line, "ItemID": None},
+                                              {**line, "ItemID": ""}]})
+    # The empty ItemID line is gone, the requisition cut at 20 without a word.
+    assert len(client.order_lines(stored["SaleID"])) == 1
+    assert client.load_order(stored["SaleID"])["requisition"] == "P" * 20
+    # Sending the stored order again appends its lines again.
+    client.add_order({**stored, "OrderLines": [{**line, "ItemID": None}]})
+    assert len(client.order_lines(stored["SaleID"])) == 2
+    # An unknown document loads as "OK": the client checks the SaleID.
+    assert client.load_order(987654) is None
+
+
+def test_faults_are_retried_only_where_safe(tmp_path: Path) -> None:
+    d = Double(tmp_path, Faults(rate=1.0, kinds=("http500",)))
+    with d.sandbox.running() as url:
+        d.url = url
+        client = d.client(retries=2, backoff=0.0)
+        with pytest.raises(TransportError) as info:
+            client.company()
+        assert d.sandbox.requests == 0  # never reached the operation: 3 attempts, no effect
+        with pytest.raises(TransportError) as info:
+            client.add_order({"BillTo": 1})
+        assert info.value.outcome_unknown
+        d.sandbox.faults = Faults(rate=1.0, kinds=("soapfault",))
+        with pytest.raises(ServiceError, match="InternalServiceFault"):
+            client.company()
+        d.sandbox.faults = Faults(rate=1.0, kinds=("timeout",), stall=0.5)
+        with pytest.raises(TransportError) as info:
+            Client(url, d.credentials, timeout=0.1, retries=0).company()
+        assert info.value.timeout
+        d.sandbox.faults = Faults(rate=0.5, kinds=("drop-before", "drop-after"), seed=3)
+        assert d.client(retries=8, backoff=0.0).company()["CompanyName"] == "Grøn Grossist ApS"
+
+
+# --- pushing orders ------------------------------------------------------------------------
+
+
+def test_fixture_pushed_twice_is_delivered_once(tmp_path: Path, double: Double) -> None:
+    ids = seed_demo(double.sandbox, double.db_guid, double.api_guid)
+    demo = double.client()
+    with Journal(tmp_path / "journal.sqlite") as journal:
+        first = push_orders(demo, [FIXTURES / "orders-d96a.edi"], journal,
+                            prices="order-else-item")
+        second = push_orders(demo, [FIXTURES / "orders-d96a.edi"], journal,
+                             prices="order-else-item")
+    assert [o.outcome for o in first] == ["delivered", "delivered"]
+    assert [o.outcome for o in second] == ["already delivered", "already delivered"]
+    assert [o.order_no for o in second] == [o.order_no for o in first]
+    stored = double.sandbox.orders(ids["company"])
+    assert [(h["requisition"], len(lines)) for h, lines in stored] == [("4500012345", 2),
+                                                                        ("4500012346", 1)]
+    header, lines = stored[0]
+    assert header["BillTo"] == ids["chain"]
+    assert header["ShipTo"] == ids["store"]  # the delivery GLN resolved on its own
+    assert header["ShipDate"] == dt.datetime(2026, 11, 27)
+    assert [(line["EAN"], line["Qty"], line["SalesPrice"], line["ItemID"]) for line in lines] == [
+        ("5701234567899", Decimal("24.0000"), Decimal("12.5000"), "RUG500"),
+        ("5790000100026", Decimal("12.0000"), Decimal("18.7500"), "MOST1L")]
+    # The second order had no price: the item card's, as asked, with a finding saying so.
+    assert stored[1][1][0]["SalesPrice"] == Decimal("12.5000")
+    assert "WF-ITEM-PRICE" in [f.code for f in first[1].findings]
+
+
+def test_a_new_journal_still_finds_the_order_in_winfinans(tmp_path: Path,
+                                                          double: Double) -> None:
+    _seed_trade(double, [gln(1)], [gtin(1)])
+    order = _order(1, gln(1), [gtin(1)], random.Random(1))
+    source = tmp_path / "order.json"
+    source.write_bytes(edimap.write(order, format="json"))
+    client = double.client()
+    with Journal(tmp_path / "a.sqlite") as journal:
+        assert push_orders(client, [source], journal)[0].outcome == "delivered"
+    with Journal(tmp_path / "b.sqlite") as journal:  # the first journal is lost
+        again = push_orders(client, [source], journal)[0]
+    assert again.outcome == "already delivered"
+    assert "WF-ALREADY-DELIVERED" in [f.code for f in again.findings]
+    assert len(double.sandbox.orders()) == 1
+
+
+def test_refusals_name_the_field_and_send_nothing(tmp_path: Path, double: Double) -> None:
+    _seed_trade(double, [gln(1)], [gtin(1)])
+    good = _order(1, gln(1), [gtin(1)], random.Random(2))
+    cases = {
+        "WF-FIELD-LENGTH": Order(id="P" * 25, issue_date=good.issue_date, buyer=good.buyer,
+                                 lines=good.lines),
+        "WF-PRECISION": Order(id="P2", issue_date=good.issue_date, buyer=good.buyer,
+                              lines=[OrderLine(line_id="1", gtin=gtin(1), quantity=Decimal(1),
+                                               price=Decimal("1.23456"))]),
+        "WF-PRICE-MISSING": Order(id="P3", issue_date=good.issue_date, buyer=good.buyer,
+                                  lines=[OrderLine(line_id="1", gtin=gtin(1),
+                                                   quantity=Decimal(1))]),
+        "WF-ITEM-UNKNOWN": Order(id="P4", issue_date=good.issue_date, buyer=good.buyer,
+                                 lines=[OrderLine(line_id="1", gtin=gtin(2), quantity=Decimal(1),
+                                                  price=Decimal(1))]),
+        "WF-CUSTOMER-UNKNOWN": Order(id="P5", issue_date=good.issue_date,
+                                     buyer=Party(gln=gln(9)), lines=good.lines),
+        "WF-LINE-NO-ITEM": Order(id="P6", issue_date=good.issue_date, buyer=good.buyer,
+                                 lines=[OrderLine(line_id="1", quantity=Decimal(1),
+                                                  price=Decimal(1))]),
+    }
+    source = tmp_path / "orders.json"
+    source.write_bytes(edimap.write(list(cases.values()), format="json"))
+    with Journal(tmp_path / "j.sqlite") as journal:
+        outcomes = push_orders(double.client(), [source], journal)
+    for code, outcome in zip(cases, outcomes, strict=True):
+        assert outcome.outcome == "failed", code
+        errors = [f for f in outcome.findings if f.is_error]
+        assert [f.code for f in errors] == [code], (code, errors)
+    length = next(f for f in outcomes[0].findings if f.code == "WF-FIELD-LENGTH")
+    assert length.location.field == "id (the buyer's order number)"
+    assert "OrderSales.requisition holds 20" in length.message
+    assert double.sandbox.orders() == []
+
+
+def _orders_interchanges(folder: Path, count: int, customers: list[str],
+                         items: list[str]) -> list[Order]:
+    rng = random.Random(500)
+    orders = [_order(i, customers[i % len(customers)], items, rng) for i in range(count)]
+    for k in range(0, count, 50):
+        (folder / f"ORDERS-{k:04d}.edi").write_bytes(edimap.write(
+            orders[k:k + 50], format="eancom", sender=customers[0], recipient=SELLER_GLN,
+            control_ref=str(1000 + k)))
+    return orders
+
+
+def test_500_orders_with_20_percent_faults_arrive_exactly_once(tmp_path: Path) -> None:
+    customers = [gln(n) for n in range(1, 11)]
+    items = [gtin(n) for n in range(1, 9)]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    orders = _orders_interchanges(inbox, 500, customers, items)
+    d = Double(tmp_path, Faults(rate=0.2, stall=0.4, seed=20))
+    _seed_trade(d, customers, items)
+    files = sorted(inbox.iterdir())
+    passes = 0
+    with d.sandbox.running() as url, Journal(tmp_path / "journal.sqlite") as journal:
+        d.url = url
+        client = d.client(timeout=0.2, retries=4, backoff=0.01)
+        pending = True
+        while pending and passes < 8:
+            passes += 1
+            try:
+                outcomes = push_orders(client, files, journal)
+            except TransportError:  # the credentials check itself failed: run again
+                continue
+            pending = any(o.outcome == "failed" for o in outcomes)
+    assert not pending, f"still failing after {passes} passes"
+    assert d.sandbox.requests > 1500
+    stored = {h["requisition"]: lines for h, lines in d.sandbox.orders()}
+    assert len(d.sandbox.orders()) == 500  # no order twice
+    for order in orders:
+        lines = stored[order.id]
+        assert [(x["EAN"], x["Qty"], x["SalesPrice"]) for x in lines] == [
+            (line.gtin, line.quantity, line.price) for line in order.lines], order.id
+
+
+# --- picking up invoices ---------------------------------------------------------------------
+
+
+def _queue(d: Double, count: int) -> dict[int, dict[str, Any]]:
+    """``count`` closed invoices and credit notes in the B2B Backbone queue, by SaleID."""
+    chain = d.sandbox.add_address(d.comp_id, {**DEMO_CUSTOMERS[0]})
+    store = d.sandbox.add_address(d.comp_id, {**DEMO_CUSTOMERS[1]})
+    rng = random.Random(200)
+    made = {}
+    for i in range(count):
+        lines = [{"ItemID": f"V{k}", "EAN": gtin(k + 1), "ItemDesc": f"Vare {k}", "Unit": "stk",
+                  "Qty": Decimal(rng.randint(1, 20)),
+                  "SalesPrice": Decimal(rng.randint(100, 5000)) / 100,
+                  "vat_perc": Decimal(25)} for k in range(rng.randint(1, 3))]
+        header = {"BillTo": chain, "ShipTo": store, "Buyer": chain,
+                  "InvoiceDate": dt.datetime(2026, 11, 30), "requisition": f"PO{i}",
+                  "InvoiceCreditnote": "CreditNote" if i % 7 == 3 else "invoice"}
+        # Two lists hold some invoices twice: each must still be written once.
+        sale_id = d.sandbox.add_invoice(d.comp_id, header, lines, queue_list=1 + i % 2)
+        if i % 10 == 0:
+            d.sandbox._db.execute("INSERT OR IGNORE INTO collection VALUES (3, ?, 20, 0)",
+                                  (sale_id,))
+        made[sale_id] = header
+    return made
+
+
+def _confirmed(d: Double) -> set[int]:
+    with d.sandbox._lock:
+        return {r[0] for r in d.sandbox._db.execute(
+            "SELECT DISTINCT sale_id FROM collection WHERE state=1")}
+
+
+def test_200_queued_invoices_survive_killed_runs_exactly_once(tmp_path: Path) -> None:
+    d = Double(tmp_path)
+    queued = _queue(d, 200)
+    out = tmp_path / "outbox"
+    journal = tmp_path / "journal.sqlite"
+    rng = random.Random(7)
+    command = [sys.executable, "-m", "edimap", "winfinans", "pull-invoices", "--to", "eancom",
+               "-o", str(out), "--journal", str(journal)]
+    runs = kills = 0
+    with d.sandbox.running() as url:
+        d.url = url
+        while runs < 40:
+            runs += 1
+            proc = subprocess.Popen(command, env=d.env(), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, cwd=ROOT)
+            if kills < 6:
+                time.sleep(rng.uniform(0.6, 2.0))
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGKILL)
+                    kills += 1
+            rc = proc.wait(timeout=120)
+            # Nothing is confirmed before its file is on disk, whenever the run died.
+            names = {p.name for p in out.glob("*.edi")} if out.exists() else set()
+            for sale_id in _confirmed(d):
+                kind = "CreditNote" if queued[sale_id]["InvoiceCreditnote"] == "CreditNote" \
+                    else "Invoice"
+                assert any(n.startswith(f"{kind}-") for n in names)
+            if rc == 0 and not d.sandbox.pending():
+                break
+    assert kills >= 1, "no run was killed: the test proves nothing"
+    assert d.sandbox.pending() == []
+    files = sorted(out.glob("*.edi"))
+    assert len(files) == 200
+    assert not list(out.glob(".*.tmp"))
+    seen = set()
+    for path in files:
+        result = edimap.read(path)
+        assert result.ok, path
+        (invoice,) = result.documents
+        assert invoice.id not in seen
+        seen.add(invoice.id)
+        kind = "CreditNote" if invoice.kind.value == "credit_note" else "Invoice"
+        assert path.name == f"{kind}-{invoice.id}.edi"
+    assert len(seen) == 200
+
+
+def test_pulled_oioubl_passes_the_official_xsd(tmp_path: Path, double: Double,
+                                               shared: Path) -> None:
+    from edimap.ubl import schemas
+
+    schemas.install(shared / "packages" / "OIOUBL_Schematron_2026-05-01_v1.17.2.zip")
+    seed_demo(double.sandbox, double.db_guid, double.api_guid)
+    with Journal(tmp_path / "j.sqlite") as journal:
+        outcomes = pull_invoices(double.client(), tmp_path / "out", journal, to="oioubl")
+    assert [o.outcome for o in outcomes] == ["written"] * 4
+    assert double.sandbox.pending() == []
+    for o in outcomes:
+        findings = edimap.validate(tmp_path / "out" / str(o.file))
+        assert [f for f in findings if f.is_error] == [], o.file
+    second = edimap.read(tmp_path / "out" / "Invoice-100002.xml").documents[0]
+    assert isinstance(second, edimap.Invoice)
+    assert second.payable == Decimal("229.69")
+    assert [(ac.reason, ac.amount) for ac in second.allowance_charges] == [
+        ("Bundrabat", Decimal("10.00"))]
+    assert second.lines[0].allowance_charges[0].percent == Decimal(5)
+
+
+# --- the command line and secrets --------------------------------------------------------------
+
+
+def test_cli_round_trip_prints_no_secret(tmp_path: Path, double: Double) -> None:
+    seed_demo(double.sandbox, double.db_guid, double.api_guid)
+    journal = str(tmp_path / "journal.sqlite")
+    wf = [sys.executable, "-m", "edimap", "winfinans"]
+    fixture = str(FIXTURES / "orders-d96a.edi")
+    runs = [
+        [*wf, "push-orders", fixture, "--journal", journal, "--prices", "order-else-item", "-v"],
+        [*wf, "push-orders", fixture, "--journal", journal, "-v"],
+        [*wf, "show-order", "4500012345", "--journal", journal, "-v"],
+        [*wf, "pull-invoices", "--to", "eancom", "-o", str(tmp_path / "out"), "--journal",
+         journal, "-v"],
+    ]
+    outputs = []
+    for command in runs:
+        proc = subprocess.run(command, env=double.env(), capture_output=True, text=True,
+                              cwd=ROOT, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(proc.stdout + proc.stderr)
+    assert "4500012345: delivered as Winfinans order" in outputs[0]
+    assert "4500012345: already delivered" in outputs[1]
+    assert '"id": "4500012345"' in outputs[2]
+    assert "4 written, 0 confirmed again, 0 failed" in outputs[3]
+    wrong = subprocess.run(runs[0], env={**double.env(), "EDIMAP_WF_API_GUID": new_guid()},
+                           capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert wrong.returncode == 1
+    assert "reach no company" in wrong.stderr
+    outputs.append(wrong.stdout + wrong.stderr)
+    everything = "\n".join(outputs).lower()
+    for secret in (double.db_guid, double.api_guid):
+        for form in (secret.lower(), secret.replace("-", "").lower()):
+            assert form not in everything
+
+
+# --- a property: what is pushed is what Winfinans stores -----------------------------------------
+
+
+@st.composite
+def pushable_orders(draw: st.DrawFn) -> Order:
+    """Generated orders with what Winfinans needs: a buyer GLN, a GTIN and a price per line
+    (the refusals of what it lacks are tested above)."""
+    order = draw(eds.orders())
+    lines = [attrs.evolve(line, gtin=line.gtin or draw(eds.gtins()),
+                          price=line.price if line.price is not None else draw(
+                              st.decimals("0.01", "9999.99", places=2)))
+             for line in order.lines]
+    buyer = order.buyer if order.buyer and order.buyer.gln else Party(gln=draw(eds.glns()))
+    return attrs.evolve(order, buyer=buyer, lines=lines)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                  HealthCheck.too_slow])
+@given(order=pushable_orders())
+def test_pushed_orders_read_back_as_sent(order: Order, tmp_path_factory: pytest.TempPathFactory,
+                                         ) -> None:
+    tmp = tmp_path_factory.mktemp("prop")
+    d = Double(tmp)
+    assert order.buyer is not None
+    assert order.buyer.gln is not None
+    d.sandbox.add_address(d.comp_id, {"CompanyName": "Kunde", "ean": order.buyer.gln})
+    for k, line in enumerate(order.lines):
+        d.sandbox.add_item(d.comp_id, {"ItemID": f"I{k}", "EAN": line.gtin})
+    source = tmp / "order.json"
+    source.write_bytes(edimap.write(order, format="json"))
+    with d.sandbox.running() as url, Journal(tmp / "j.sqlite") as journal:
+        d.url = url
+        (outcome,) = push_orders(d.client(), [source], journal)
+        if any(f.code in ("WF-PRECISION", "WF-FIELD-LENGTH") for f in outcome.findings):
+            assert outcome.outcome == "failed"  # refused, never cut or rounded
+            assert d.sandbox.orders() == []
+            return
+        assert outcome.outcome == "delivered", outcome.findings
+        ((header, lines),) = d.sandbox.orders()
+    assert header["requisition"] == order.id
+    assert [(x["EAN"], x["Qty"], x["SalesPrice"]) for x in lines] == [
+        (line.gtin, line.quantity, (line.price or 0) / (line.price_basis or 1))
+        for line in order.lines]
