@@ -227,6 +227,8 @@ def test_the_double_keeps_the_real_services_pitfalls(double: Double) -> None:
     assert len(client.order_lines(stored["SaleID"])) == 2
     # An unknown document loads as "OK": the client checks the SaleID.
     assert client.load_order(987654) is None
+    assert client.lookup_order(stored["OrderNo"])["SaleID"] == stored["SaleID"]
+    assert client.lookup_order(stored["OrderNo"], "Invoice") is None
 
 
 def test_faults_are_retried_only_where_safe(tmp_path: Path) -> None:
@@ -551,3 +553,76 @@ def test_pushed_orders_read_back_as_sent(order: Order, tmp_path_factory: pytest.
     assert [(x["EAN"], x["Qty"], x["SalesPrice"]) for x in lines] == [
         (line.gtin, line.quantity, (line.price or 0) / (line.price_basis or 1))
         for line in order.lines]
+
+
+REAL_ORDERS = [
+    "edifact/effektor_orders_d96a_gs1_example_128576.edi",
+    "edifact/effektor_orders_d97a_no_segment_terminator.edi",
+    "edifact/phpedifact_orders_d01b_ean010_unescaped_colon.edi",
+    "edifact/pydifact_orders_d96a_decimal_comma_no_unz.edi",
+    "ubl/oioubl-2.1-official/OIOUBL_Order_v2p2.xml",
+    "ubl/oioubl-2.02-scenarios/BASPRO_01_01_00_Order_v2p2.xml",
+    "ubl/peppol-bis3/ordering-Order_Example.xml",
+]
+
+
+@pytest.mark.parametrize("name", REAL_ORDERS)
+def test_real_orders_pushed_twice_arrive_once_with_their_lines(
+        tmp_path: Path, shared: Path, name: str) -> None:
+    from edimap.winfinans.seed import seed_from
+
+    source = shared / "corpus" / name
+    if not source.exists():
+        pytest.skip(f"{name} not in the corpus")
+    d = Double(tmp_path)
+    seed_from(d.sandbox, d.comp_id, [source])
+    orders = [doc for doc in edimap.read(source).documents if isinstance(doc, Order)]
+    with d.sandbox.running() as url, Journal(tmp_path / "j.sqlite") as journal:
+        d.url = url
+        first = push_orders(d.client(), [source], journal, prices="order-else-item")
+        second = push_orders(d.client(), [source], journal, prices="order-else-item")
+    assert [o.outcome for o in first] == ["delivered"] * len(orders), [
+        str(f) for o in first for f in o.findings if f.is_error]
+    assert [o.outcome for o in second] == ["already delivered"] * len(orders)
+    stored = d.sandbox.orders()
+    assert sorted(h["requisition"] for h, _ in stored) == sorted(o.id for o in orders)
+    by_id = {h["requisition"]: lines for h, lines in stored}
+    for order in orders:
+        assert len(by_id[order.id]) == len(order.lines)
+        assert [x["EAN"] for x in by_id[order.id]] == [line.gtin for line in order.lines]
+
+
+def test_sandbox_command_serves_what_a_user_pushes(tmp_path: Path, shared: Path) -> None:
+    partner = shared / "corpus" / "edifact" / "pydifact_orders_d96a_decimal_comma_no_unz.edi"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDIMAP_WF_")}
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "edimap", "sandbox", "--port", "0", "--seed-demo",
+         "--seed-from", str(partner), "--db", str(tmp_path / "double.sqlite")],
+        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=ROOT)
+    try:
+        assert sandbox.stderr is not None
+        banner = []
+        while not banner or "listening on" not in banner[-1]:
+            line = sandbox.stderr.readline()
+            assert line, "the sandbox stopped: " + "".join(banner)
+            banner.append(line)
+        text = "".join(banner)
+        assert "4 invoices in the B2B Backbone queue" in text
+        assert "seeded from the inputs: 2 customers, 2 items" in text
+        exports = dict(line.split("export ", 1)[1].strip().split("=", 1)
+                       for line in banner if "export " in line)
+        url = banner[-1].split("listening on ", 1)[1].split()[0]
+        user = {**env, **exports, "EDIMAP_WF_URL": url}
+        push = [sys.executable, "-m", "edimap", "winfinans", "push-orders", str(partner),
+                str(FIXTURES / "orders-d96a.edi"), "--prices", "order-else-item",
+                "--journal", str(tmp_path / "j.sqlite")]
+        first = subprocess.run(push, env=user, capture_output=True, text=True, timeout=60)
+        second = subprocess.run(push, env=user, capture_output=True, text=True, timeout=60)
+        assert first.returncode == 0, first.stderr
+        assert "3 delivered, 0 already delivered, 0 failed" in first.stderr
+        assert "0 delivered, 3 already delivered, 0 failed" in second.stderr
+        for secret in exports.values():
+            assert secret not in first.stdout + first.stderr + second.stdout + second.stderr
+    finally:
+        sandbox.send_signal(signal.SIGINT)
+        sandbox.wait(timeout=10)

@@ -327,6 +327,14 @@ class Client:
             return None, 0
         return item, count
 
+    def item(self, item_id: str) -> dict[str, Any] | None:
+        """``InventoryItemLookup`` by ItemID (the seller's item number)."""
+        status, refs = self.call("InventoryItemLookup", Item={"ItemID": item_id}, ItemCount=0)
+        item = refs.get("Item")
+        if status != "OK" or not refs.get("ItemCount") or not isinstance(item, dict):
+            return None
+        return item if item.get("ItemID") == item_id else None
+
     def add_order(self, order_sales: Mapping[str, Any],
                   order_type: str = "Order") -> dict[str, Any]:
         """``SalesOrderAdd``: header and lines in one call; the stored header (SaleID,
@@ -348,6 +356,17 @@ class Client:
         header = refs.get("wfOrder")
         if not isinstance(header, dict) or header.get("SaleID") != sale_id or not (
                 header.get("OrderNo") or header.get("InvoiceNo")):
+            return None
+        return header
+
+    def lookup_order(self, order_no: int, order_type: str = "Order") -> dict[str, Any] | None:
+        """``SalesOrderLookup``: the document of that class with Winfinans number
+        ``order_no``, or None."""
+        status, refs = self.call("SalesOrderLookup", wfOrder={"OrderNo": order_no},
+                                 OrderType=order_type)
+        self._ok("SalesOrderLookup", status)
+        header = refs.get("wfOrder")
+        if not isinstance(header, dict) or not header.get("SaleID"):
             return None
         return header
 

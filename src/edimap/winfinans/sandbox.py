@@ -272,6 +272,12 @@ class Sandbox:
             return {r[0] for r in self._db.execute(
                 "SELECT ean FROM item WHERE comp_id=? AND ean IS NOT NULL", (comp_id,))}
 
+    def item_ids(self, comp_id: int) -> set[str]:
+        """The ItemIDs of the company's items."""
+        with self._lock:
+            return {r[0] for r in self._db.execute(
+                "SELECT item_id FROM item WHERE comp_id=?", (comp_id,))}
+
     def company_id(self, db_guid: str, api_guid: str) -> int | None:
         with self._lock:
             row = self._db.execute("SELECT comp_id FROM company WHERE db_guid=? AND "
@@ -504,6 +510,19 @@ class Sandbox:
             found.pop("OrderLines", None)
             refs["wfOrder"] = found
         return "OK"  # an unknown document is "OK" too, with the header unchanged
+
+    def _op_SalesOrderLookup(self, comp_id: int, args: dict[str, Any],
+                             refs: dict[str, Any]) -> Any:
+        query = refs.get("wfOrder") or {}
+        cls = CLASSES.get(str(args.get("OrderType") or ""), 200)
+        row = self._db.execute("SELECT header FROM sale WHERE comp_id=? AND class=? AND "
+                               "order_no=? ORDER BY sale_id DESC",
+                               (comp_id, cls, query.get("OrderNo") or 0)).fetchone()
+        if row is not None:
+            found = _load(row[0])
+            found.pop("OrderLines", None)
+            refs["wfOrder"] = found
+        return "OK" if comp_id else "no company"
 
     def _op_SalesOrderLoadItems(self, comp_id: int, args: dict[str, Any],
                                 refs: dict[str, Any]) -> Any:

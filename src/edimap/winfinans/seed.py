@@ -102,11 +102,12 @@ def _party_record(party: Party) -> dict[str, Any]:
 
 
 def seed_from(sandbox: Sandbox, comp_id: int, inputs: Sequence[str | Path]) -> dict[str, int]:
-    """Customers (by GLN) and items (by GTIN) for every order and invoice in ``inputs``
+    """Customers (by GLN) and items (by GTIN, else by the seller's item number) for every
+    order and invoice in ``inputs``
     that the sandbox does not have yet, so a partner's real file can be pushed end to end.
     Returns how many of each were made."""
     known_glns = sandbox.glns(comp_id)
-    known_gtins = sandbox.gtins(comp_id)
+    known_items = sandbox.gtins(comp_id) | sandbox.item_ids(comp_id)
     made = {"customers": 0, "items": 0}
     for source in inputs:
         result = _api.read(Path(source))
@@ -120,11 +121,14 @@ def seed_from(sandbox: Sandbox, comp_id: int, inputs: Sequence[str | Path]) -> d
                     known_glns.add(party.gln)
                     made["customers"] += 1
             for line in document.lines:
-                if line.gtin and line.gtin not in known_gtins:
-                    sandbox.add_item(comp_id, {
-                        "ItemID": f"EAN{line.gtin}", "EAN": line.gtin,
-                        "ItemDesc": line.description or f"GTIN {line.gtin}",
-                        "unit": "stk", "SalesPrice": line.price or Decimal("10.00")})
-                    known_gtins.add(line.gtin)
-                    made["items"] += 1
+                key = line.gtin or line.seller_item_id
+                if not key or key in known_items:
+                    continue
+                item_id = (line.seller_item_id or f"EAN{line.gtin}")[:20]
+                sandbox.add_item(comp_id, {
+                    "ItemID": item_id, "EAN": line.gtin,
+                    "ItemDesc": line.description or f"item {key}",
+                    "unit": "stk", "SalesPrice": line.price or Decimal("10.00")})
+                known_items.add(key)
+                made["items"] += 1
     return made

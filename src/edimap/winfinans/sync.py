@@ -48,7 +48,7 @@ from edimap.findings import (
     has_errors,
     register,
 )
-from edimap.model import Invoice, Order
+from edimap.model import Invoice, Order, OrderLine
 from edimap.winfinans import mapping
 from edimap.winfinans._errors import TransportError, WinfinansError
 from edimap.winfinans.client import Client
@@ -195,18 +195,31 @@ class _Pusher:
                 ship_to = int(address["AddressID"])
         return bill_to, ship_to or bill_to
 
+    def _item(self, line: OrderLine) -> dict[str, Any] | None:
+        """The Winfinans item of a line: by GTIN (as the server will resolve it), else by
+        the seller's item number (sent as ItemID)."""
+        key = line.gtin or f"id:{line.seller_item_id}"
+        if key not in self._items:
+            if line.gtin:
+                self._items[key] = self.client.item_by_gtin(line.gtin)
+            elif line.seller_item_id:
+                self._items[key] = (self.client.item(line.seller_item_id), 1)
+            else:
+                self._items[key] = (None, 0)
+        return self._items[key][0]
+
     def _check_items(self, order: Order, where: Location, findings: list[Finding]) -> Order:
         """Every GTIN must name a Winfinans item; with ``prices`` other than "order", the
         order with the item cards' prices where asked."""
         lines = []
         for i, line in enumerate(order.lines):
-            if line.gtin is not None and line.gtin not in self._items:
-                self._items[line.gtin] = self.client.item_by_gtin(line.gtin)
-            item = self._items[line.gtin][0] if line.gtin is not None else None
-            if line.gtin is not None and item is None:
+            item = self._item(line)
+            if item is None and (line.gtin or line.seller_item_id):
+                what, field = ((f"EAN {line.gtin}", "gtin") if line.gtin else
+                               (f"item number {line.seller_item_id}", "seller_item_id"))
                 findings.append(mapping.ITEM_UNKNOWN(
-                    f"line {line.line_id}: no Winfinans item has EAN {line.gtin}",
-                    where.evolve(field=f"lines[{i}].gtin")))
+                    f"line {line.line_id}: no Winfinans item has {what}",
+                    where.evolve(field=f"lines[{i}].{field}")))
             wanted = self.prices == "item" or (self.prices == "order-else-item"
                                                and line.price is None)
             if item is not None and wanted and isinstance(item.get("SalesPrice"), Decimal):
