@@ -626,3 +626,51 @@ def test_sandbox_command_serves_what_a_user_pushes(tmp_path: Path, shared: Path)
     finally:
         sandbox.send_signal(signal.SIGINT)
         sandbox.wait(timeout=10)
+
+
+def test_same_order_number_of_two_customers_and_a_resend_in_a_new_interchange(
+        tmp_path: Path, double: Double) -> None:
+    _seed_trade(double, [gln(1), gln(2)], [gtin(1)])
+    rng = random.Random(3)
+    a = _order(1, gln(1), [gtin(1)], rng)
+    b = attrs.evolve(_order(1, gln(2), [gtin(1)], rng), id=a.id)
+    files = []
+    for k, (order, ref) in enumerate(((a, "1"), (b, "2"), (a, "3"))):
+        path = tmp_path / f"ORDERS-{k}.edi"
+        path.write_bytes(edimap.write(order, format="eancom", sender=order.buyer.gln,
+                                      recipient=SELLER_GLN, control_ref=ref))
+        files.append(path)
+    with Journal(tmp_path / "j.sqlite") as journal:
+        outcomes = push_orders(double.client(), files, journal)
+    assert [o.outcome for o in outcomes] == ["delivered", "delivered", "already delivered"]
+    assert "WF-SAME-ORDER-NUMBER" in [f.code for f in outcomes[2].findings]
+    assert outcomes[2].order_no == outcomes[0].order_no
+    assert len(double.sandbox.orders()) == 2
+
+
+def test_plain_http_only_to_a_local_test_double() -> None:
+    creds = Credentials(new_guid(), new_guid())
+    Client("http://127.0.0.1:8040/Service.svc", creds).close()
+    Client("http://localhost:8040/Service.svc", creds).close()
+    Client("https://erp.example.dk/wf/Service.svc", creds).close()
+    with pytest.raises(edimap.ConfigurationError, match="https://"):
+        Client("http://erp.example.dk/wf/Service.svc", creds)
+    with pytest.raises(edimap.ConfigurationError, match="https://"):
+        Client("ftp://127.0.0.1/Service.svc", creds)
+
+
+def test_an_invoice_written_but_not_confirmed_is_confirmed_not_written_again(
+        tmp_path: Path, double: Double) -> None:
+    seed_demo(double.sandbox, double.db_guid, double.api_guid)
+    out = tmp_path / "outbox"
+    with Journal(tmp_path / "j.sqlite") as journal:
+        first = pull_invoices(double.client(), out, journal, to="eancom")
+        assert [o.outcome for o in first] == ["written"] * 4
+        # The confirm of SaleID 2 did not land, and the transport has taken its file.
+        with double.sandbox._lock:
+            double.sandbox._db.execute("UPDATE collection SET state=0 WHERE sale_id=2")
+        (out / "Invoice-100002.edi").unlink()
+        again = pull_invoices(double.client(), out, journal, to="eancom")
+    assert [(o.sale_id, o.outcome) for o in again] == [(2, "confirmed again")]
+    assert not (out / "Invoice-100002.edi").exists()
+    assert double.sandbox.pending() == []

@@ -95,10 +95,16 @@ class Journal:
         self._db.execute("INSERT OR REPLACE INTO delivery VALUES (?, ?, ?, ?, ?, ?)",
                          (key, requisition, bill_to, sale_id, order_no, self._now()))
 
-    def sale_id_for(self, requisition: str) -> int | None:
-        """The SaleID of the newest delivered order with this buyer's order number."""
-        row = self._db.execute("SELECT sale_id FROM delivery WHERE requisition=? ORDER BY "
-                               "delivered_at DESC, sale_id DESC", (requisition,)).fetchone()
+    def sale_id_for(self, requisition: str, bill_to: int | None = None) -> int | None:
+        """The SaleID of the newest delivered order with this buyer's order number (for
+        this customer, when ``bill_to`` is given: order numbers are the buyer's own)."""
+        sql = "SELECT sale_id FROM delivery WHERE requisition=?"
+        params: tuple[object, ...] = (requisition,)
+        if bill_to is not None:
+            sql += " AND bill_to=?"
+            params = (requisition, bill_to)
+        row = self._db.execute(sql + " ORDER BY delivered_at DESC, sale_id DESC",
+                               params).fetchone()
         return int(row[0]) if row else None
 
     # --- pickups ------------------------------------------------------------------------

@@ -320,6 +320,11 @@ class Sandbox:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 result = handler(comp_id, args, refs)
+            except Exception as exc:
+                # As WCF answers an unhandled exception: a fault, nothing stored.
+                self._db.execute("ROLLBACK")
+                return 500, self.contract.fault("InternalServiceFault",
+                                                f"{type(exc).__name__}: {exc}")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise

@@ -141,10 +141,10 @@ def _trace(key: str) -> str:
     return f"edimap {key}"
 
 
-def _envelopes(data: bytes) -> list[tuple[str | None, str | None]]:
+def _envelopes(source: Path) -> list[tuple[str | None, str | None]]:
     """(sender, interchange reference) of each message of an EDIFACT input, in order."""
     return [(m.interchange.sender, m.interchange.control_ref)
-            for m in EdifactReader(data).messages()]
+            for m in EdifactReader(source).messages()]
 
 
 # --- pushing orders -------------------------------------------------------------------
@@ -289,10 +289,10 @@ class _Pusher:
 
     def _existing(self, order: Order, bill_to: int, key: str, where: Location,
                   findings: list[Finding]) -> dict[str, Any] | None:
-        same = self.journal.sale_id_for(order.id)
+        same = self.journal.sale_id_for(order.id, bill_to)
         if same is not None:
             delivered = self.client.load_order(same)
-            if delivered is not None and int(delivered.get("BillTo") or 0) == bill_to:
+            if delivered is not None:
                 findings.append(SAME_NUMBER(
                     f"order {order.id} for this customer is Winfinans order "
                     f"{delivered['OrderNo']} from another message; not sent again", where))
@@ -359,13 +359,14 @@ def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, 
     for source in inputs:
         name = str(source)
         try:
-            data, _ = _api.load_bytes(Path(source))
-            result = _api.read(data)
+            result = _api.read(Path(source))
+            # The message identities for the journal key; the file is read a second time,
+            # streamed, since read() does not hand out the envelopes.
+            envelopes = _envelopes(Path(source)) if result.format == "eancom" else []
         except EdimapError as exc:
             outcomes.append(OrderOutcome(name, None, None, "failed", findings=(
                 SERVICE(str(exc), Location(source=name)),)))
             continue
-        envelopes = _envelopes(data) if result.format == "eancom" else []
         if has_errors(result.findings) and not result.items:
             outcomes.append(OrderOutcome(name, None, None, "failed",
                                          findings=tuple(result.findings)))
@@ -478,8 +479,10 @@ class _Puller:
     def pick_up(self, sale_id: int) -> PickupOutcome:
         where = Location(field=f"SaleID {sale_id}")
         before = self.journal.pickup(sale_id)
-        if before is not None and before.state in ("written", "confirmed") and before.file \
-                and (self.folder / before.file).is_file():
+        if before is not None and before.state in ("written", "confirmed"):
+            # Written by an earlier run whose confirm did not land. The file may be gone
+            # already (the transport takes files from the folder): it is never written
+            # again, only confirmed, or the partner would get the invoice twice.
             try:
                 self.client.confirm(sale_id)
             except WinfinansError as exc:
