@@ -674,3 +674,26 @@ def test_an_invoice_written_but_not_confirmed_is_confirmed_not_written_again(
     assert [(o.sale_id, o.outcome) for o in again] == [(2, "confirmed again")]
     assert not (out / "Invoice-100002.edi").exists()
     assert double.sandbox.pending() == []
+
+
+def test_an_invoice_whose_totals_do_not_add_up_stays_in_the_queue(
+        tmp_path: Path, double: Double) -> None:
+    from edimap.winfinans.sandbox import _dump, _load
+
+    seed_demo(double.sandbox, double.db_guid, double.api_guid)
+    with double.sandbox._lock:
+        (text,) = double.sandbox._db.execute("SELECT header FROM sale WHERE sale_id=1"
+                                             ).fetchone()
+        header = _load(text)
+        header["TotalVatEx"] += Decimal(5)
+        double.sandbox._db.execute("UPDATE sale SET header=? WHERE sale_id=1", (_dump(header),))
+    with Journal(tmp_path / "j.sqlite") as journal:
+        outcomes = pull_invoices(double.client(), tmp_path / "out", journal, to="eancom")
+    bad = next(o for o in outcomes if o.sale_id == 1)
+    assert bad.outcome == "failed"
+    (finding,) = [f for f in bad.findings if f.is_error]
+    assert finding.code == "WF-TOTALS"
+    assert "136.25" in finding.message  # stated: 131.25 + 5
+    assert "131.25" in finding.message  # VAT per rate of 525.00 at 25 %
+    assert double.sandbox.pending() == [1]
+    assert not (tmp_path / "out" / "Invoice-100001.edi").exists()

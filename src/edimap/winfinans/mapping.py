@@ -106,6 +106,11 @@ TOTALS = register(
     "The totals Winfinans states for an invoice differ from the sum of its lines and VAT.",
     "Recalculate the invoice in Winfinans; it stays in the queue until it adds up.",
     "Total 1000.00 + VAT 250.00, lines sum to 1010.00")
+NOT_A_DOCUMENT = register(
+    "WF-DOCUMENT", Severity.ERROR,
+    "A Winfinans document lacks what an invoice or order needs (a date, valid values).",
+    "Complete the document in Winfinans; it stays in the queue until then.",
+    "an invoice without InvoiceDate")
 WF_IDENTIFIER = register(
     "WF-IDENTIFIER", Severity.ERROR,
     "A GLN or GTIN stored in Winfinans fails its check digit (Winfinans never checks).",
@@ -428,8 +433,8 @@ def invoice_from_winfinans(
         return None, findings
     issue = _date(header.get("InvoiceDate")) or _date(header.get("OrderDate"))
     if issue is None:
-        findings.append(TOTALS("the invoice has no invoice date",
-                               where.evolve(field="OrderSales.InvoiceDate"), ))
+        findings.append(NOT_A_DOCUMENT("the invoice has no invoice date",
+                                       where.evolve(field="OrderSales.InvoiceDate")))
         return None, findings
     due = _date(header.get("PayDate"))
     notes = [t for t in (_text(header.get("text_1")), _text(header.get("text_2"))) if t]
@@ -454,8 +459,8 @@ def invoice_from_winfinans(
             lines=[InvoiceLine(**fields) for fields in line_fields],
         )
     except ValidationError as exc:
-        findings.extend(TOTALS(f"the Winfinans document is not a valid invoice: {e}",
-                               where.evolve(field=e.path or None)) for e in exc.errors)
+        findings.extend(NOT_A_DOCUMENT(f"the Winfinans document is not a valid invoice: {e}",
+                                       where.evolve(field=e.path or None)) for e in exc.errors)
         return None, findings
     computed = totals.compute(invoice.lines, invoice.allowance_charges)
     stated_net = header.get("Total") or Decimal(0)
@@ -483,7 +488,7 @@ def order_from_winfinans(header: Mapping[str, Any], lines: Sequence[Mapping[str,
     """The order as Winfinans stores it (``requisition`` as its id), for ``show-order``."""
     where = where or Location()
     findings: list[Finding] = []
-    line_fields, _ = _lines(lines, unit_map, where, findings)
+    line_fields, allowance_charges = _lines(lines, unit_map, where, findings)
     buyer = party_from_address(bill_to, "the bill-to customer's", where, findings)
     delivery = party_from_address(ship_to, "the ship-to customer's", where, findings,
                                   customer=False)
@@ -503,5 +508,5 @@ def order_from_winfinans(header: Mapping[str, Any], lines: Sequence[Mapping[str,
                   seller_order_id=str(header.get("OrderNo")),
                   sales_location_id=header.get("seller") or None,
                   delivery_date=_date(header.get("ShipDate")), notes=notes,
-                  lines=order_lines)
+                  allowance_charges=allowance_charges, lines=order_lines)
     return order, findings
