@@ -6,6 +6,7 @@ Nothing is mocked: the client speaks SOAP 1.1 to ``edimap.winfinans.Sandbox`` se
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import random
@@ -697,3 +698,67 @@ def test_an_invoice_whose_totals_do_not_add_up_stays_in_the_queue(
     assert "131.25" in finding.message  # VAT per rate of 525.00 at 25 %
     assert double.sandbox.pending() == [1]
     assert not (tmp_path / "out" / "Invoice-100001.edi").exists()
+
+
+@settings(max_examples=60)
+@given(order=pushable_orders())
+def test_soap_requests_read_back_as_written(order: Order) -> None:
+    from edimap.winfinans.mapping import order_sales
+
+    header, _ = order_sales(order, bill_to=1001, ship_to=1002, trace="edimap t")
+    c = contract()
+    op = c.operations["SalesOrderAdd"]
+    args = {"DBUser": {"DBKey": new_guid(), "CompID": 0, "BlindUpdate": False},
+            "wfOrder": header, "OrderType": "Order"}
+    read_op, read_args = c.read_request(c.request(op, args))
+    assert read_op == op
+
+    def without_none(value: Any) -> Any:  # nil members read back as None, absent as absent
+        if isinstance(value, dict):
+            return {k: without_none(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [without_none(v) for v in value]
+        return value
+
+    assert without_none(read_args) == without_none(args)
+
+
+@settings(max_examples=200)
+@given(data=st.one_of(st.binary(max_size=2000), st.text(max_size=2000).map(str.encode)))
+def test_any_response_bytes_give_only_the_codecs_own_errors(data: bytes) -> None:
+    from edimap.winfinans._contract import SoapFault, WireError
+
+    op = contract().operations["SalesOrderLoadItems"]
+    envelope = contract().response(op, [{"Liid": 1, "Qty": Decimal("2")}], {"retstr": ""})
+    for body in (data, envelope[: len(data) % (len(envelope) + 1)], envelope + data):
+        with contextlib.suppress(SoapFault, WireError):
+            contract().read_response(op, body)
+
+
+def test_push_orders_given_garbage_reports_and_goes_on(tmp_path: Path, double: Double) -> None:
+    _seed_trade(double, [gln(1)], [gtin(1)])
+    good = tmp_path / "good.json"
+    good.write_bytes(edimap.write(_order(1, gln(1), [gtin(1)], random.Random(4)), format="json"))
+    garbage = tmp_path / "garbage.edi"
+    garbage.write_bytes(b"UNB+UNOC:3+\xff\xfe'UNH+1+ORDERS:D:96A'\x00\x01" * 50)
+    empty = tmp_path / "empty.xml"
+    empty.write_bytes(b"")
+    with Journal(tmp_path / "j.sqlite") as journal:
+        outcomes = push_orders(double.client(), [garbage, empty, good], journal)
+    assert [o.outcome for o in outcomes][-1] == "delivered"
+    assert all(o.outcome == "failed" and o.findings for o in outcomes[:-1])
+
+
+@settings(max_examples=150)
+@given(data=st.binary(max_size=1500), cut=st.integers(0, 3000))
+def test_the_double_answers_any_request_bytes(data: bytes, cut: int) -> None:
+    sandbox = Sandbox()
+    c = contract()
+    op = c.operations["SalesOrderAdd"]
+    real = c.request(op, {"DBUser": {"DBKey": new_guid()}, "wfOrder": {"BillTo": 1,
+                                                                      "requisition": "X"},
+                          "OrderType": "Order"})
+    for body in (data, real[:cut] + data, real.replace(b"1</", data[:20] + b"</")):
+        status, answer = sandbox.handle(body, None)
+        assert status in (200, 500)
+        assert answer.startswith(b"<s:Envelope") or answer.startswith(b"<")
