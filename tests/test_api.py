@@ -112,8 +112,15 @@ def test_docs_mapping_md_is_current() -> None:
 def test_mapping_rows_name_real_places() -> None:
     from edimap._mapping import rows
 
-    table = {(d, f): (a, b, c) for d, f, a, b, c in rows()}
+    table = {(d, f): (a, b, c, w) for d, f, a, b, c, w in rows()}
     assert table[("Order", "lines[].gtin")][:2] == ("LIN 3.1 (SG25)", "LIN 3.1 (SG28)")
     assert table[("Order", "lines[].price")][1] == "PRI+AAA 1.2 (SG28/SG32)"
     assert table[("Invoice", "tax_total")][0].startswith("MOA+176 1.2 (SG48)")
     assert "cbc:PayableAmount" in table[("Invoice", "payable")][2]
+    # Orders go into Winfinans, invoices come out of it.
+    assert table[("Order", "id")][3] == "OrderSales.requisition"
+    assert table[("Order", "lines[].gtin")][3] == "OrderLine.EAN"
+    assert table[("Order", "buyer.gln")][3] == "Address.ean → OrderSales.BillTo"
+    assert table[("Invoice from Winfinans", "id")][3] == "OrderSales.InvoiceNo"
+    assert table[("Invoice from Winfinans", "order_id")][3] == "OrderSales.requisition"
+    assert table[("Invoice from Winfinans", "seller.gln")][3] == "CompanyInf.ean"

@@ -36,6 +36,7 @@ from edimap.model import (
 )
 from edimap.totals import compute, with_computed_totals
 from edimap.ubl.writer import to_xml
+from edimap.winfinans.mapping import UNITS, invoice_from_winfinans, order_sales
 
 __all__ = ["markdown", "rows"]
 
@@ -174,18 +175,112 @@ def _found_in(data: bytes, found: dict[str, list[str]]) -> None:
                 found[key].append(path)
 
 
-def rows() -> list[tuple[str, str, str, str, str]]:
-    """(document, model field, EANCOM D.96A, EANCOM D.01B, OIOUBL 2.1) for every field."""
+def _wire_text(value: Any) -> str | None:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%Y%m%d")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, bool) or value is None:
+        return None
+    return str(value)
+
+
+def _index(found: dict[str, list[str]], record: dict[str, Any], name: str) -> None:
+    for member, value in record.items():
+        if isinstance(value, list):
+            for item in value:
+                _index(found, item, "OrderLine")
+            continue
+        text = _wire_text(value)
+        if text:
+            for key in {text, UNITS.get(text.lower(), text)}:
+                found.setdefault(key, [])
+                if f"{name}.{member}" not in found[key]:
+                    found[key].append(f"{name}.{member}")
+
+
+def _winfinans_order(order: Order) -> dict[str, list[str]]:
+    """Where ``order_sales`` puts each value of the order (orders go into Winfinans)."""
+    header, _ = order_sales(order, bill_to=1, ship_to=2, trace="edimap sample")
+    found: dict[str, list[str]] = {}
+    # The parties' GLNs find the customer (push-orders: bill-to by the buyer's GLN, else
+    # the invoicee's, else the delivery place's; ship-to by the delivery place's).
+    for role, target in (("buyer", "BillTo"), ("invoicee", "BillTo"), ("delivery", "ShipTo")):
+        party = getattr(order, role)
+        if party is not None and party.gln:
+            found.setdefault(party.gln, []).append(f"Address.ean → OrderSales.{target}")
+    _index(found, header, "OrderSales")
+    return found
+
+
+def _winfinans_invoice() -> tuple[Invoice, dict[str, list[str]]]:
+    """A Winfinans document with a distinct value in every field read, the invoice
+    ``invoice_from_winfinans`` makes of it, and where each value came from (invoices come
+    out of Winfinans)."""
+    def address(n: int, gln: str) -> dict[str, Any]:
+        return {"AddressID": n, "Account": f"ACC-{n}", "CompanyName": f"Customer{n}",
+                "Address1": f"Street{n}", "Address2": f"Floor{n}", "HouseNumber": f"{n}A",
+                "City": f"City{n}", "PostalCode": f"{n}222", "Region": f"Region{n}",
+                "CountryISO3166_2": ("SE", "NO", "FI")[n - 1], "ean": gln,
+                "VATNumber": ("DK13585628", "SE556677889901", "FI12345678")[n - 1]}
+
+    header = {"SaleID": 901, "InvoiceNo": 700001, "OrderNo": 600001, "DeliveryNoteNo": 500001,
+              "InvoiceCreditnote": "invoice", "InvoiceDate": dt.datetime(2033, 3, 2),
+              "ShipDate": dt.datetime(2033, 3, 3), "PayDate": dt.datetime(2033, 4, 4),
+              "TermsOfPayment": "TERMS-1", "Currency": "EUR", "requisition": "REQ-1",
+              "text_1": "Text-1", "text_2": "Text-2", "BillTo": 1, "ShipTo": 2, "Buyer": 3,
+              "seller": 4, "PaymentRef": "PAYREF-1", "Total": Decimal("398.34"),
+              "TotalVatEx": Decimal("99.59"), "TotalVatIn": Decimal(0)}
+    line = {"Liid": 5, "ItemID": "ITEM-1", "EAN": "5790000100026", "ItemDesc": "Desc-1",
+            "AddInformation": "Info-1", "Unit": "l", "Qty": Decimal("11.13"),
+            "QtyPackages": Decimal(1), "SalesPrice": Decimal("35.79"),
+            "OrderAmount": Decimal("398.34"), "vat_perc": Decimal("25")}
+    company = {"CompanyName": "Company-1", "CompanyNo": "24681357", "ean": "5798000000001",
+               "Street": "CStreet", "HouseNumber": "77C", "CityName": "CCity",
+               "PostalZone": "9999", "Country": "DK"}
+    seller = {"SellerID": 4, "PaymentType": "bb", "RegistrationNo": "1234",
+              "AccountNo": "0098765432"}
+    invoice, findings = invoice_from_winfinans(
+        header, [line], bill_to=address(1, "5790000274017"),
+        ship_to=address(2, "5790000100019"), buyer=address(3, "5790000000012"),
+        company=company, seller=seller)
+    assert invoice is not None, findings
+    found: dict[str, list[str]] = {}
+    _index(found, header, "OrderSales")
+    _index(found, line, "OrderLine")
+    for name, record in (("Address (BillTo)", address(1, "5790000274017")),
+                         ("Address (ShipTo)", address(2, "5790000100019")),
+                         ("Address (Buyer)", address(3, "5790000000012")),
+                         ("CompanyInf", company), ("CompanySeller", seller)):
+        _index(found, {k: v for k, v in record.items() if k != "AddressID"}, name)
+    for key in list(found):  # CVR numbers are read without their DK
+        if key.startswith("DK") and key[2:].isdigit():
+            found.setdefault(key[2:], found[key])
+    return invoice, found
+
+
+def rows() -> list[tuple[str, str, str, str, str, str]]:
+    """(document, model field, EANCOM D.96A, EANCOM D.01B, OIOUBL 2.1, Winfinans) for every
+    field."""
     order, invoice, computed = _samples()
+    from_winfinans, winfinans_fields = _winfinans_invoice()
     out = []
-    for name, document in (("Order", order), ("Invoice", invoice)):
-        d96a, d01b, ubl = _eancom(document, "d96a"), _eancom(document, "d01b"), \
-            _oioubl(document)
+    for name, document in (("Order", order), ("Invoice", invoice),
+                           ("Invoice from Winfinans", from_winfinans)):
+        if name == "Invoice from Winfinans":
+            d96a = d01b = ubl = {}
+            wf = winfinans_fields
+        else:
+            d96a, d01b, ubl = _eancom(document, "d96a"), _eancom(document, "d01b"), \
+                _oioubl(document)
+            wf = _winfinans_order(document) if isinstance(document, Order) else {}
         seen: set[str] = set()
         values = list(_values(document, ""))
-        if isinstance(document, Invoice):
+        if name == "Invoice":
             values = [(p, v) for p, v in values if p.split(".")[0] not in computed
                       and not p.startswith("tax_subtotals")] + list(computed.items())
+        elif name == "Invoice from Winfinans":
+            values = [(p, v) for p, v in values if not p.startswith("tax_subtotals")]
         for path, value in values:
             if path in seen:
                 continue
@@ -200,7 +295,14 @@ def rows() -> list[tuple[str, str, str, str, str]]:
                         return "; ".join(found[key])
                 return "—"
 
-            out.append((name, path, where(d96a), where(d01b), where(ubl)))
+            if name == "Invoice from Winfinans":
+                if path == "lines[].line_id":  # not read: a value would match by chance
+                    out.append((name, path, "", "", "", "numbered 1, 2, … by edimap"))
+                elif where(wf) != "—":
+                    out.append((name, path, "", "", "", where(wf)))
+                continue
+            out.append((name, path, where(d96a), where(d01b), where(ubl),
+                        where(wf) if name == "Order" else ""))
     return out
 
 
@@ -209,21 +311,38 @@ def markdown() -> str:
     lines = [
         "# Field mapping",
         "",
-        "Where each field of edimap's model goes in EANCOM and OIOUBL, derived from the "
-        "writers by `edimap mapping` (a sample document with a distinct value in every field "
-        "is written in each format and each value is looked for). A test keeps this file "
-        "current. EANCOM positions are `TAG+qualifier element.component (segment group)`; "
-        "the readers read the same places. `—`: the format does not carry the field. The "
-        "invoice totals are computed by the writers; the sample has one line, so a total "
-        "equal to other amounts is found in each of their places.",
+        "Where each field of edimap's model goes in EANCOM, OIOUBL and Winfinans, derived "
+        "from the writers and mappers by `edimap mapping` (a sample document with a distinct "
+        "value in every field is written in each format and each value is looked for). A "
+        "test keeps this file current. EANCOM positions are `TAG+qualifier "
+        "element.component (segment group)`; the readers read the same places. `—`: the "
+        "format does not carry the field. The invoice totals are computed by the writers; "
+        "the sample has one line, so a total equal to other amounts is found in each of "
+        "their places.",
+        "",
+        "Orders go into Winfinans (`SalesOrderAdd`): the Winfinans column says which "
+        "`OrderSales` / `OrderLine` member each value is sent in; the customer is found by "
+        "GLN (`Address.ean`) and sent as the `BillTo` / `ShipTo` AddressIDs. Invoices come "
+        "out of Winfinans: the last table says which Winfinans field each invoice field is "
+        "read from (`SalesOrderLoad`, `SalesOrderLoadItems`, `AddressLookup`, "
+        "`CompanyLoad`, `CompanySellerLookup`).",
         "",
     ]
     current = None
-    for document, path, d96a, d01b, ubl in rows():
+    for document, path, d96a, d01b, ubl, wf in rows():
         if document != current:
             current = document
-            lines += ["", f"## {document}", "",
-                      "| model field | EANCOM D.96A | EANCOM D.01B | OIOUBL 2.1 |",
-                      "|---|---|---|---|"]
-        lines.append(f"| `{path}` | {d96a} | {d01b} | {ubl} |")
+            if document == "Invoice from Winfinans":
+                lines += ["", f"## {document}", "", "| model field | Winfinans |", "|---|---|"]
+            else:
+                lines += ["", f"## {document}", "",
+                          "| model field | EANCOM D.96A | EANCOM D.01B | OIOUBL 2.1 |"
+                          + (" Winfinans |" if document == "Order" else ""),
+                          "|---|---|---|---|" + ("---|" if document == "Order" else "")]
+        if document == "Invoice from Winfinans":
+            lines.append(f"| `{path}` | {wf} |")
+        elif document == "Order":
+            lines.append(f"| `{path}` | {d96a} | {d01b} | {ubl} | {wf} |")
+        else:
+            lines.append(f"| `{path}` | {d96a} | {d01b} | {ubl} |")
     return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"

@@ -415,7 +415,8 @@ def mapping(output_format: str) -> None:
         import json as _json
 
         click.echo(_json.dumps([{"document": d, "field": f, "eancom_d96a": a,
-                                 "eancom_d01b": b, "oioubl": c} for d, f, a, b, c in rows()],
+                                 "eancom_d01b": b, "oioubl": c, "winfinans": w}
+                                for d, f, a, b, c, w in rows()],
                                indent=2, ensure_ascii=False))
     else:
         click.echo(markdown(), nl=False)

@@ -186,20 +186,28 @@ def order_sales(order: Order, *, bill_to: int, ship_to: int, trace: str,
         "PayDate": _datetime(order.issue_date, order.issue_date),
         "requisition": order.id, "Trace": trace, "EAN": delivery_gln,
         "ContactPerson": contact.name if contact else None,
-        "ExtRef": order.seller_order_id,
         "seller": order.sales_location_id or 0,
         "text_1": "\n".join(order.notes) or None,
     }
     _check_lengths("OrderSales", header, {
         "requisition": "id (the buyer's order number)", "Trace": "the EDI references",
         "EAN": "delivery.gln", "ContactPerson": "buyer.contact.name",
-        "ExtRef": "seller_order_id", "text_1": "notes", "Currency": "currency"},
+        "text_1": "notes", "Currency": "currency"},
         where, findings)
     lines: list[dict[str, Any]] = []
     for i, line in enumerate(order.lines):
         lines.append(_order_line(line, f"lines[{i}]", where, findings))
     header["OrderLines"] = lines
     not_carried = []
+    if order.seller_order_id:
+        not_carried.append("seller_order_id (Winfinans numbers the order itself)")
+    described = [role for role in ("buyer", "seller", "delivery", "invoicee")
+                 if (party := getattr(order, role)) is not None
+                 and (party.name or party.address or party.cvr or party.vat_id or party.ids
+                      or (party.contact and (party.contact.phone or party.contact.email)))]
+    if described:
+        not_carried.append(f"names, addresses and numbers of {', '.join(described)} "
+                           "(Winfinans uses its own customer records, found by GLN)")
     if order.allowance_charges:
         not_carried.append("allowance_charges (order-level allowances and charges)")
     if order.ultimate_consignee is not None:
