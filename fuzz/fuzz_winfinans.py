@@ -3,6 +3,7 @@ responses to the client's codec."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import atheris
@@ -21,10 +22,8 @@ def test_one_input(data: bytes) -> None:
     if status not in (200, 500) or not answer.startswith(b"<"):
         raise AssertionError(f"the double answered {status} {answer[:40]!r}")
     op = OPERATIONS[len(data) % len(OPERATIONS)]
-    try:
+    with contextlib.suppress(SoapFault, WireError):
         CONTRACT.read_response(op, data)
-    except (SoapFault, WireError):
-        pass
 
 
 if __name__ == "__main__":
