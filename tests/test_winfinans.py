@@ -762,3 +762,26 @@ def test_the_double_answers_any_request_bytes(data: bytes, cut: int) -> None:
         status, answer = sandbox.handle(body, None)
         assert status in (200, 500)
         assert answer.startswith(b"<s:Envelope") or answer.startswith(b"<")
+
+
+def test_a_buyer_without_a_gln_is_found_by_its_cvr(tmp_path: Path, double: Double) -> None:
+    _seed_trade(double, [], [gtin(1)])
+    one = double.sandbox.add_address(double.comp_id, {"CompanyName": "Kommune",
+                                                      "VATNumber": "DK13585628"})
+    for _ in range(2):
+        double.sandbox.add_address(double.comp_id, {"CompanyName": "Twin",
+                                                    "VATNumber": "12345674"})
+    base = _order(1, gln(1), [gtin(1)], random.Random(5))
+    orders = [attrs.evolve(base, id="BYCVR", buyer=Party(cvr="13585628")),
+              attrs.evolve(base, id="TWINS", buyer=Party(cvr="12345674")),
+              attrs.evolve(base, id="NOBODY", buyer=Party(cvr="24681357"))]
+    source = tmp_path / "orders.json"
+    source.write_bytes(edimap.write(orders, format="json"))
+    with Journal(tmp_path / "j.sqlite") as journal:
+        found, twins, nobody = push_orders(double.client(), [source], journal)
+    assert found.outcome == "delivered"
+    assert "WF-CUSTOMER-BY-CVR" in [f.code for f in found.findings]
+    ((header, _),) = double.sandbox.orders()
+    assert header["BillTo"] == one
+    assert [f.code for f in twins.findings if f.is_error] == ["WF-CUSTOMER-AMBIGUOUS"]
+    assert [f.code for f in nobody.findings if f.is_error] == ["WF-CUSTOMER-UNKNOWN"]

@@ -79,7 +79,8 @@ NO_ITEM = register(
     "line.", "Have the partner send the GTIN (LIN 7140).", "LIN+1'QTY+21:5'")
 CUSTOMER_UNKNOWN = register(
     "WF-CUSTOMER-UNKNOWN", Severity.ERROR,
-    "No Winfinans customer (Address.ean) has the order's buyer, invoicee or delivery GLN.",
+    "No Winfinans customer has the order's buyer, invoicee or delivery GLN (Address.ean), "
+    "nor the buyer's or invoicee's CVR number (Address.VATNumber).",
     "Create the customer in Winfinans with that GLN (or fix the GLN there), then push again.",
     "NAD+BY+5790000274017::9 with no such customer")
 CUSTOMER_AMBIGUOUS = register(

@@ -88,6 +88,12 @@ ITEM_PRICE = register(
     "Nothing; customer price lists are not applied (reprice the order in Winfinans for "
     "that).", "a LIN group without PRI")
 PRICES = ("order", "order-else-item", "item")
+BY_CVR = register(
+    "WF-CUSTOMER-BY-CVR", Severity.INFO,
+    "No Winfinans customer has the order's GLNs; the customer was found by the buyer's CVR "
+    "number (Address.VATNumber) instead.",
+    "Nothing; put the GLN on the customer in Winfinans to match by GLN.",
+    "an OIOUBL order whose buyer has a CVR number and no GLN")
 UNVERIFIED = register(
     "WF-UNVERIFIED", Severity.WARNING,
     "The order was delivered but its stored lines could not be read back to count them.",
@@ -183,6 +189,10 @@ class _Pusher:
                 bill_to = int(address["AddressID"])
                 break
         if bill_to is None:
+            bill_to = self._by_cvr(order, where, findings)
+        if bill_to is None:
+            if has_errors(findings):
+                return None
             glns = [p.gln for p in (order.buyer, order.invoicee, order.delivery)
                     if p is not None and p.gln]
             findings.append(mapping.CUSTOMER_UNKNOWN(
@@ -207,6 +217,26 @@ class _Pusher:
             else:
                 self._items[key] = (None, 0)
         return self._items[key][0]
+
+    def _by_cvr(self, order: Order, where: Location, findings: list[Finding]) -> int | None:
+        """The customer by the buyer's (else the invoicee's) CVR number, when no GLN names
+        one: OIOUBL orders of public buyers often carry a CVR and no GLN."""
+        for role in ("buyer", "invoicee"):
+            party = getattr(order, role)
+            if party is None or party.cvr is None:
+                continue
+            found = self.client.addresses_by_cvr(party.cvr)
+            if len(found) > 1:
+                findings.append(mapping.CUSTOMER_AMBIGUOUS(
+                    f"{len(found)} Winfinans customers have the {role} CVR {party.cvr}",
+                    where.evolve(field=f"{role}.cvr")))
+                return None
+            if found:
+                findings.append(BY_CVR(f"customer {found[0].get('Account')} found by the "
+                                       f"{role} CVR {party.cvr}",
+                                       where.evolve(field=f"{role}.cvr")))
+                return int(found[0]["AddressID"])
+        return None
 
     def _check_items(self, order: Order, where: Location, findings: list[Finding]) -> Order:
         """Every GTIN must name a Winfinans item; with ``prices`` other than "order", the
