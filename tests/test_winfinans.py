@@ -785,3 +785,21 @@ def test_a_buyer_without_a_gln_is_found_by_its_cvr(tmp_path: Path, double: Doubl
     assert header["BillTo"] == one
     assert [f.code for f in twins.findings if f.is_error] == ["WF-CUSTOMER-AMBIGUOUS"]
     assert [f.code for f in nobody.findings if f.is_error] == ["WF-CUSTOMER-UNKNOWN"]
+
+
+def test_push_orders_cli_given_garbage_exits_1_without_a_traceback(
+        tmp_path: Path, double: Double) -> None:
+    inputs = [b"UNB+UNOC:3+A:14+B:14+26", b"\x00\xff\xfe", b'{"document": "order", "id": 1}',
+              b"<Order xmlns='urn:oasis:names:specification:ubl:schema:xsd:Order-2'/>",
+              b"[" * 50_000]
+    paths = []
+    for i, data in enumerate(inputs):
+        paths.append(tmp_path / f"bad{i}")
+        paths[-1].write_bytes(data)
+    proc = subprocess.run([sys.executable, "-m", "edimap", "winfinans", "push-orders",
+                           *map(str, paths), "--journal", str(tmp_path / "j.sqlite")],
+                          env=double.env(), capture_output=True, text=True, timeout=120,
+                          cwd=ROOT)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout.count(": failed") == len(inputs)

@@ -12,18 +12,24 @@ from edimap.edifact._names import QUALIFIERS, SEGMENTS
 from edimap.edifact.reader import EdifactReader
 from edimap.edifact.structure import validate_structure
 from edimap.edifact.syntax import Segment
-from edimap.findings import Finding
+from edimap.findings import Finding, Location, Severity, register
 from edimap.ubl.xml import parse
 
 __all__ = ["lines"]
 
+NEITHER = register(
+    "INSPECT-FORMAT", Severity.ERROR, "edimap inspect shows EDIFACT and XML; the input is "
+    "neither.", "Give inspect an EDIFACT interchange or a UBL document (read JSON as it is).",
+    "a PDF")
 
-def _finding(f: Finding, indent: str) -> str:
+
+def _finding(f: Finding, indent: str, shown: list[Finding]) -> str:
+    shown.append(f)
     colour = {"error": "red", "warning": "yellow", "info": "blue"}[f.severity.value]
     return indent + click.style(f"{f.severity.value} {f.code}: {f.message}", fg=colour)
 
 
-def _edifact(data: bytes, name: str | None) -> Iterator[str]:
+def _edifact(data: bytes, name: str | None, shown: list[Finding]) -> Iterator[str]:
     reader = EdifactReader(data, source_name=name)
     seen_interchanges: set[int] = set()
     for message in reader:
@@ -51,11 +57,11 @@ def _edifact(data: bytes, name: str | None) -> Iterator[str]:
             indent = "    " + "  " * depth
             yield indent + _segment_line(segment)
             for f in by_segment.get(index, []):
-                yield _finding(f, indent + "  ")
+                yield _finding(f, indent + "  ", shown)
         for f in by_segment.get(0, []):
-            yield _finding(f, "    ")
+            yield _finding(f, "    ", shown)
     for f in reader.findings:
-        yield _finding(f, "  ")
+        yield _finding(f, "  ", shown)
 
 
 def _segment_line(segment: Segment) -> str:
@@ -77,10 +83,10 @@ def _segment_line(segment: Segment) -> str:
     return "  ".join(p for p in parts if p)
 
 
-def _ubl(data: bytes, name: str | None) -> Iterator[str]:
+def _ubl(data: bytes, name: str | None, shown: list[Finding]) -> Iterator[str]:
     root, findings = parse(data, name)
     for f in findings:
-        yield _finding(f, "")
+        yield _finding(f, "", shown)
     if root is None:
         return
 
@@ -104,14 +110,19 @@ def _ubl(data: bytes, name: str | None) -> Iterator[str]:
     yield from walk(root, 0)
 
 
-def lines(data: bytes, name: str | None = None) -> Iterator[str]:
-    """The tree of ``data`` (EDIFACT or UBL), one line at a time."""
+def lines(data: bytes, name: str | None = None,
+          shown: list[Finding] | None = None) -> Iterator[str]:
+    """The tree of ``data`` (EDIFACT or UBL), one line at a time; the findings shown go to
+    ``shown`` (and a finding that the input is neither, when it is)."""
+    shown = [] if shown is None else shown
     kind = detect_format(data)
     if kind == "eancom":
-        yield from _edifact(data, name)
+        yield from _edifact(data, name, shown)
     elif kind == "oioubl":
-        yield from _ubl(data, name)
+        yield from _ubl(data, name, shown)
     else:
+        shown.append(NEITHER(f"{name or 'the input'} is neither EDIFACT nor XML",
+                             Location(source=name)))
         yield click.style(f"{name or 'the input'} is neither EDIFACT nor XML"
                           + (" (JSON: read it as it is)" if kind == "json" else ""),
                           fg="red")

@@ -383,7 +383,8 @@ def validate(inputs: Sequence[str], output_format: str, rules: bool, explain: bo
 @_guard
 def inspect(input_path: str, color: bool | None) -> None:
     """Show an EDIFACT interchange (groups, segments, elements with qualifier names, and
-    findings where they occur) or a UBL document as a readable tree.
+    findings where they occur) or a UBL document as a readable tree. Exit 1 when a finding
+    shown is an error.
 
     \b
     Example:
@@ -392,8 +393,10 @@ def inspect(input_path: str, color: bool | None) -> None:
     from edimap._inspect import lines
 
     data, name = _api.load_bytes(sys.stdin.buffer if input_path == "-" else Path(input_path))
-    for line in lines(data, name):
+    shown: list[Finding] = []
+    for line in lines(data, name, shown):
         click.echo(line, color=color)
+    sys.exit(EXIT_INPUT if any(f.is_error for f in shown) else EXIT_OK)
 
 
 @main.command()
