@@ -244,8 +244,9 @@ def test_faults_are_retried_only_where_safe(tmp_path: Path) -> None:
             client.add_order({"BillTo": 1})
         assert info.value.outcome_unknown
         d.sandbox.faults = Faults(rate=1.0, kinds=("soapfault",))
-        with pytest.raises(ServiceError, match="InternalServiceFault"):
-            client.company()
+        with pytest.raises(TransportError, match="failed while processing") as info:
+            client.add_order({"BillTo": 1})
+        assert info.value.outcome_unknown
         d.sandbox.faults = Faults(rate=1.0, kinds=("timeout",), stall=0.5)
         with pytest.raises(TransportError) as info:
             Client(url, d.credentials, timeout=0.1, retries=0).company()
@@ -803,3 +804,66 @@ def test_push_orders_cli_given_garbage_exits_1_without_a_traceback(
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stdout.count(": failed") == len(inputs)
+
+
+def test_orders_too_large_for_one_request_go_in_parts_exactly_once_under_faults(
+        tmp_path: Path) -> None:
+    customers = [gln(n) for n in range(1, 4)]
+    items = [gtin(n) for n in range(1, 13)]
+    rng = random.Random(12)
+    orders = [Order(id=f"BIG{i}", issue_date=dt.date(2026, 11, 30),
+                    buyer=Party(gln=customers[i % 3]),
+                    lines=[OrderLine(line_id=str(k + 1), gtin=item, quantity=Decimal(k + 1),
+                                     price=Decimal(rng.randint(100, 999)) / 100)
+                           for k, item in enumerate(items)]) for i in range(40)]
+    source = tmp_path / "orders.json"
+    source.write_bytes(edimap.write(orders, format="json"))
+    d = Double(tmp_path, Faults(rate=0.2, stall=0.4, seed=40))
+    _seed_trade(d, customers, items)
+    with d.sandbox.running() as url, Journal(tmp_path / "j.sqlite") as journal:
+        d.url = url
+        client = d.client(timeout=0.2, retries=4, backoff=0.01)
+        for _ in range(8):
+            try:
+                outcomes = push_orders(client, [source], journal, max_request_bytes=4096)
+            except TransportError:
+                continue
+            if all(o.outcome != "failed" for o in outcomes):
+                break
+    assert all(o.outcome != "failed" for o in outcomes)
+    stored = d.sandbox.orders()
+    assert len(stored) == 40
+    for header, lines in stored:
+        order = next(o for o in orders if o.id == header["requisition"])
+        assert [(x["EAN"], x["Qty"]) for x in lines] == [(line.gtin, line.quantity)
+                                                         for line in order.lines], order.id
+
+
+def test_a_push_in_parts_killed_midway_completes_without_a_line_twice(tmp_path: Path) -> None:
+    items = [gtin(n) for n in range(1, 201)]
+    order = Order(id="HUGE1", issue_date=dt.date(2026, 11, 30), buyer=Party(gln=gln(1)),
+                  lines=[OrderLine(line_id=str(k + 1), gtin=item, quantity=Decimal(1),
+                                   price=Decimal("9.95")) for k, item in enumerate(items)])
+    source = tmp_path / "order.json"
+    source.write_bytes(edimap.write(order, format="json"))
+    d = Double(tmp_path)
+    _seed_trade(d, [gln(1)], items)
+    command = [sys.executable, "-m", "edimap", "winfinans", "push-orders", str(source),
+               "--journal", str(tmp_path / "j.sqlite"), "--max-request-bytes", "4096"]
+    kills = 0
+    with d.sandbox.running() as url:
+        d.url = url
+        for delay in (0.9, 1.1, 1.3, None):
+            proc = subprocess.Popen(command, env=d.env(), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, cwd=ROOT)
+            if delay is not None:
+                time.sleep(delay)
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGKILL)
+                    kills += 1
+            rc = proc.wait(timeout=120)
+        assert rc == 0
+    assert kills >= 1
+    ((header, lines),) = d.sandbox.orders()
+    assert header["requisition"] == "HUGE1"
+    assert [x["EAN"] for x in lines] == items

@@ -86,11 +86,16 @@ def winfinans() -> None:
               default="order", show_default=True,
               help="Where line prices come from: the order (a line without one is refused), "
                    "the order else the Winfinans item card, or the item card.")
+@click.option("--max-request-bytes", type=click.IntRange(4096), default=65_536,
+              show_default=True,
+              help="Largest request the service takes (WCF's default quota); a larger order "
+                   "goes in as its header, then line by line.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False),
               help="Write every order with its outcome and findings as JSON.")
 @_connection
 @_guard
-def push_orders(inputs: Sequence[str], prices: str, report_path: str | None, url: str | None,
+def push_orders(inputs: Sequence[str], prices: str, max_request_bytes: int,
+                report_path: str | None, url: str | None,
                 db_guid: str | None, api_guid: str | None, config: str | None,
                 journal: str | None, timeout: float, retries: int, verbose: bool) -> None:
     """Deliver every order in INPUT... (EANCOM ORDERS, OIOUBL or JSON; folders are read
@@ -108,7 +113,8 @@ def push_orders(inputs: Sequence[str], prices: str, report_path: str | None, url
 
     client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, verbose)
     with client, log:
-        outcomes = push(client, expand_inputs(inputs), log, prices=prices)
+        outcomes = push(client, expand_inputs(inputs), log, prices=prices,
+                        max_request_bytes=max_request_bytes)
     counts = {"delivered": 0, "already delivered": 0, "failed": 0}
     for o in outcomes:
         counts[o.outcome] += 1

@@ -51,7 +51,8 @@ class ServiceError(WinfinansError):
 
 class TransportError(WinfinansError):
     """The call did not complete: connection refused or dropped, a timeout, an HTTP error
-    without a SOAP fault. ``outcome_unknown`` is true when the request may have reached the
+    without a SOAP fault, or WCF's generic ``InternalServiceFault`` (an unhandled exception
+    on the server). ``outcome_unknown`` is true when the request may have reached the
     service, so a call that changes data may or may not have taken effect."""
 
     def __init__(self, message: str, *, operation: str | None = None,

@@ -262,6 +262,13 @@ class Client:
 
     @staticmethod
     def _fault(name: str, fault: SoapFault) -> WinfinansError:
+        if fault.code == "InternalServiceFault":
+            # WCF's answer to any unhandled exception on the server: the call failed
+            # somewhere while being processed, so its outcome is unknown, as after a
+            # dropped connection (and a call that changes nothing may be repeated).
+            return TransportError(f"the service failed while processing the call "
+                                  f"({redact(fault.reason)})", operation=name,
+                                  outcome_unknown=True)
         kind = _FAULTS.get(fault.code, ServiceError)
         return kind(f"fault {fault.code}: {redact(fault.reason)}", operation=name)
 
@@ -353,6 +360,18 @@ class Client:
             raise ServiceError("the service answered OK but stored no order",
                                operation="SalesOrderAdd")
         return stored
+
+    def add_order_line(self, sale_id: int, line: Mapping[str, Any]) -> None:
+        """``SalesOrderAddItem``: one more line on an open document (the service returns no
+        Liid; read the lines back to see it). Not idempotent."""
+        status, _ = self.call("SalesOrderAddItem", wfOrderSales={"SaleID": sale_id},
+                              LineItem=dict(line))
+        self._ok("SalesOrderAddItem", status)
+
+    def request_size(self, name: str, **args: Any) -> int:
+        """Bytes of the request ``call(name, **args)`` would send."""
+        op = self._contract.operations[name]
+        return len(self._contract.request(op, {**args, "DBUser": self._db_user()}))
 
     def load_order(self, sale_id: int) -> dict[str, Any] | None:
         """``SalesOrderLoad`` by SaleID: the header, or None (the service answers "OK" for a

@@ -37,6 +37,7 @@ class Delivery:
     sale_id: int
     order_no: int
     delivered_at: str
+    complete: bool = True  # False while the lines of an order sent in parts are going in
 
 
 @attrs.frozen
@@ -59,7 +60,8 @@ class Journal:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript("""
             CREATE TABLE IF NOT EXISTS delivery (key TEXT PRIMARY KEY, requisition TEXT,
-                bill_to INTEGER, sale_id INTEGER, order_no INTEGER, delivered_at TEXT);
+                bill_to INTEGER, sale_id INTEGER, order_no INTEGER, delivered_at TEXT,
+                complete INTEGER DEFAULT 1);
             CREATE INDEX IF NOT EXISTS delivery_sale ON delivery (sale_id);
             CREATE TABLE IF NOT EXISTS pickup (sale_id INTEGER PRIMARY KEY, control_ref TEXT,
                 prepared TEXT, state TEXT, file TEXT, updated_at TEXT);
@@ -83,17 +85,26 @@ class Journal:
 
     def delivery(self, key: str) -> Delivery | None:
         row = self._db.execute("SELECT key, requisition, bill_to, sale_id, order_no, "
-                               "delivered_at FROM delivery WHERE key=?", (key,)).fetchone()
-        return Delivery(*row) if row else None
+                               "delivered_at, complete FROM delivery WHERE key=?",
+                               (key,)).fetchone()
+        if row is None:
+            return None
+        key_, requisition, bill_to, sale_id, order_no, delivered_at, complete = row
+        return Delivery(key_, requisition, bill_to, sale_id, order_no, delivered_at,
+                        bool(complete))
 
     def known_sale_ids(self) -> set[int]:
         """SaleIDs of every order this journal delivered."""
         return {r[0] for r in self._db.execute("SELECT sale_id FROM delivery")}
 
     def record_delivery(self, key: str, requisition: str, bill_to: int, sale_id: int,
-                        order_no: int) -> None:
-        self._db.execute("INSERT OR REPLACE INTO delivery VALUES (?, ?, ?, ?, ?, ?)",
-                         (key, requisition, bill_to, sale_id, order_no, self._now()))
+                        order_no: int, *, complete: bool = True) -> None:
+        self._db.execute("INSERT OR REPLACE INTO delivery VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (key, requisition, bill_to, sale_id, order_no, self._now(),
+                          int(complete)))
+
+    def mark_complete(self, key: str) -> None:
+        self._db.execute("UPDATE delivery SET complete=1 WHERE key=?", (key,))
 
     def sale_id_for(self, requisition: str, bill_to: int | None = None) -> int | None:
         """The SaleID of the newest delivered order with this buyer's order number (for

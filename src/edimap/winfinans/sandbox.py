@@ -474,12 +474,8 @@ class Sandbox:
             if line.get("ItemID") == "":
                 continue  # the pitfall: an empty ItemID drops the line
             line = self._clean("OrderLine", line)
-            item = None
             if line.get("ItemID") is None and line.get("EAN"):
-                found = self._db.execute("SELECT record FROM item WHERE comp_id=? AND ean=? "
-                                         "ORDER BY item_id DESC", (comp_id, line["EAN"]))
-                item_row = found.fetchone()
-                item = _load(item_row[0]) if item_row else None
+                item = self._item_for(comp_id, line)
                 line["ItemID"] = item["ItemID"] if item else None
             elif line.get("ItemID") is None:
                 continue  # neither ItemID nor EAN: skipped (Liid 0)
@@ -494,6 +490,43 @@ class Sandbox:
                          (_dump(header), order_no, bill_to, sale_id))
         refs["wfOrder"] = header
         return "OK"
+
+    def _op_SalesOrderAddItem(self, comp_id: int, args: dict[str, Any],
+                              refs: dict[str, Any]) -> Any:
+        if not comp_id:
+            return "OK"  # the pitfall: unresolved credentials answer OK and do nothing
+        sale_id = (refs.get("wfOrderSales") or {}).get("SaleID") or 0
+        row = self._db.execute("SELECT header FROM sale WHERE comp_id=? AND sale_id=? AND "
+                               "class < 900", (comp_id, sale_id)).fetchone()
+        if row is None:
+            return "Order is closed"
+        line = self._clean("OrderLine", dict(args.get("LineItem") or {}))
+        item = self._item_for(comp_id, line)
+        if line.get("ItemID") is None:
+            line["ItemID"] = item["ItemID"] if item else None
+        if (line.get("SalesPrice") or Decimal(0)) < 0:  # keep the item card's price
+            line["SalesPrice"] = (item or {}).get("SalesPrice") or Decimal(0)
+        if not line.get("QtyPackages"):
+            line["QtyPackages"] = Decimal(1)
+        priced = self._priced_line(sale_id, line)
+        self._db.execute("INSERT INTO line (liid, sale_id, record) VALUES (?, ?, ?)",
+                         (priced["Liid"], sale_id, _dump(priced)))
+        header = _load(row[0])
+        header.update(self._totals(self._lines(sale_id),
+                                   header.get("TotalInvDiscount") or Decimal(0)))
+        self._db.execute("UPDATE sale SET header=? WHERE sale_id=?", (_dump(header), sale_id))
+        return "OK"
+
+    def _item_for(self, comp_id: int, line: dict[str, Any]) -> dict[str, Any] | None:
+        if line.get("ItemID"):
+            found = self._db.execute("SELECT record FROM item WHERE comp_id=? AND item_id=?",
+                                     (comp_id, line["ItemID"])).fetchone()
+        elif line.get("EAN"):
+            found = self._db.execute("SELECT record FROM item WHERE comp_id=? AND ean=? "
+                                     "ORDER BY item_id DESC", (comp_id, line["EAN"])).fetchone()
+        else:
+            return None
+        return _load(found[0]) if found else None
 
     def _find_sale(self, comp_id: int, query: dict[str, Any]) -> dict[str, Any] | None:
         if query.get("SaleID"):

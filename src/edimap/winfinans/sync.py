@@ -88,6 +88,13 @@ ITEM_PRICE = register(
     "Nothing; customer price lists are not applied (reprice the order in Winfinans for "
     "that).", "a LIN group without PRI")
 PRICES = ("order", "order-else-item", "item")
+MAX_REQUEST_BYTES = 65_536
+"""The largest request sent in one call: WCF's default message quota."""
+IN_PARTS = register(
+    "WF-IN-PARTS", Severity.INFO,
+    "The order was too large for one request, so its header and then each line went in by "
+    "separate calls.", "Nothing; raise max_request_bytes if your service takes more.",
+    "an order of 300 lines (about 95 kB)")
 BY_CVR = register(
     "WF-CUSTOMER-BY-CVR", Severity.INFO,
     "No Winfinans customer has the order's GLNs; the customer was found by the buyer's CVR "
@@ -157,12 +164,14 @@ def _envelopes(source: Path) -> list[tuple[str | None, str | None]]:
 
 
 class _Pusher:
-    def __init__(self, client: Client, journal: Journal, prices: str = "order") -> None:
+    def __init__(self, client: Client, journal: Journal, prices: str = "order",
+                 max_request_bytes: int = MAX_REQUEST_BYTES) -> None:
         if prices not in PRICES:
             raise UsageError(f"prices must be one of {', '.join(PRICES)}, not {prices!r}")
         self.client = client
         self.journal = journal
         self.prices = prices
+        self.max_request_bytes = max_request_bytes
         self._customers: dict[str, tuple[dict[str, Any] | None, int]] = {}
         self._items: dict[str, tuple[dict[str, Any] | None, int]] = {}
         self._requisitions: dict[int, str | None] = {}
@@ -288,7 +297,7 @@ class _Pusher:
                 sale_id=int(header["SaleID"]) if header else None, findings=tuple(findings))
 
         done = self.journal.delivery(key)
-        if done is not None:
+        if done is not None and done.complete:
             findings.append(ALREADY(f"order {order.id} was delivered as Winfinans order "
                                     f"{done.order_no}", where))
             return outcome("already delivered", {"OrderNo": done.order_no,
@@ -304,14 +313,36 @@ class _Pusher:
             findings.extend(mapped)
             if has_errors(findings):
                 return outcome("failed")
+            lines = header["OrderLines"]
+            if done is not None:  # sent in parts by an earlier run that did not finish
+                self._complete(order, lines, done.sale_id, where, findings)
+                self.journal.mark_complete(key)
+                return outcome("delivered", {"OrderNo": done.order_no,
+                                             "SaleID": done.sale_id})
             stored = self._existing(order, bill_to, key, where, findings)
             if stored is not None:
+                if stored.get("Trace") == _trace(key):  # ours: finish it if it is partial
+                    self._complete(order, lines, int(stored["SaleID"]), where, findings)
                 return outcome("already delivered", stored)
-            stored = self._add(order, header, bill_to, where)
-            self.journal.record_delivery(key, order.id, bill_to, int(stored["SaleID"]),
-                                         int(stored["OrderNo"]))
-            self._requisitions[int(stored["SaleID"])] = order.id
-            self._verify(order, int(stored["SaleID"]), where, findings)
+            size = self.client.request_size("SalesOrderAdd", wfOrder=header,
+                                            OrderType="Order")
+            in_parts = size > self.max_request_bytes
+            if in_parts:
+                findings.append(IN_PARTS(
+                    f"the order is {size} bytes as one request, over the "
+                    f"{self.max_request_bytes} the service takes: its header went in first, "
+                    f"then its {len(lines)} lines one by one (SalesOrderAddItem)", where))
+            stored = self._add(order, {**header, "OrderLines": []} if in_parts else header,
+                               bill_to, where)
+            sale_id = int(stored["SaleID"])
+            self.journal.record_delivery(key, order.id, bill_to, sale_id,
+                                         int(stored["OrderNo"]), complete=not in_parts)
+            self._requisitions[sale_id] = order.id
+            if in_parts:
+                self._complete(order, lines, sale_id, where, findings)
+                self.journal.mark_complete(key)
+            else:
+                self._verify(order, sale_id, where, findings)
             return outcome("delivered", stored)
         except WinfinansError as exc:
             findings.append(SERVICE(str(exc), where))
@@ -359,6 +390,31 @@ class _Pusher:
                         return found
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _complete(self, order: Order, records: list[dict[str, Any]], sale_id: int,
+                  where: Location, findings: list[Finding]) -> None:
+        """Add the lines Winfinans does not have yet, one by one, resuming after what it
+        has stored: a line whose outcome was unknown is there or not when the lines are
+        read back, so none is added twice."""
+        attempts = 1 + self.client.retries
+        for attempt in range(attempts):
+            stored = [line for line in self.client.order_lines(sale_id)
+                      if not line.get("AllowanceCharge")]
+            sent = [(r.get("EAN"), r.get("Qty")) for r in records[:len(stored)]]
+            if len(stored) > len(records) or sent != [(x.get("EAN"), x.get("Qty"))
+                                                      for x in stored]:
+                findings.append(LINES_STORED(
+                    f"order {order.id}: Winfinans has {len(stored)} lines that are not the "
+                    f"first {len(stored)} of the order's {len(records)}", where))
+                return
+            try:
+                for record in records[len(stored):]:
+                    self.client.add_order_line(sale_id, record)
+                return
+            except TransportError:
+                if attempt + 1 >= attempts:
+                    raise
+                time.sleep(self.client.backoff * 2 ** attempt)
+
     def _verify(self, order: Order, sale_id: int, where: Location,
                 findings: list[Finding]) -> None:
         try:
@@ -374,7 +430,8 @@ class _Pusher:
 
 
 def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, *,
-                prices: str = "order") -> list[OrderOutcome]:
+                prices: str = "order",
+                max_request_bytes: int = MAX_REQUEST_BYTES) -> list[OrderOutcome]:
     """Deliver every order of ``inputs`` (EANCOM, OIOUBL or JSON files; the format is told
     by content). One outcome per document; a bad message or a failed call never stops the
     others.
@@ -382,8 +439,11 @@ def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, 
     ``prices``: "order" sends each line's price from the order and refuses a line without
     one (Winfinans would store 0); "order-else-item" takes a missing price from the
     Winfinans item card; "item" takes every price from the item card. Customer price lists
-    are applied by neither: reprice the order in Winfinans for that."""
-    pusher = _Pusher(client, journal, prices)
+    are applied by neither: reprice the order in Winfinans for that.
+
+    An order larger than ``max_request_bytes`` as one request (WCF's default quota is
+    65,536 bytes, about 200 lines) goes in as its header, then line by line."""
+    pusher = _Pusher(client, journal, prices, max_request_bytes)
     client.company()  # wrong credentials: one clear AuthenticationError before any work
     outcomes: list[OrderOutcome] = []
     for source in inputs:
