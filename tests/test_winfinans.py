@@ -867,3 +867,31 @@ def test_a_push_in_parts_killed_midway_completes_without_a_line_twice(tmp_path: 
     ((header, lines),) = d.sandbox.orders()
     assert header["requisition"] == "HUGE1"
     assert [x["EAN"] for x in lines] == items
+
+
+def test_stored_lines_that_are_not_the_orders_are_reported_not_added_to(
+        tmp_path: Path, double: Double) -> None:
+    from edimap.winfinans.sync import _trace, message_key
+
+    _seed_trade(double, [gln(1)], [gtin(1), gtin(2), gtin(3)])
+    order = Order(id="MIXED", issue_date=dt.date(2026, 11, 30), buyer=Party(gln=gln(1)),
+                  lines=[OrderLine(line_id=str(k), gtin=gtin(k), quantity=Decimal(1),
+                                   price=Decimal(1)) for k in (1, 2)])
+    source = tmp_path / "order.json"
+    source.write_bytes(edimap.write(order, format="json"))
+    client = double.client()
+    customer, _ = client.address_by_gln(gln(1))
+    assert customer is not None
+    # Someone changed the order in Winfinans: its first line is now another item.
+    key = message_key(order.buyer.gln, None, "MIXED", order)  # a JSON item: its id
+    client.add_order({"BillTo": customer["AddressID"], "requisition": "MIXED",
+                      "Trace": _trace(key), "OrderLines": [
+                          {"ItemID": None, "EAN": gtin(3), "Qty": Decimal(1),
+                           "SalesPrice": Decimal(1)}]})
+    with Journal(tmp_path / "j.sqlite") as journal:
+        (outcome,) = push_orders(client, [source], journal, max_request_bytes=4096)
+    assert outcome.outcome == "already delivered", [str(f) for f in outcome.findings]
+    assert [f.code for f in outcome.findings if f.is_error] == ["WF-LINES-STORED"], [
+        str(f) for f in outcome.findings]
+    ((_, lines),) = double.sandbox.orders()
+    assert [x["EAN"] for x in lines] == [gtin(3)]

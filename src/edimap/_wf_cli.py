@@ -131,7 +131,9 @@ def push_orders(inputs: Sequence[str], prices: str, max_request_bytes: int,
             {"summary": counts, "orders": [o.to_dict() for o in outcomes]}, indent=2,
             ensure_ascii=False) + "\n").encode("utf-8"))
     click.echo(", ".join(f"{n} {k}" for k, n in counts.items()), err=True)
-    sys.exit(EXIT_INPUT if counts["failed"] else EXIT_OK)
+    # A delivered order can still carry an error (WF-LINES-STORED): that is a problem too.
+    problems = counts["failed"] or any(f.is_error for o in outcomes for f in o.findings)
+    sys.exit(EXIT_INPUT if problems else EXIT_OK)
 
 
 @winfinans.command("show-order")
@@ -218,7 +220,8 @@ def pull_invoices(to_format: str, output: str, edifact_version: str, url: str | 
     written = sum(o.outcome == "written" for o in outcomes)
     again = sum(o.outcome == "confirmed again" for o in outcomes)
     click.echo(f"{written} written, {again} confirmed again, {failed} failed", err=True)
-    sys.exit(EXIT_INPUT if failed else EXIT_OK)
+    problems = failed or any(f.is_error for o in outcomes for f in o.findings)
+    sys.exit(EXIT_INPUT if problems else EXIT_OK)
 
 
 @click.command()
