@@ -3,9 +3,11 @@ EdimapError and never hang; the CLI never prints a traceback."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -203,3 +205,32 @@ def test_fuzz_regression_message_version_never_names_a_path(version: bytes) -> N
     _exercise(data)
     codes = [f.code for f in edimap.read(data).all_findings]
     assert "EANCOM-DIRECTORY" in codes  # read with the D.96A definition, and said so
+
+
+# Found by the atheris Winfinans target: libxml2 logs an invalid namespace URI on a nested
+# element and returns a tree anyway; the URI's '{' and '}' then broke lxml's tag names.
+_INVALID_NESTED_NAMESPACE = zlib.decompress(base64.b64decode(
+    "eNrtVM1SgzAQfpUOniGAVWcYmgPFQ8fOWKf1ASJNbRQIJqnYcXx3NzRQqq31Z3pRd3LYLPvzZb9dQhmc54805QXt"
+    "PGVpLgPZs+ZKFQFCMpnTjEgH7JKTwuHiFmkFUROBLBNDehZyT5sra1IcH/HSKcvSgVDfTeYZWUoLhzKI+HSJwzFJ"
+    "qbwUUyqGnEwHimZylaJJAKZiIVhVGwLj6FpSgUMS9HlWDGLshqjRwRpHF3SJPSO2D2Ifg9hdEPukJTpu5R2iOms5"
+    "q7DoRBFL0wnHnut62tNc4UPlERNFsdc982wXjj9x3aA62nXtUHsPWU4llmrvA36KZx8A0qIX2p+kTDEObmjDD6I0"
+    "L4CnKmV0sAr6sGBSx+R4dFF9bJtC1OAVVEklOmnPUmJBLYTRuJqlr5D/LdK38gr1Q7SlGlgNllUnciF2IYz8KCLJ"
+    "/Q3PqQ7t83zGRNbAvatn9aN1ef70Wr3UK/m71uV/P/78fpjh3Af6Dc+rFndYkLN1y9qQt5df428TjfVNe73PSIIr"
+    "tcS+BqIVQ7QcCZbA+DgnNd3GsjEXh5uS3c/ewtR/gw/cYK3Uv2f8CiDAF6U="))
+
+
+def test_fuzz_regression_invalid_nested_namespace_is_a_syntax_finding() -> None:
+    from edimap.ubl.xml import parse
+    from edimap.winfinans._contract import WireError, contract
+    from edimap.winfinans.sandbox import Sandbox
+
+    root, findings = parse(_INVALID_NESTED_NAMESPACE)
+    assert root is None
+    assert [f.code for f in findings] == ["XML-SYNTAX"]
+    assert "is not a valid URI" in findings[0].message
+    status, answer = Sandbox().handle(_INVALID_NESTED_NAMESPACE, None)
+    assert status == 500
+    assert b"DeserializationFailed" in answer
+    with pytest.raises(WireError):
+        contract().read_request(_INVALID_NESTED_NAMESPACE)
+    _exercise(_INVALID_NESTED_NAMESPACE)

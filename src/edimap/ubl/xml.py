@@ -58,13 +58,22 @@ def parse(data: bytes, source: str | None = None,
         line = data.count(b"\n", 0, match.start()) + 1
         return None, [XML_DOCTYPE("the document declares a DTD; refused without parsing",
                                   where.evolve(line=line, offset=match.start()))]
+    parser = _parser()
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (None, None)
         return None, [XML_SYNTAX(str(exc.msg), where.evolve(line=line, column=column))]
     if root is None:
         return None, [XML_SYNTAX("the document has no root element", where)]
+    # libxml2 logs some errors and still returns a tree (an invalid namespace URI on a
+    # nested element, whose '{' or '}' then breaks every tag name): such a document is
+    # not well-formed for edimap either.
+    errors = parser.error_log.filter_from_errors()
+    if errors:
+        first = errors[0]
+        return None, [XML_SYNTAX(first.message, where.evolve(line=first.line,
+                                                            column=first.column))]
     depth = 0
     for event, element in etree.iterwalk(root, events=("start", "end")):
         depth += 1 if event == "start" else -1
