@@ -276,6 +276,10 @@ def test_fixture_pushed_twice_is_delivered_once(tmp_path: Path, double: Double) 
     assert header["BillTo"] == ids["chain"]
     assert header["ShipTo"] == ids["store"]  # the delivery GLN resolved on its own
     assert header["ShipDate"] == dt.datetime(2026, 11, 27)
+    # Winfinans writes every header field from the request, so the customer's defaults
+    # are sent along, or they would be overwritten with nothing.
+    assert (header["TermsOfPayment"], header["Language"], header["seller"]) == (
+        "14 dage", "DAN", ids["seller"])
     assert [(line["EAN"], line["Qty"], line["SalesPrice"], line["ItemID"]) for line in lines] == [
         ("5701234567899", Decimal("24.0000"), Decimal("12.5000"), "RUG500"),
         ("5790000100026", Decimal("12.0000"), Decimal("18.7500"), "MOST1L")]

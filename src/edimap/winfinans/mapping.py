@@ -161,12 +161,15 @@ def _datetime(value: dt.date | None, fallback: dt.date) -> dt.datetime:
 
 
 def order_sales(order: Order, *, bill_to: int, ship_to: int, trace: str,
+                customer: Mapping[str, Any] | None = None,
                 where: Location | None = None) -> tuple[dict[str, Any], list[Finding]]:
     """The ``SalesOrderAdd`` request (``OrderSales`` with its ``OrderLines``) for ``order``.
 
     ``bill_to`` and ``ship_to`` are the resolved customer AddressIDs; ``trace`` goes to
     ``OrderSales.Trace`` (the EDI references, so a delivered order can be recognised).
-    Every header field is sent (Winfinans writes unsent ones as 0, null or 1753-01-01).
+    Every header field is sent (Winfinans writes unsent ones as 0, null or 1753-01-01,
+    over the customer's defaults), so the bill-to ``customer`` record (``Address``) gives
+    the payment terms, language and sales location the order does not name.
     Findings with errors mean the request must not be sent.
     """
     where = where or Location()
@@ -187,7 +190,9 @@ def order_sales(order: Order, *, bill_to: int, ship_to: int, trace: str,
         "PayDate": _datetime(order.issue_date, order.issue_date),
         "requisition": order.id, "Trace": trace, "EAN": delivery_gln,
         "ContactPerson": contact.name if contact else None,
-        "seller": order.sales_location_id or 0,
+        "seller": order.sales_location_id or (customer or {}).get("SellerID") or 0,
+        "TermsOfPayment": (customer or {}).get("TermsOfPaymentDeb"),
+        "Language": (customer or {}).get("Language"),
         "text_1": "\n".join(order.notes) or None,
     }
     _check_lengths("OrderSales", header, {

@@ -173,8 +173,14 @@ class _Pusher:
         self.prices = prices
         self.max_request_bytes = max_request_bytes
         self._customers: dict[str, tuple[dict[str, Any] | None, int]] = {}
+        self._addresses: dict[int, dict[str, Any] | None] = {}
         self._items: dict[str, tuple[dict[str, Any] | None, int]] = {}
         self._requisitions: dict[int, str | None] = {}
+
+    def _address(self, address_id: int) -> dict[str, Any] | None:
+        if address_id not in self._addresses:
+            self._addresses[address_id] = self.client.address(address_id)
+        return self._addresses[address_id]
 
     def _customer(self, gln: str) -> tuple[dict[str, Any] | None, int]:
         if gln not in self._customers:
@@ -183,6 +189,7 @@ class _Pusher:
 
     def _resolve(self, order: Order, where: Location,
                  findings: list[Finding]) -> tuple[int, int] | None:
+        """The bill-to and ship-to AddressIDs of the order's customer."""
         bill_to = ship_to = None
         for role in ("buyer", "invoicee", "delivery"):
             party = getattr(order, role)
@@ -309,7 +316,9 @@ class _Pusher:
             bill_to, ship_to = resolved
             priced = self._check_items(order, where, findings)
             header, mapped = mapping.order_sales(priced, bill_to=bill_to, ship_to=ship_to,
-                                                 trace=_trace(key), where=where)
+                                                 trace=_trace(key),
+                                                 customer=self._address(bill_to),
+                                                 where=where)
             findings.extend(mapped)
             if has_errors(findings):
                 return outcome("failed")
