@@ -113,3 +113,14 @@ def test_check_digit_agrees_with_python_stdnum(body: str) -> None:
     from stdnum.ean import calc_check_digit as stdnum_check_digit
 
     assert gtin.calc_check_digit(body) == stdnum_check_digit(body)
+
+
+def test_validate_reports_any_value_as_an_identifier_error() -> None:
+    # Valid numbers are cached; what cannot be (a list) is still an InvalidFormat.
+    from edimap import InvalidFormat
+    from edimap.ids import gln, gtin
+
+    for validate in (gln.validate, gtin.validate):
+        with pytest.raises(InvalidFormat):
+            validate(["5790000274017"])  # type: ignore[arg-type]
+    assert gln.validate("5790000274017") == gln.validate(" 5790000274017 ") == "5790000274017"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from edimap.findings import InvalidChecksum, InvalidFormat, InvalidLength
 
 _SEPARATORS = str.maketrans("", "", " -.\t")
@@ -22,6 +24,12 @@ def calc_check_digit(body: str) -> str:
 
 def validate(value: str, lengths: tuple[int, ...], name: str) -> str:
     """Check digits, length and check digit; return the compact form."""
+    if type(value) is str:
+        return _cached_check(value, lengths, name)
+    return _check(value, lengths, name)  # reported as InvalidFormat, not a TypeError
+
+
+def _check(value: str, lengths: tuple[int, ...], name: str) -> str:
     number = compact(value)
     if not number.isdigit() or not number.isascii():
         bad = next((ch for ch in number if not ("0" <= ch <= "9")), "")
@@ -37,3 +45,8 @@ def validate(value: str, lengths: tuple[int, ...], name: str) -> str:
             expected=expected,
         )
     return number
+
+
+# Orders repeat the same GLNs and GTINs, and each is checked by the reader and again by
+# the model: a bounded cache of the valid ones (a failure raises and is never cached).
+_cached_check = functools.lru_cache(maxsize=4096)(_check)
