@@ -489,7 +489,8 @@ def test_cli_round_trip_prints_no_secret(tmp_path: Path, double: Double) -> None
     wf = [sys.executable, "-m", "edimap", "winfinans"]
     fixture = str(FIXTURES / "orders-d96a.edi")
     runs = [
-        [*wf, "push-orders", fixture, "--journal", journal, "--prices", "order-else-item", "-v"],
+        [*wf, "push-orders", fixture, "--journal", journal, "--prices", "order-else-item", "-v",
+         "--report", str(tmp_path / "report.json")],
         [*wf, "push-orders", fixture, "--journal", journal, "-v"],
         [*wf, "show-order", "4500012345", "--journal", journal, "-v"],
         [*wf, "pull-invoices", "--to", "eancom", "-o", str(tmp_path / "out"), "--journal",
@@ -502,6 +503,13 @@ def test_cli_round_trip_prints_no_secret(tmp_path: Path, double: Double) -> None
         assert proc.returncode == 0, proc.stderr
         outputs.append(proc.stdout + proc.stderr)
     assert "4500012345: delivered as Winfinans order" in outputs[0]
+    import json
+
+    report = json.loads((tmp_path / "report.json").read_text("utf-8"))
+    assert report["summary"] == {"delivered": 2, "already delivered": 0, "failed": 0}
+    assert [(o["order_id"], o["outcome"]) for o in report["orders"]] == [
+        ("4500012345", "delivered"), ("4500012346", "delivered")]
+    assert "WF-ITEM-PRICE" in [f["code"] for f in report["orders"][1]["findings"]]
     assert "4500012345: already delivered" in outputs[1]
     assert '"id": "4500012345"' in outputs[2]
     assert "4 written, 0 confirmed again, 0 failed" in outputs[3]
