@@ -584,9 +584,11 @@ class OrderLine(_LineBase):
     note                FTX in the line                   cbc:Note
     ==================  ================================  ====================================
 
-    Winfinans ``OrderLine``: ``EAN`` = gtin, ``ItemID`` = seller_item_id (left out to let the
-    server resolve the EAN), ``ItemDesc`` = description, ``Qty`` = quantity (packages),
-    ``QtyPackages`` = units_per_package, ``SalesPrice`` = price, ``Unit`` = unit.
+    Winfinans ``OrderLine``: ``EAN`` = gtin, ``ItemID`` = seller_item_id (left out when
+    there is a GTIN, to let the server resolve the EAN), ``ItemDesc`` = description,
+    ``Qty`` = quantity, ``SalesPrice`` = price / price_basis (per ordered unit, so
+    ``QtyPackages`` is sent as 1; invoices read ``QtyPackages`` back as
+    units_per_package), ``Unit`` = unit, ``AddInformation`` = note.
     A quantity may not be negative on an order.
     """
 
