@@ -907,3 +907,57 @@ def test_stored_lines_that_are_not_the_orders_are_reported_not_added_to(
         str(f) for f in outcome.findings]
     ((_, lines),) = double.sandbox.orders()
     assert [x["EAN"] for x in lines] == [gtin(3)]
+
+
+@st.composite
+def winfinans_documents(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A closed Winfinans invoice or credit note as the double stores it: lines with
+    quantities and prices of up to 4 decimals, integer line discounts, 0 % or 25 % VAT, and
+    sometimes a header discount ("Bundrabat", standard rated)."""
+    money4 = st.decimals("0.0001", "9999.9999", places=4)
+    lines = [{"ItemID": f"I{k}", "EAN": gtin(k + 1), "ItemDesc": f"Vare {k}", "Unit": "stk",
+              "Qty": draw(st.one_of(st.integers(1, 500).map(Decimal),
+                                    st.decimals("0.001", "99.999", places=3))),
+              "SalesPrice": draw(money4),
+              "DiscountProc": Decimal(draw(st.sampled_from([0, 0, 5, 10, 33]))),
+              "vat_perc": Decimal(draw(st.sampled_from([25, 25, 0])))}
+             for k in range(draw(st.integers(1, 5)))]
+    header = {"InvoiceDate": dt.datetime(2026, 11, 30), "requisition": "PO-P",
+              "InvoiceCreditnote": draw(st.sampled_from(["invoice", "CreditNote"]))}
+    if all(line["vat_perc"] for line in lines) and draw(st.booleans()):
+        header["TotalInvDiscount"] = draw(st.decimals("0.01", "5.00", places=2))
+    return header, lines
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                  HealthCheck.too_slow])
+@given(document=winfinans_documents())
+def test_pulled_winfinans_documents_keep_their_amounts(
+        document: tuple[dict[str, Any], list[dict[str, Any]]],
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    header, lines = document
+    tmp = tmp_path_factory.mktemp("pull")
+    d = Double(tmp)
+    chain = d.sandbox.add_address(d.comp_id, {**DEMO_CUSTOMERS[0]})
+    d.sandbox.add_invoice(d.comp_id, {**header, "BillTo": chain, "ShipTo": chain},
+                          lines, queue_list=1)
+    with d.sandbox.running() as url, Journal(tmp / "j.sqlite") as journal:
+        d.url = url
+        (outcome,) = pull_invoices(d.client(), tmp / "out", journal, to="json")
+    stored = d.sandbox._find_sale(d.comp_id, {"SaleID": 1})
+    stored_lines = d.sandbox._lines(1)
+    assert stored is not None
+    assert outcome.outcome == "written", [str(f) for f in outcome.findings]
+    (invoice,) = edimap.read(tmp / "out" / str(outcome.file)).documents
+    assert isinstance(invoice, edimap.Invoice)
+    assert invoice.kind.value == ("credit_note" if header["InvoiceCreditnote"] == "CreditNote"
+                                  else "invoice")
+    assert [(line.quantity, line.line_amount) for line in invoice.lines] == [
+        (x["Qty"], x["OrderAmount"]) for x in stored_lines]
+    # Winfinans's own totals, within the Danish tolerance for VAT.
+    assert invoice.line_total == sum((x["OrderAmount"] for x in stored_lines), Decimal(0))
+    assert invoice.payable is not None
+    stated = stored["Total"] + stored["TotalVatEx"]
+    assert abs(invoice.payable - stated) <= Decimal("1.00")
+    discount = header.get("TotalInvDiscount")
+    assert [ac.amount for ac in invoice.allowance_charges] == ([discount] if discount else [])
