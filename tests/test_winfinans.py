@@ -961,3 +961,20 @@ def test_pulled_winfinans_documents_keep_their_amounts(
     assert abs(invoice.payable - stated) <= Decimal("1.00")
     discount = header.get("TotalInvDiscount")
     assert [ac.amount for ac in invoice.allowance_charges] == ([discount] if discount else [])
+
+
+def test_an_invoice_the_format_cannot_carry_stays_in_the_queue(tmp_path: Path,
+                                                               double: Double) -> None:
+    no_gln = double.sandbox.add_address(double.comp_id, {"CompanyName": "Kontantkunde"})
+    double.sandbox.add_invoice(double.comp_id, {
+        "BillTo": no_gln, "ShipTo": no_gln, "InvoiceDate": dt.datetime(2026, 11, 30)}, [
+        {"ItemID": "V1", "Qty": Decimal(1), "SalesPrice": Decimal(10),
+         "vat_perc": Decimal(25)}], queue_list=1)
+    with Journal(tmp_path / "j.sqlite") as journal:
+        (eancom,) = pull_invoices(double.client(), tmp_path / "edi", journal, to="eancom")
+        assert eancom.outcome == "failed"
+        assert [f.code for f in eancom.findings if f.is_error] == ["WF-WRITE"]
+        assert double.sandbox.pending() == [1]
+        (json_out,) = pull_invoices(double.client(), tmp_path / "json", journal, to="json")
+    assert json_out.outcome == "written"
+    assert double.sandbox.pending() == []

@@ -61,6 +61,16 @@ SERVICE = register(
     "The Winfinans webservice refused or failed a call for this document.",
     "Read the message; for a transport failure run the command again (nothing is delivered "
     "or confirmed twice).", "SalesOrderAdd: no answer within the timeout")
+UNREADABLE = register(
+    "WF-INPUT", Severity.ERROR,
+    "An input of push-orders cannot be opened or read.",
+    "Check the path and its permissions.", "a file that was moved away")
+NOT_WRITABLE = register(
+    "WF-WRITE", Severity.ERROR,
+    "An invoice from Winfinans cannot be written in the format asked for: the format needs "
+    "what the Winfinans document lacks (a GLN for the EANCOM recipient, for example).",
+    "Complete the customer or the company in Winfinans, or pull in another format; the "
+    "invoice stays in the queue.", "a customer without a GLN, pulled as EANCOM")
 NOT_AN_ORDER = register(
     "WF-NOT-AN-ORDER", Severity.ERROR,
     "push-orders delivers orders; this document is an invoice or an order response.",
@@ -464,7 +474,7 @@ def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, 
             envelopes = _envelopes(Path(source)) if result.format == "eancom" else []
         except EdimapError as exc:
             outcomes.append(OrderOutcome(name, None, None, "failed", findings=(
-                SERVICE(str(exc), Location(source=name)),)))
+                UNREADABLE(str(exc), Location(source=name)),)))
             continue
         if has_errors(result.findings) and not result.items:
             outcomes.append(OrderOutcome(name, None, None, "failed",
@@ -598,8 +608,8 @@ class _Puller:
         try:
             name = self._write(invoice, sale_id)
         except EdimapError as exc:
-            findings.append(SERVICE(f"invoice {invoice.id} cannot be written as {self.to}: "
-                                    f"{exc}", where))
+            findings.append(NOT_WRITABLE(f"invoice {invoice.id} cannot be written as "
+                                         f"{self.to}: {exc}", where))
             return PickupOutcome(sale_id, invoice.id, "failed", None, tuple(findings))
         try:
             self.client.confirm(sale_id)
