@@ -179,6 +179,11 @@ def test_credentials_from_environment_and_config_file(tmp_path: Path,
     config = tmp_path / "winfinans.toml"
     config.write_text(f'[winfinans]\nurl = "http://127.0.0.1:1/Service.svc"\n'
                       f'db_guid = "{db}"\napi_guid = "{api}"\n')
+    config.chmod(0o644)
+    with pytest.raises(edimap.ConfigurationError, match="chmod 600") as info:
+        Credentials.resolve(config=config)
+    assert db not in str(info.value)
+    config.chmod(0o600)
     monkeypatch.delenv("EDIMAP_WF_DB_GUID", raising=False)
     monkeypatch.delenv("EDIMAP_WF_API_GUID", raising=False)
     assert Credentials.resolve(config=config) == Credentials(db, api)

@@ -65,6 +65,10 @@ def _read_config(path: Path | None) -> dict[str, Any]:
         if path is not None:
             raise ConfigurationError(f"Winfinans configuration {target} does not exist")
         return {}
+    if os.name == "posix" and target.stat().st_mode & 0o077:
+        # It holds the GUIDs: like ssh with a key, refuse a file others can read.
+        raise ConfigurationError(f"Winfinans configuration {target} can be read by other "
+                                 f"users; chmod 600 {target}")
     try:
         section = tomllib.loads(target.read_text("utf-8")).get("winfinans", {})
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
