@@ -273,6 +273,9 @@ def sandbox(host: str, port: int, db: str, seed_demo: bool, seed_from: Sequence[
     db_guid, api_guid = (new_guid(), new_guid()) if generated else (str(env_db), str(env_api))
     comp_id = double.company_id(db_guid, api_guid)
     if seed_demo or seed_from:
+        if comp_id is not None and seed_demo:
+            click.echo(f"the company of {ENV_DB_GUID}/{ENV_API_GUID} is in {db} already: "
+                       "not seeded again", err=True)
         if comp_id is None:
             if seed_demo:
                 made = demo(double, db_guid, api_guid)
