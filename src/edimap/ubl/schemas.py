@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import zipfile
@@ -84,6 +85,7 @@ def install(path: str | Path) -> dict[str, Any]:
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     installed.cache_clear()
+    _schema_dirs.clear()
     return manifest
 
 
@@ -125,8 +127,21 @@ def status() -> list[str]:
     return lines
 
 
+# schema_dir() by the environment that decides the data directory: it is asked once per
+# document validated, and the answer changes only with an install (which clears this).
+_schema_dirs: dict[tuple[str | None, ...], Path] = {}
+
+
 def schema_dir() -> Path:
     """The folder of the UBL 2.1 XSDs (``maindoc`` and ``common``)."""
+    key = tuple(os.environ.get(name) for name in ("EDIMAP_HOME", "XDG_DATA_HOME", "HOME"))
+    found = _schema_dirs.get(key)
+    if found is None:
+        found = _schema_dirs[key] = _find_schema_dir()
+    return found
+
+
+def _find_schema_dir() -> Path:
     if installed("oioubl"):
         return _root() / "oioubl" / "Schemas" / "UBL_v2.1"
     info = installed("ubl")

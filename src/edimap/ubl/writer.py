@@ -47,14 +47,22 @@ UNITS = {"PCE": "EA"}  # EANCOM piece → UN/ECE Rec 20
 _UUID_NAMESPACE = uuid.UUID("7f1d0c52-53a4-4f55-9a5b-6d8f2c1e0a11")
 
 
+# "cbc:ID" → "{urn:…CommonBasicComponents-2}ID", worked out once per name: a document has
+# hundreds of elements and the writer is on the bulk-conversion path.
+_TAGS: dict[str, str] = {}
+
+
 class _Builder:
     def __init__(self, currency: str) -> None:
         self.currency = currency
 
     def el(self, parent: etree._Element, name: str, text: str | None = None,
            **attrs: str) -> etree._Element:
-        ns = CBC if name.startswith("cbc:") else CAC
-        child = etree.SubElement(parent, f"{{{ns}}}{name[4:]}", attrs)
+        tag = _TAGS.get(name)
+        if tag is None:
+            ns = CBC if name.startswith("cbc:") else CAC
+            tag = _TAGS[name] = f"{{{ns}}}{name[4:]}"
+        child = etree.SubElement(parent, tag, attrs) if attrs else etree.SubElement(parent, tag)
         if text is not None:
             child.text = text
         return child
