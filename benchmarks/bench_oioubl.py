@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 
 def main() -> None:
+    from host import describe
+
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=int, default=2000)
@@ -68,8 +71,7 @@ def main() -> None:
         schema.validate(etree.fromstring(data))
     xmlschema_seconds = time.perf_counter() - start
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; {len(documents)} generated invoices (1-5 lines)\n")
+    print(f"{describe()}; {len(documents)} generated invoices (1-5 lines)\n")
     print("| run | documents | seconds | documents/s |")
     print("|---|---:|---:|---:|")
     print(f"| edimap: write OIOUBL + XSD (libxml2) | {len(documents)} | {edimap_seconds:.2f} | "

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +45,8 @@ print(json.dumps({"messages": messages, "seconds": seconds, "rss_mb": rss}))
 
 
 def main() -> None:
+    from host import describe
+
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--megabytes", type=float, default=10)
@@ -55,8 +56,7 @@ def main() -> None:
     path = Path(f"/tmp/edimap-orders-{args.megabytes:g}mb.edi")
     if not path.exists():
         generate(str(path), args.megabytes)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; file: {path} ({os.path.getsize(path) / 1e6:.1f} MB, "
+    print(f"{describe()}; file: {path} ({os.path.getsize(path) / 1e6:.1f} MB, "
           "20 lines per order)\n")
     print("| run | messages | seconds | messages/s | peak RSS (MB) |")
     print("|---|---:|---:|---:|---:|")

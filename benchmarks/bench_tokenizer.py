@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -60,6 +59,8 @@ def run(mode: str, path: Path) -> dict[str, float]:
 
 
 def main() -> None:
+    from host import describe
+
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--megabytes", type=float, default=100)
@@ -75,8 +76,7 @@ def main() -> None:
     modes = ["edimap-tokenize", "edimap-elements"]
     if not args.skip_pydifact:
         modes.append("pydifact")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; file: {path} ({size_mb:.1f} MB)\n")
+    print(f"{describe()}; file: {path} ({size_mb:.1f} MB)\n")
     print("| run | segments | seconds | MB/s | peak RSS (MB) |")
     print("|---|---:|---:|---:|---:|")
     for mode in modes:
