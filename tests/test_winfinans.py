@@ -983,3 +983,19 @@ def test_an_invoice_the_format_cannot_carry_stays_in_the_queue(tmp_path: Path,
         (json_out,) = pull_invoices(double.client(), tmp_path / "json", journal, to="json")
     assert json_out.outcome == "written"
     assert double.sandbox.pending() == []
+
+
+def test_pulled_interchanges_share_the_partner_counter_with_every_eancom_writer(
+        tmp_path: Path, double: Double) -> None:
+    seed_demo(double.sandbox, double.db_guid, double.api_guid)
+    with Journal(tmp_path / "j.sqlite") as journal:
+        outcomes = pull_invoices(double.client(), tmp_path / "out", journal, to="eancom")
+    refs = []
+    for o in outcomes:
+        unb = (tmp_path / "out" / str(o.file)).read_bytes().split(b"'")[1]
+        refs.append(unb.split(b"+")[5])
+    # convert --to eancom from the same supplier to the same chain takes the next number.
+    (invoice,) = edimap.read(tmp_path / "out" / str(outcomes[0].file)).documents
+    converted = edimap.write(invoice, format="eancom")
+    refs.append(converted.split(b"'")[1].split(b"+")[5])
+    assert len(set(refs)) == len(refs) == 5

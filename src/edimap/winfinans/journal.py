@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -43,7 +44,7 @@ class Delivery:
 @attrs.frozen
 class Pickup:
     sale_id: int
-    control_ref: str
+    control_ref: str | None  # None when the format has none (OIOUBL, JSON)
     prepared: dt.datetime
     state: str  # allocated, written, confirmed
     file: str | None
@@ -65,7 +66,6 @@ class Journal:
             CREATE INDEX IF NOT EXISTS delivery_sale ON delivery (sale_id);
             CREATE TABLE IF NOT EXISTS pickup (sale_id INTEGER PRIMARY KEY, control_ref TEXT,
                 prepared TEXT, state TEXT, file TEXT, updated_at TEXT);
-            CREATE TABLE IF NOT EXISTS counter (name TEXT PRIMARY KEY, value INTEGER);
         """)
 
     def close(self) -> None:
@@ -127,24 +127,17 @@ class Journal:
             return None
         return Pickup(row[0], row[1], dt.datetime.fromisoformat(row[2]), row[3], row[4])
 
-    def allocate(self, sale_id: int, prepared: dt.datetime) -> Pickup:
-        """The pickup of ``sale_id``, allocating a control reference the first time."""
+    def allocate(self, sale_id: int, prepared: dt.datetime,
+                 control_ref: Callable[[], str] | None = None) -> Pickup:
+        """The pickup of ``sale_id``; the first time, ``control_ref()`` hands out its
+        interchange control reference (from the per-partner counter every EANCOM writer of
+        edimap uses, so no two interchanges to a partner share one)."""
         existing = self.pickup(sale_id)
         if existing is not None:
             return existing
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            row = self._db.execute("SELECT value FROM counter WHERE name='interchange'"
-                                   ).fetchone()
-            value = (row[0] if row else 0) + 1
-            self._db.execute("INSERT OR REPLACE INTO counter VALUES ('interchange', ?)",
-                             (value,))
-            self._db.execute("INSERT INTO pickup VALUES (?, ?, ?, 'allocated', NULL, ?)",
-                             (sale_id, str(value), prepared.isoformat(), self._now()))
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+        self._db.execute("INSERT INTO pickup VALUES (?, ?, ?, 'allocated', NULL, ?)",
+                         (sale_id, control_ref() if control_ref else None,
+                          prepared.isoformat(), self._now()))
         pickup = self.pickup(sale_id)
         assert pickup is not None
         return pickup

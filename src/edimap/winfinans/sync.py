@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import os
 import time
@@ -38,7 +39,9 @@ import attrs
 from edimap import _api
 from edimap import json as edimap_json
 from edimap._batch import EXTENSIONS, FILE_KINDS, write_atomically
+from edimap._home import data_dir
 from edimap.edifact.reader import EdifactReader
+from edimap.edifact.writer import ControlNumbers
 from edimap.findings import (
     EdimapError,
     Finding,
@@ -573,11 +576,24 @@ class _Puller:
             seller=self._seller(header.get("seller")), unit_map=self.unit_map, where=where)
 
     def _write(self, invoice: Invoice, sale_id: int) -> str:
-        pickup = self.journal.allocate(sale_id, dt.datetime.now().replace(second=0,
-                                                                            microsecond=0))
         options = dict(self.options)
+        new_ref = None
+        if self.to == "eancom" and "control_ref" not in options:
+            # As the EANCOM writer addresses an invoice: seller to buyer.
+            sender = options.get("sender") or (invoice.seller.gln if invoice.seller else None)
+            recipient = options.get("recipient") or (invoice.buyer.gln if invoice.buyer
+                                                     else None)
+            if not (sender and recipient):
+                raise UsageError("the interchange needs a sender and a recipient: GLNs for "
+                                 "the seller and the buyer")
+            numbers = ControlNumbers(data_dir() / "control-numbers.sqlite")
+            new_ref = functools.partial(numbers.next, sender, recipient)
+        pickup = self.journal.allocate(sale_id, dt.datetime.now().replace(second=0,
+                                                                            microsecond=0),
+                                       new_ref)
         if self.to == "eancom":
-            options.setdefault("control_ref", pickup.control_ref)
+            if pickup.control_ref is not None:
+                options.setdefault("control_ref", pickup.control_ref)
             options.setdefault("prepared", pickup.prepared)
         data = _api.write(invoice, format=self.to, **options)
         name = f"{FILE_KINDS[invoice.kind.value]}-{invoice.id}.{EXTENSIONS[self.to]}"
