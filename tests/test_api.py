@@ -124,3 +124,11 @@ def test_mapping_rows_name_real_places() -> None:
     assert table[("Invoice from Winfinans", "id")][3] == "OrderSales.InvoiceNo"
     assert table[("Invoice from Winfinans", "order_id")][3] == "OrderSales.requisition"
     assert table[("Invoice from Winfinans", "seller.gln")][3] == "CompanyInf.ean"
+
+
+def test_edifact_items_carry_their_interchange_envelope() -> None:
+    items = edimap.read(FIXTURES / "orders-d96a.edi").items
+    assert [(i.sender, i.interchange_ref, i.reference) for i in items] == [
+        ("5790000274017", "4711", "1"), ("5790000274017", "4711", "2")]
+    (json_item,) = edimap.read(FIXTURES / "order.json").items
+    assert (json_item.sender, json_item.interchange_ref) == (None, None)

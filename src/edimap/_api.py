@@ -54,13 +54,17 @@ class Item:
     """One message or document of the input, whether it converted or not.
 
     ``reference`` names it within the input: the EDIFACT message reference (UNH 0062), the
-    XML document's ID, or ``[i]`` for the i-th object of a JSON array.
+    XML document's ID, or ``[i]`` for the i-th object of a JSON array. An EDIFACT message
+    also has the ``sender`` (UNB S002 0004) and ``interchange_ref`` (UNB 0020) of its
+    interchange.
     """
 
     index: int
     reference: str | None
     document: Document | None
     findings: tuple[Finding, ...] = ()
+    sender: str | None = None
+    interchange_ref: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -47,7 +47,8 @@ def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
             document, mapped = mapper(message)
             findings.extend(mapped)
         items.append(Item(index=index, reference=message.reference, document=document,
-                          findings=tuple(findings)))
+                          findings=tuple(findings), sender=message.interchange.sender,
+                          interchange_ref=message.interchange.control_ref))
     return items, reader.findings
 
 

@@ -40,7 +40,6 @@ from edimap import _api
 from edimap import json as edimap_json
 from edimap._batch import EXTENSIONS, FILE_KINDS, write_atomically
 from edimap._home import data_dir
-from edimap.edifact.reader import EdifactReader
 from edimap.edifact.writer import ControlNumbers
 from edimap.findings import (
     EdimapError,
@@ -165,12 +164,6 @@ def message_key(sender: str | None, interchange_ref: str | None, message_ref: st
 
 def _trace(key: str) -> str:
     return f"edimap {key}"
-
-
-def _envelopes(source: Path) -> list[tuple[str | None, str | None]]:
-    """(sender, interchange reference) of each message of an EDIFACT input, in order."""
-    return [(m.interchange.sender, m.interchange.control_ref)
-            for m in EdifactReader(source).messages()]
 
 
 # --- pushing orders -------------------------------------------------------------------
@@ -472,9 +465,6 @@ def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, 
         name = str(source)
         try:
             result = _api.read(Path(source))
-            # The message identities for the journal key; the file is read a second time,
-            # streamed, since read() does not hand out the envelopes.
-            envelopes = _envelopes(Path(source)) if result.format == "eancom" else []
         except EdimapError as exc:
             outcomes.append(OrderOutcome(name, None, None, "failed", findings=(
                 UNREADABLE(str(exc), Location(source=name)),)))
@@ -496,11 +486,11 @@ def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, 
                                                  f"{document.kind.value} {document.id}",
                                                  where),)))
                 continue
-            sender, interchange = (envelopes[item.index] if item.index < len(envelopes)
-                                   else (document.buyer.gln if document.buyer else None, None))
-            key = message_key(sender, interchange, item.reference, document)
+            # Other formats have no envelope: the buyer sent the document.
+            sender = item.sender or (document.buyer.gln if document.buyer else None)
+            key = message_key(sender, item.interchange_ref, item.reference, document)
             outcomes.append(pusher.deliver(document, key, name, item.reference, where.evolve(
-                interchange_ref=interchange)))
+                interchange_ref=item.interchange_ref)))
     return outcomes
 
 
