@@ -23,6 +23,7 @@ __all__ = [
     "compute",
     "line_amount",
     "money",
+    "plain",
     "with_computed_totals",
 ]
 
@@ -37,6 +38,12 @@ def money(value: Decimal) -> Decimal:
         return value.quantize(CENT, rounding=ROUND_HALF_UP)
     except InvalidOperation:
         raise ValidationError(f"{value} is too large to be an amount") from None
+
+
+def plain(value: Decimal) -> Decimal:
+    """The same number without trailing zeros and never in exponent form: 25.00 → 25,
+    12.50 → 12.5 (``normalize()`` alone would make 25 into 2.5E+1)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 def line_amount(
@@ -68,8 +75,7 @@ class InvoiceTotals:
 
 def _tax_key(category: TaxCategory | None, percent: Decimal | None) -> tuple[TaxCategory, Decimal]:
     rate = percent if percent is not None else DEFAULT_VAT_PERCENT
-    # 25, 25.0 and 25.00 are one rate; keep it without an exponent (normalize() gives 2E+1).
-    rate = rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate.normalize()
+    rate = plain(rate)  # 25, 25.0 and 25.00 are one rate
     return (category or TaxCategory.STANDARD, rate)
 
 

@@ -67,7 +67,7 @@ from edimap.model import (
     TaxCategory,
     TaxSubtotal,
 )
-from edimap.totals import CENT, compute, line_amount
+from edimap.totals import CENT, compute, line_amount, plain
 
 __all__ = ["DIRECTORIES", "invoice_to_message", "read_invoice"]
 
@@ -495,8 +495,7 @@ def _reconcile(ctx: MapContext, invoice: Invoice,
             continue
         category = fields.get("category", TaxCategory.STANDARD)
         percent = fields.get("percent", Decimal(0))
-        rate = percent.quantize(Decimal(1)) if percent == percent.to_integral_value() else \
-            percent.normalize()
+        rate = plain(percent)
         match = computed.get((category, rate))
         taxable = fields.get("taxable_amount")
         if taxable is not None and match is not None and differ(

@@ -39,6 +39,7 @@ from edimap.model import (
     TaxCategory,
     TaxSubtotal,
 )
+from edimap.totals import plain
 from edimap.ubl.xml import parse
 
 __all__ = ["CAC", "CBC", "OIOUBL_CATEGORIES", "read_document"]
@@ -77,12 +78,6 @@ MODEL = register(
     "UBL-MODEL", Severity.ERROR,
     "A value read from the document breaks an invariant of the model.",
     "Correct the value.", "<cbc:DocumentCurrencyCode>DKX</cbc:DocumentCurrencyCode>")
-
-
-def _percent(factor: Decimal) -> Decimal:
-    """0.05 → 5, 0.125 → 12.5: the percentage an OIOUBL factor is, without trailing zeros."""
-    value = factor * 100
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 class _Reader:
@@ -346,7 +341,7 @@ class _Reader:
             "reason": self.text(element, "cbc:AllowanceChargeReason"),
             # OIOUBL states a factor (0.05, F-LIB228: Amount = BaseAmount × factor);
             # Peppol BIS 3 a percentage (BT-94: 5 means 5 %).
-            "percent": _percent(factor) if factor is not None and self.oioubl else factor,
+            "percent": plain(factor * 100) if factor is not None and self.oioubl else factor,
             "base_amount": self.decimal(element, "cbc:BaseAmount"),
             "sequence": int(sequence) if sequence is not None else None,
             "tax_category": category[0] if category else None,

@@ -133,11 +133,6 @@ BUNDRABAT = "Bundrabat"
 BUNDRABAT_LIID = 999999999
 
 
-def _plain(value: Decimal) -> Decimal:
-    """Without the trailing zeros of Winfinans's storage (24.0000 → 24, 12.5000 → 12.5)."""
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-
-
 def _decimals(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
@@ -414,9 +409,9 @@ def _lines(records: Sequence[Mapping[str, Any]], unit_map: Mapping[str, str],
         lines.append({
             "line_id": str(len(lines) + 1), "gtin": gtin,
             "seller_item_id": _text(record.get("ItemID")),
-            "description": _text(record.get("ItemDesc")), "quantity": _plain(quantity),
+            "description": _text(record.get("ItemDesc")), "quantity": totals.plain(quantity),
             "unit": _unit(record.get("Unit"), unit_map, at, findings),
-            "units_per_package": _plain(packages) if packages != 1 else None,
+            "units_per_package": totals.plain(packages) if packages != 1 else None,
             "price": price.normalize() if _decimals(price) > 2 else price.quantize(
                 Decimal("0.01")),
             "line_amount": amount, "tax_category": category, "tax_percent": percent,
