@@ -169,24 +169,40 @@ def _trace(key: str) -> str:
 # --- pushing orders -------------------------------------------------------------------
 
 
-class _Pusher:
+class _Session:
+    """What pushing and pulling share: the client, the journal, and the addresses already
+    looked up in this run (by AddressID)."""
+
+    def __init__(self, client: Client, journal: Journal) -> None:
+        self.client = client
+        self.journal = journal
+        self._addresses: dict[int, dict[str, Any] | None] = {}
+
+    def _address(self, address_id: Any) -> dict[str, Any] | None:
+        if not isinstance(address_id, int) or address_id <= 0:
+            return None
+        if address_id not in self._addresses:
+            self._addresses[address_id] = self.client.address(address_id)
+        return self._addresses[address_id]
+
+    def _goods_lines(self, sale_id: int) -> list[dict[str, Any]]:
+        """The stored lines of a document without its allowance and charge lines (such as
+        Winfinans's synthetic "Bundrabat")."""
+        return [line for line in self.client.order_lines(sale_id)
+                if not line.get("AllowanceCharge")]
+
+
+class _Pusher(_Session):
     def __init__(self, client: Client, journal: Journal, prices: str = "order",
                  max_request_bytes: int = MAX_REQUEST_BYTES) -> None:
         if prices not in PRICES:
             raise UsageError(f"prices must be one of {', '.join(PRICES)}, not {prices!r}")
-        self.client = client
-        self.journal = journal
+        super().__init__(client, journal)
         self.prices = prices
         self.max_request_bytes = max_request_bytes
         self._customers: dict[str, tuple[dict[str, Any] | None, int]] = {}
-        self._addresses: dict[int, dict[str, Any] | None] = {}
         self._items: dict[str, tuple[dict[str, Any] | None, int]] = {}
         self._requisitions: dict[int, str | None] = {}
-
-    def _address(self, address_id: int) -> dict[str, Any] | None:
-        if address_id not in self._addresses:
-            self._addresses[address_id] = self.client.address(address_id)
-        return self._addresses[address_id]
 
     def _customer(self, gln: str) -> tuple[dict[str, Any] | None, int]:
         if gln not in self._customers:
@@ -412,8 +428,7 @@ class _Pusher:
         read back, so none is added twice."""
         attempts = 1 + self.client.retries
         for attempt in range(attempts):
-            stored = [line for line in self.client.order_lines(sale_id)
-                      if not line.get("AllowanceCharge")]
+            stored = self._goods_lines(sale_id)
             sent = [(r.get("EAN"), r.get("Qty")) for r in records[:len(stored)]]
             if len(stored) > len(records) or sent != [(x.get("EAN"), x.get("Qty"))
                                                       for x in stored]:
@@ -433,8 +448,7 @@ class _Pusher:
     def _verify(self, order: Order, sale_id: int, where: Location,
                 findings: list[Finding]) -> None:
         try:
-            lines = [line for line in self.client.order_lines(sale_id)
-                     if not line.get("AllowanceCharge")]
+            lines = self._goods_lines(sale_id)
         except WinfinansError as exc:
             findings.append(UNVERIFIED(f"the stored lines could not be read back: {exc}",
                                        where))
@@ -525,26 +539,17 @@ def _remove_stale_temporaries(folder: Path) -> None:
                 pass
 
 
-class _Puller:
+class _Puller(_Session):
     def __init__(self, client: Client, journal: Journal, folder: Path, to: str,
                  options: Mapping[str, Any], unit_map: Mapping[str, str],
                  company: dict[str, Any]) -> None:
-        self.client = client
-        self.journal = journal
+        super().__init__(client, journal)
         self.folder = folder
         self.to = to
         self.options = dict(options)
         self.unit_map = unit_map
         self.company = company
-        self._addresses: dict[int, dict[str, Any] | None] = {}
         self._sellers: dict[int, dict[str, Any] | None] = {}
-
-    def _address(self, address_id: Any) -> dict[str, Any] | None:
-        if not isinstance(address_id, int) or address_id <= 0:
-            return None
-        if address_id not in self._addresses:
-            self._addresses[address_id] = self.client.address(address_id)
-        return self._addresses[address_id]
 
     def _seller(self, seller_id: Any) -> dict[str, Any] | None:
         if not isinstance(seller_id, int) or seller_id <= 0:
