@@ -564,3 +564,30 @@ def test_allowance_percent_is_an_oioubl_factor_and_a_peppol_percentage(
     assert isinstance(peppol, Order)
     assert [ac.percent for ac in peppol.allowance_charges if ac.percent is not None] == [
         Decimal(10)]
+
+
+def test_values_with_markup_characters_and_line_breaks_read_back_unchanged() -> None:
+    invoice = edimap.read(Path("fixtures/invoice.json")).documents[0]
+    assert isinstance(invoice, Invoice)
+    assert invoice.seller is not None
+    seller = attrs.evolve(invoice.seller, name='Ørsted & Søn <"A/S">')
+    notes = ["first line\r\nsecond\tline ]]> & <end>"]
+    written = edimap.write(attrs.evolve(invoice, seller=seller, notes=notes), format="oioubl")
+    assert b"\xc3\x98rsted &amp; S\xc3\xb8n &lt;\"A/S\"&gt;" in written
+    document = edimap.read(written).documents[0]
+    assert document.seller is not None
+    assert document.seller.name == seller.name
+    assert document.notes == tuple(notes)
+
+
+@pytest.mark.parametrize("bad", ["\x01", "\x1f", "\ufffe", "\ud800"])
+def test_a_value_xml_cannot_carry_is_refused_with_its_path(bad: str) -> None:
+    invoice = edimap.read(Path("fixtures/invoice.json")).documents[0]
+    assert isinstance(invoice, Invoice)
+    assert invoice.seller is not None
+    seller = attrs.evolve(invoice.seller, name=f"Brugsen{bad}")
+    with pytest.raises(edimap.ValidationError) as raised:
+        edimap.write(attrs.evolve(invoice, seller=seller), format="oioubl")
+    assert raised.value.errors[0].path == \
+        "Invoice/cac:AccountingSupplierParty/cac:Party/cac:PartyName/cbc:Name"
+    assert f"U+{ord(bad):04X}" in raised.value.errors[0].message

@@ -11,11 +11,10 @@ channel, UN/ECE Rec 20 units (EANCOM's PCE written as EA). Totals are computed w
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from decimal import Decimal
 from typing import Any
-
-from lxml import etree
 
 from edimap.findings import FieldError, ValidationError
 from edimap.model import (
@@ -47,31 +46,95 @@ UNITS = {"PCE": "EA"}  # EANCOM piece → UN/ECE Rec 20
 _UUID_NAMESPACE = uuid.UUID("7f1d0c52-53a4-4f55-9a5b-6d8f2c1e0a11")
 
 
-# "cbc:ID" → "{urn:…CommonBasicComponents-2}ID", worked out once per name: a document has
-# hundreds of elements and the writer is on the bulk-conversion path.
-_TAGS: dict[str, str] = {}
+class _Element:
+    """An element of the document being written, while it is open.
+
+    The writer emits the document as text in document order, because building an lxml tree
+    and serialising it costs several times as much per element, and a bulk conversion
+    writes a few hundred elements per document. A handle is only good as a parent until
+    an element outside it is written."""
+
+    __slots__ = ("has_children", "name", "start")
+
+    def __init__(self, name: str, start: int) -> None:
+        self.name = name  # prefixed as written ("cac:Party"); the root declares the prefixes
+        self.start = start  # index of its start tag in the output
+        self.has_children = False
+
+
+# What el() gives back for an element with text: one never gets children.
+_LEAF = _Element("", -1)
+
+# Characters XML 1.0 cannot carry at all, even escaped (control characters, lone
+# surrogates, U+FFFE/U+FFFF): a value holding one is refused, never altered.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                               "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
 class _Builder:
-    def __init__(self, currency: str) -> None:
-        self.currency = currency
+    """Writes one document as UTF-8 XML, indented two spaces per level."""
 
-    def el(self, parent: etree._Element, name: str, text: str | None = None,
-           **attrs: str) -> etree._Element:
-        tag = _TAGS.get(name)
-        if tag is None:
-            ns = CBC if name.startswith("cbc:") else CAC
-            tag = _TAGS[name] = f"{{{ns}}}{name[4:]}"
-        child = etree.SubElement(parent, tag, attrs) if attrs else etree.SubElement(parent, tag)
+    def __init__(self, name: str, currency: str) -> None:
+        self.currency = currency
+        self.root = _Element(name, 1)
+        self._out = ["<?xml version='1.0' encoding='UTF-8'?>\n",
+                     f'<{name} xmlns="{ROOT_NS[name]}" xmlns:cac="{CAC}" xmlns:cbc="{CBC}">\n']
+        self._open = [self.root]
+
+    def el(self, parent: _Element, name: str, text: str | None = None,
+           **attrs: str) -> _Element:
+        """Write element ``name`` as the next child of ``parent``."""
+        open_ = self._open
+        if open_[-1] is not parent:
+            self._close_to(parent)
+        head = "  " * len(open_) + "<" + name
+        if attrs:
+            for key, value in attrs.items():
+                if not value.isprintable():
+                    self._check(f"{name}/@{key}", value)
+                head += f' {key}="{value.translate(_ATTR_ESCAPES)}"'
+        parent.has_children = True
         if text is not None:
-            child.text = text
+            if not text.isprintable():
+                self._check(name, text)
+            self._out.append(f"{head}>{text.translate(_TEXT_ESCAPES)}</{name}>\n")
+            return _LEAF
+        child = _Element(name, len(self._out))
+        self._out.append(head + ">\n")
+        open_.append(child)
         return child
 
-    def amount(self, parent: etree._Element, name: str, value: Decimal) -> etree._Element:
+    def amount(self, parent: _Element, name: str, value: Decimal) -> _Element:
         rounded = money(value)
         if rounded.is_zero():
             rounded = rounded.copy_abs()  # never "-0.00": the rules compare the text
         return self.el(parent, name, format(rounded, "f"), currencyID=self.currency)
+
+    def _close_to(self, parent: _Element) -> None:
+        open_, out = self._open, self._out
+        while open_[-1] is not parent:
+            if len(open_) == 1:
+                raise AssertionError(f"{parent.name or 'an element with text'} is not open")
+            element = open_.pop()
+            if element.has_children:
+                out.append(f"{'  ' * len(open_)}</{element.name}>\n")
+            else:
+                out[element.start] = out[element.start][:-2] + "/>\n"
+
+    def _check(self, name: str, value: str) -> None:
+        found = _NOT_XML.search(value)
+        if found:
+            path = "/".join([element.name for element in self._open] + [name])
+            raise ValidationError([FieldError(path, f"U+{ord(found.group()):04X} cannot be "
+                                              "written in XML; remove it from the value")])
+
+    def finish(self) -> bytes:
+        """The document: every open element closed."""
+        self._close_to(self.root)
+        self._out.append(f"</{self.root.name}>\n")
+        return "".join(self._out).encode("utf-8")
 
 
 def _quantity(value: Decimal) -> str:
@@ -92,19 +155,18 @@ def _uuid(document: Document) -> str:
     return str(uuid.uuid5(_UUID_NAMESPACE, key))
 
 
-def _root(name: str, document: Document) -> tuple[etree._Element, _Builder]:
-    root = etree.Element(f"{{{ROOT_NS[name]}}}{name}",
-                         nsmap={None: ROOT_NS[name], "cac": CAC, "cbc": CBC})
-    return root, _Builder(document.currency)
+def _root(name: str, document: Document) -> tuple[_Element, _Builder]:
+    builder = _Builder(name, document.currency)
+    return builder.root, builder
 
 
-def _copy_uuid_date(b: _Builder, root: etree._Element, document: Document) -> None:
+def _copy_uuid_date(b: _Builder, root: _Element, document: Document) -> None:
     b.el(root, "cbc:CopyIndicator", "false")
     b.el(root, "cbc:UUID", _uuid(document))
     b.el(root, "cbc:IssueDate", document.issue_date.isoformat())
 
 
-def _header(b: _Builder, root: etree._Element, document: Document, profile: str) -> None:
+def _header(b: _Builder, root: _Element, document: Document, profile: str) -> None:
     b.el(root, "cbc:UBLVersionID", "2.1")
     b.el(root, "cbc:CustomizationID", "OIOUBL-2.1")
     b.el(root, "cbc:ProfileID", profile, schemeAgencyID="320",
@@ -112,7 +174,7 @@ def _header(b: _Builder, root: etree._Element, document: Document, profile: str)
     b.el(root, "cbc:ID", document.id)
 
 
-def _party(b: _Builder, parent: etree._Element, party: Party, role: str,
+def _party(b: _Builder, parent: _Element, party: Party, role: str,
            customer: bool = False, tag: str = "cac:Party",
            contact_reference: str | None = None, needs_legal_entity: bool = False
            ) -> None:
@@ -191,7 +253,7 @@ def _vat_company_id(vat_id: str) -> tuple[str, str]:
     return vat_id, "ZZZ"
 
 
-def _address(b: _Builder, element: etree._Element, address: Address) -> None:
+def _address(b: _Builder, element: _Element, address: Address) -> None:
     # StructuredDK needs a building number (F-LIB035); EANCOM addresses keep it in the street.
     b.el(element, "cbc:AddressFormatCode",
          "StructuredDK" if address.building_number else "StructuredLax", listAgencyID="320",
@@ -207,13 +269,13 @@ def _address(b: _Builder, element: etree._Element, address: Address) -> None:
         b.el(b.el(element, "cac:Country"), "cbc:IdentificationCode", address.country)
 
 
-def _tax_scheme(b: _Builder, parent: etree._Element) -> None:
+def _tax_scheme(b: _Builder, parent: _Element) -> None:
     scheme = b.el(parent, "cac:TaxScheme")
     b.el(scheme, "cbc:ID", "63", schemeAgencyID="320", schemeID="urn:oioubl:id:taxschemeid-1.1")
     b.el(scheme, "cbc:Name", "Moms")
 
 
-def _category(b: _Builder, parent: etree._Element, category: TaxCategory, percent: Decimal,
+def _category(b: _Builder, parent: _Element, category: TaxCategory, percent: Decimal,
               name: str = "cac:TaxCategory") -> None:
     element = b.el(parent, name)
     code = OIOUBL_CATEGORY.get(category)
@@ -227,7 +289,7 @@ def _category(b: _Builder, parent: etree._Element, category: TaxCategory, percen
     _tax_scheme(b, element)
 
 
-def _allowance(b: _Builder, parent: etree._Element, ac: AllowanceCharge,
+def _allowance(b: _Builder, parent: _Element, ac: AllowanceCharge,
                default: tuple[TaxCategory, Decimal]) -> None:
     element = b.el(parent, "cac:AllowanceCharge")
     b.el(element, "cbc:ChargeIndicator", "true" if ac.is_charge else "false")
@@ -256,7 +318,7 @@ def _unit(unit: str | None) -> str:
     return UNITS.get(unit or "EA", unit or "EA")
 
 
-def _item(b: _Builder, parent: etree._Element, line: Any) -> None:
+def _item(b: _Builder, parent: _Element, line: Any) -> None:
     item = b.el(parent, "cac:Item")
     if line.units_per_package is not None:
         b.el(item, "cbc:PackQuantity", _plain(line.units_per_package), unitCode="EA")
@@ -284,7 +346,7 @@ def _net_price(line: Any) -> Decimal:
     return (amount * basis / quantity).quantize(Decimal("0.000001")).normalize()
 
 
-def _price(b: _Builder, parent: etree._Element, line: Any) -> None:
+def _price(b: _Builder, parent: _Element, line: Any) -> None:
     price = b.el(parent, "cac:Price")
     net = line.price
     if line.allowance_charges and line.line_amount is not None and line.quantity:
@@ -302,7 +364,7 @@ def _price(b: _Builder, parent: etree._Element, line: Any) -> None:
         b.el(change, "cbc:BaseAmount", _quantity(line.price), currencyID=b.currency)
 
 
-def _invoice(invoice: Invoice) -> etree._Element:
+def _invoice(invoice: Invoice) -> _Builder:
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
     name = "CreditNote" if credit else "Invoice"
     root, b = _root(name, invoice)
@@ -457,10 +519,10 @@ def _invoice(invoice: Invoice) -> etree._Element:
             raise ValidationError([FieldError(f"lines[{line.line_id}].price",
                                               "OIOUBL needs a price on every line")])
         _price(b, element, line)
-    return root
+    return b
 
 
-def _additional_references(b: _Builder, root: etree._Element, document: Document) -> None:
+def _additional_references(b: _Builder, root: _Element, document: Document) -> None:
     for ref in document.references:
         element = b.el(root, "cac:AdditionalDocumentReference")
         b.el(element, "cbc:ID", ref.id)
@@ -484,7 +546,7 @@ def _simple_place(party: Party) -> bool:
                 or party.endpoint_id)
 
 
-def _delivery(b: _Builder, delivery: etree._Element, party: Party,
+def _delivery(b: _Builder, delivery: _Element, party: Party,
               after_location: Any = None) -> None:
     if _simple_place(party):
         _delivery_location(b, delivery, party)
@@ -496,7 +558,7 @@ def _delivery(b: _Builder, delivery: etree._Element, party: Party,
         _party(b, delivery, party, "delivery", tag="cac:DeliveryParty")
 
 
-def _delivery_location(b: _Builder, delivery: etree._Element, party: Party) -> None:
+def _delivery_location(b: _Builder, delivery: _Element, party: Party) -> None:
     location = b.el(delivery, "cac:DeliveryLocation")
     if party.gln:
         b.el(location, "cbc:ID", party.gln, schemeAgencyID="9", schemeID="GLN")
@@ -506,7 +568,7 @@ def _delivery_location(b: _Builder, delivery: etree._Element, party: Party) -> N
         _address(b, b.el(location, "cac:Address"), party.address)
 
 
-def _order(order: Order) -> etree._Element:
+def _order(order: Order) -> _Builder:
     root, b = _root("Order", order)
     _header(b, root, order, "Procurement-OrdSim-BilSim-1.0")
     if order.seller_order_id:
@@ -571,10 +633,10 @@ def _order(order: Order) -> etree._Element:
         if line.price is not None:
             _price(b, item, line)
         _item(b, item, line)
-    return root
+    return b
 
 
-def _requested(b: _Builder, delivery: etree._Element, start: Any, end: Any) -> None:
+def _requested(b: _Builder, delivery: _Element, start: Any, end: Any) -> None:
     if start is None and end is None:
         return
     period = b.el(delivery, "cac:RequestedDeliveryPeriod")
@@ -584,7 +646,7 @@ def _requested(b: _Builder, delivery: etree._Element, start: Any, end: Any) -> N
         b.el(period, "cbc:EndDate", end.isoformat())
 
 
-def _order_response(response: OrderResponse) -> etree._Element:
+def _order_response(response: OrderResponse) -> _Builder:
     root, b = _root("OrderResponseSimple", response)
     _header(b, root, response, "Procurement-OrdSimR-BilSim-1.0")
     _copy_uuid_date(b, root, response)
@@ -609,16 +671,15 @@ def _order_response(response: OrderResponse) -> etree._Element:
     if response.allowance_charges:
         raise ValidationError([FieldError("allowance_charges", "OIOUBL order responses have "
                                           "no place for them")])
-    return root
+    return b
 
 
 def to_xml(document: Document) -> bytes:
     """One document as OIOUBL 2.1 XML (UTF-8, with an XML declaration)."""
     if isinstance(document, OrderResponse):
-        root = _order_response(document)
+        builder = _order_response(document)
     elif isinstance(document, Order):
-        root = _order(document)
+        builder = _order(document)
     else:
-        root = _invoice(document)
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                pretty_print=True))
+        builder = _invoice(document)
+    return builder.finish()
