@@ -329,6 +329,9 @@ def test_refusals_name_the_field_and_send_nothing(tmp_path: Path, double: Double
         "WF-LINE-NO-ITEM": Order(id="P6", issue_date=good.issue_date, buyer=good.buyer,
                                  lines=[OrderLine(line_id="1", quantity=Decimal(1),
                                                   price=Decimal(1))]),
+        "WF-CHARACTER": Order(id="P7", issue_date=good.issue_date, buyer=good.buyer,
+                              lines=[OrderLine(line_id="1", gtin=gtin(1), quantity=Decimal(1),
+                                               price=Decimal(1), description="Kaffe\x01")]),
     }
     source = tmp_path / "orders.json"
     source.write_bytes(edimap.write(list(cases.values()), format="json"))
@@ -341,7 +344,15 @@ def test_refusals_name_the_field_and_send_nothing(tmp_path: Path, double: Double
     length = next(f for f in outcomes[0].findings if f.code == "WF-FIELD-LENGTH")
     assert length.location.field == "id (the buyer's order number)"
     assert "OrderSales.requisition holds 20" in length.message
+    character = next(f for f in outcomes[6].findings if f.code == "WF-CHARACTER")
+    assert character.location.field == "lines[0].description"
+    assert "U+0001" in character.message
     assert double.sandbox.orders() == []
+
+
+def test_a_value_the_soap_xml_cannot_carry_is_refused_before_sending(double: Double) -> None:
+    with pytest.raises(edimap.ValidationError, match="U\\+0002"):
+        double.client().call("AddressLookup", wfAddress={"Address1": "Brugsen\x02"}, adCount=0)
 
 
 def _orders_interchanges(folder: Path, count: int, customers: list[str],

@@ -11,7 +11,6 @@ channel, UN/ECE Rec 20 units (EANCOM's PCE written as EA). Totals are computed w
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -30,6 +29,7 @@ from edimap.model import (
 )
 from edimap.totals import compute, money
 from edimap.ubl.reader import CAC, CBC
+from edimap.ubl.xml import NOT_XML
 
 __all__ = ["to_xml"]
 
@@ -65,9 +65,6 @@ class _Element:
 # What el() gives back for an element with text: one never gets children.
 _LEAF = _Element("", -1)
 
-# Characters XML 1.0 cannot carry at all, even escaped (control characters, lone
-# surrogates, U+FFFE/U+FFFF): a value holding one is refused, never altered.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                                "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
@@ -124,7 +121,7 @@ class _Builder:
                 out[element.start] = out[element.start][:-2] + "/>\n"
 
     def _check(self, name: str, value: str) -> None:
-        found = _NOT_XML.search(value)
+        found = NOT_XML.search(value)
         if found:
             path = "/".join([element.name for element in self._open] + [name])
             raise ValidationError([FieldError(path, f"U+{ord(found.group()):04X} cannot be "

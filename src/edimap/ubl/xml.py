@@ -14,10 +14,14 @@ from lxml import etree
 
 from edimap.findings import Finding, Location, Severity, register
 
-__all__ = ["MAX_XML_BYTES", "MAX_XML_DEPTH", "parse"]
+__all__ = ["MAX_XML_BYTES", "MAX_XML_DEPTH", "NOT_XML", "parse"]
 
 MAX_XML_BYTES = 64 * 1024 * 1024
 """Largest XML document edimap parses (OIOUBL documents are kilobytes to a few megabytes)."""
+
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""A character XML 1.0 cannot carry at all, even escaped: control characters, lone
+surrogates, U+FFFE and U+FFFF. A value holding one is refused wherever edimap writes XML."""
 
 XML_SYNTAX = register(
     "XML-SYNTAX", Severity.ERROR, "The document is not well-formed XML.",

@@ -26,6 +26,7 @@ from lxml import etree
 
 from edimap._home import bundled_schemas
 from edimap.findings import ConfigurationError
+from edimap.ubl.xml import NOT_XML
 from edimap.ubl.xml import parse as parse_xml
 
 __all__ = [
@@ -117,7 +118,12 @@ class Contract:
                 if name in value:
                     self._encode(el, self._q("contract", name), members[name], value[name])
             return
-        el.text = self._scalar_text(type_name, value)
+        text = self._scalar_text(type_name, value)
+        bad = NOT_XML.search(text)
+        if bad:
+            raise WireError(f"{type_name} value holds U+{ord(bad.group()):04X}, which XML "
+                            "cannot carry")
+        el.text = text
 
     def _scalar_text(self, type_name: str, value: Any) -> str:
         base = type_name.split(":", 1)[0]

@@ -30,8 +30,8 @@ import attrs
 import httpx
 
 from edimap._home import data_dir
-from edimap.findings import ConfigurationError
-from edimap.winfinans._contract import GUID_EMPTY, SoapFault, WireError, contract
+from edimap.findings import ConfigurationError, FieldError, ValidationError
+from edimap.winfinans._contract import GUID_EMPTY, Operation, SoapFault, WireError, contract
 from edimap.winfinans._errors import (
     AuthenticationError,
     DocumentClosedError,
@@ -210,7 +210,7 @@ class Client:
         takes_db_user = any(p.name == "DBUser" for p in op.params)
         if takes_db_user:
             args["DBUser"] = self._db_user()
-        body = self._contract.request(op, args)
+        body = self._body(op, args)
         attempts = 1 + (self.retries if op.safe else 0)
         for attempt in range(attempts):
             started = time.monotonic()
@@ -375,7 +375,13 @@ class Client:
     def request_size(self, name: str, **args: Any) -> int:
         """Bytes of the request ``call(name, **args)`` would send."""
         op = self._contract.operations[name]
-        return len(self._contract.request(op, {**args, "DBUser": self._db_user()}))
+        return len(self._body(op, {**args, "DBUser": self._db_user()}))
+
+    def _body(self, op: Operation, args: Mapping[str, Any]) -> bytes:
+        try:
+            return self._contract.request(op, args)
+        except WireError as exc:  # a value the contract cannot carry: the caller's to fix
+            raise ValidationError([FieldError(op.name, str(exc))]) from None
 
     def load_order(self, sale_id: int) -> dict[str, Any] | None:
         """``SalesOrderLoad`` by SaleID: the header, or None (the service answers "OK" for a

@@ -47,6 +47,7 @@ from edimap.model import (
     PaymentTerms,
     TaxCategory,
 )
+from edimap.ubl.xml import NOT_XML
 from edimap.winfinans._contract import contract, limit
 
 __all__ = [
@@ -63,6 +64,12 @@ FIELD_LENGTH = register(
     "without a word, so edimap does not send the order.",
     "Shorten the value at its source (the partner's message), or agree a shorter one.",
     "a buyer's order number of 25 characters (OrderSales.requisition holds 20)")
+NOT_XML_CHARACTER = register(
+    "WF-CHARACTER", Severity.ERROR,
+    "A value holds a character the webservice's XML cannot carry (a control character such "
+    "as U+0001); edimap does not send the order rather than drop the character.",
+    "Remove the character at the source (the partner's message).",
+    "IMD+F++:::Kaffe\\x01bønner")
 PRECISION = register(
     "WF-PRECISION", Severity.ERROR,
     "A quantity or price has more decimals than Winfinans stores (4); it would be rounded.",
@@ -138,16 +145,24 @@ def _decimals(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
-def _check_lengths(type_name: str, record: Mapping[str, Any], fields: Mapping[str, str],
+def _check_strings(type_name: str, record: Mapping[str, Any], fields: Mapping[str, str],
                    where: Location, findings: list[Finding]) -> None:
-    """A WF-FIELD-LENGTH finding for every string longer than its Winfinans member."""
+    """A WF-FIELD-LENGTH finding for every string longer than its Winfinans member, and a
+    WF-CHARACTER finding for every string XML cannot carry."""
     members = contract().types[type_name]
     for name, value in record.items():
+        if not isinstance(value, str):
+            continue
         size = limit(members.get(name, ""))
-        if size is not None and isinstance(value, str) and len(value) > size:
+        if size is not None and len(value) > size:
             findings.append(FIELD_LENGTH(
                 f"{type_name}.{name} holds {size} characters; {fields.get(name, name)} has "
                 f"{len(value)} ({value[:30]!r}…)", where.evolve(field=fields.get(name, name))))
+        bad = NOT_XML.search(value)
+        if bad:
+            findings.append(NOT_XML_CHARACTER(
+                f"{fields.get(name, name)} holds U+{ord(bad.group()):04X}, which "
+                f"{type_name}.{name} cannot be sent", where.evolve(field=fields.get(name, name))))
 
 
 def _datetime(value: dt.date | None, fallback: dt.date) -> dt.datetime:
@@ -190,7 +205,7 @@ def order_sales(order: Order, *, bill_to: int, ship_to: int, trace: str,
         "Language": (customer or {}).get("Language"),
         "text_1": "\n".join(order.notes) or None,
     }
-    _check_lengths("OrderSales", header, {
+    _check_strings("OrderSales", header, {
         "requisition": "id (the buyer's order number)", "Trace": "the EDI references",
         "EAN": "delivery.gln", "ContactPerson": "buyer.contact.name",
         "text_1": "notes", "Currency": "currency"},
@@ -255,7 +270,7 @@ def _order_line(line: OrderLine, path: str, where: Location,
         "QtyPackages": Decimal(1), "SalesPrice": price, "DiscountProc": Decimal(0),
         "Unit": line.unit, "AddInformation": line.note,
     }
-    _check_lengths("OrderLine", record, {
+    _check_strings("OrderLine", record, {
         "ItemID": f"{path}.seller_item_id", "EAN": f"{path}.gtin",
         "ItemDesc": f"{path}.description", "Unit": f"{path}.unit",
         "AddInformation": f"{path}.note"}, where, findings)
