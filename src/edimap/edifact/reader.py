@@ -196,8 +196,6 @@ _PLAIN_TAGS: set[str] = set()  # well formed, and not UNA/UNB/UNZ (the fast path
 _ENVELOPE_TAGS = frozenset({"UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"})
 
 
-_LINEBREAK_RE = re.compile("[\r\n]")
-_LF_RE = re.compile("\n")
 _PLACEHOLDER = re.compile("[\ue000-\ue005]")
 _FILLER = "\ue005"
 _RESTORE: dict[int, str | None] = {0xE005: None}  # placeholder → character; filler → gone
@@ -638,8 +636,8 @@ class _Tokenizer:
         t, r, e = d.terminator, d.release, d.element
         base = self._base + self._pos
         if "\n" in text or "\r" in text:
-            removed = [m.start() for m in _LINEBREAK_RE.finditer(text)]
-            newlines = [m.start() for m in _LF_RE.finditer(text)] if "\n" in text else []
+            newlines = _positions(text, "\n")
+            removed = sorted(newlines + _positions(text, "\r")) if "\r" in text else newlines
             adjusted = [p - k for k, p in enumerate(removed)]
             text = text.replace("\r", "").replace("\n", "")
         else:
@@ -651,49 +649,56 @@ class _Tokenizer:
             # decoding), so plain splitting is right; values get their characters back.
             text = _protect(text, d)
         max_len = self.limits.max_segment_length
+        max_elements = self.limits.max_segment_elements
+        # Below this size a piece is within both limits (it has fewer elements than bytes).
+        ordinary = min(max_len, max_elements)
         valid = _PLAIN_TAGS
         syntax = RawSyntax(d, dict(_RESTORE) if escaped else None)
         out: list[Segment] = []
         append = out.append
-        if self.findings:
-            self._orphan_target = True
+        # Findings waiting for a segment go with the next one found.
+        orphan = self._orphan_target = self._orphan_target or bool(self.findings)
         pos = 0
         for piece in text.split(t):
             size = len(piece)
-            if not size:
-                pos += 1
-                continue
-            if size > max_len:
-                where = table.locate(pos)
-                self.findings.append(SEGMENT_TOO_LONG(
-                    f"segment of {size} bytes exceeds the limit of {max_len}",
-                    self._at(where[0], where[1], where[2], piece[:3])))
-                pos += size + 1
-                continue
-            if size > self.limits.max_segment_elements and \
-                    piece.count(e) >= self.limits.max_segment_elements:
-                where = table.locate(pos)
-                self.findings.append(TOO_MANY_ELEMENTS(
-                    f"segment with more than {self.limits.max_segment_elements} data elements",
-                    self._at(where[0], where[1], where[2], piece[:3])))
-                pos += size + 1
-                continue
+            if not 0 < size <= ordinary:
+                if not size:
+                    pos += 1
+                    continue
+                if size > max_len:
+                    where = table.locate(pos)
+                    self.findings.append(SEGMENT_TOO_LONG(
+                        f"segment of {size} bytes exceeds the limit of {max_len}",
+                        self._at(where[0], where[1], where[2], piece[:3])))
+                    self._orphan_target = orphan = True
+                    pos += size + 1
+                    continue
+                if size > max_elements and piece.count(e) >= max_elements:
+                    where = table.locate(pos)
+                    self.findings.append(TOO_MANY_ELEMENTS(
+                        f"segment with more than {max_elements} data elements",
+                        self._at(where[0], where[1], where[2], piece[:3])))
+                    self._orphan_target = orphan = True
+                    pos += size + 1
+                    continue
             tag = piece.partition(e)[0]
             seg = Segment(tag, (), pos, None, None, table, (piece, syntax))
-            if self._orphan_target:
-                self._orphan_target = False
+            if orphan:
+                self._orphan_target = orphan = False
                 self._attach(seg, [])
-            if tag not in valid:
-                if tag.startswith("UNA") and piece[3:4] != e:
-                    # A new interchange with its own service string advice.
-                    self._move_to(table, pos)
-                    self._start_interchange(first=False)
-                    return out
-                if escaped:
-                    seg.tag = tag = tag.translate(_RESTORE)
-                if tag != "UNB" and tag != "UNZ":
-                    self._check_tag(seg)
             pos += size + 1
+            if tag in valid:  # the common case: an ordinary segment seen before
+                append(seg)
+                continue
+            if tag.startswith("UNA") and piece[3:4] != e:
+                # A new interchange with its own service string advice.
+                self._move_to(table, pos - size - 1)
+                self._start_interchange(first=False)
+                return out
+            if escaped:
+                seg.tag = tag = tag.translate(_RESTORE)
+            if tag != "UNB" and tag != "UNZ":
+                self._check_tag(seg)
             append(seg)
             if tag == "UNB" or tag == "UNZ":
                 if tag == "UNB":
@@ -972,6 +977,16 @@ class _Tokenizer:
             rest = self._buf[self._pos:self._pos + 64].lstrip(b"\r\n\t ")
             if rest.startswith(b"UNA") or (rest and not rest.startswith(b"UNB")):
                 self._start_interchange(first=False)
+
+
+def _positions(text: str, char: str) -> list[int]:
+    """Every position of ``char`` in ``text`` (str.find is a memchr, unlike a regex scan)."""
+    found: list[int] = []
+    at = text.find(char)
+    while at >= 0:
+        found.append(at)
+        at = text.find(char, at + 1)
+    return found
 
 
 def _first_non_ascii(text: str) -> str:
