@@ -292,6 +292,25 @@ def test_segment_length_limit() -> None:
     assert "EDI-LIMIT-SEGMENT-LENGTH" in codes(findings + list(message.findings))
 
 
+@pytest.mark.parametrize("chunk_size", [1 << 20, 64])
+def test_segments_over_a_limit_are_skipped_with_their_place_and_the_rest_reads(
+        chunk_size: int) -> None:
+    data = (b"UNB+UNOC:3+5790000000012:14+5790000000029:14+261125:0830+1'\n"
+            b"UNH+1+ORDERS:D:96A:UN:EAN008'BGM+220+A'FTX+AAI+++" + b"X" * 300 +
+            b"'DTM+137:20261125:102'RFF" + b"+ON" * 60 + b"'UNT+6+1'\n"
+            b"UNH+2+ORDERS:D:96A:UN:EAN008'BGM+220+B'UNT+3+2'\nUNZ+2+1'")
+    first, second = read_with(data, Limits(max_segment_length=200, max_segment_elements=50,
+                                           chunk_size=chunk_size))[0]
+    assert [s.tag for s in first.segments] == ["UNH", "BGM", "DTM", "UNT"]
+    assert [(f.code, f.location.line, f.location.column, f.location.offset)
+            for f in first.findings] == [
+        ("EDI-LIMIT-SEGMENT-LENGTH", 2, 40, 99),
+        ("EDI-LIMIT-SEGMENT-ELEMENTS", 2, 372, 431)]  # and no UNT count finding: UNT+6
+    assert first.findings[0].location.message_ref == "1"
+    assert [s.tag for s in second.segments] == ["UNH", "BGM", "UNT"]
+    assert second.findings == ()
+
+
 def read_with(data: bytes, limits: Limits) -> tuple[list, list]:  # type: ignore[type-arg]
     reader = EdifactReader(io.BytesIO(data), limits=limits)
     return list(reader), reader.findings

@@ -194,6 +194,8 @@ _TAG = re.compile(r"^[A-Z0-9]{3}$")
 _VALID_TAGS: set[str] = set()  # tags already seen to be well formed
 _PLAIN_TAGS: set[str] = set()  # well formed, and not UNA/UNB/UNZ (the fast path's test)
 _ENVELOPE_TAGS = frozenset({"UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"})
+# Findings about a segment the tokenizer skipped (it still counts in UNT 0074).
+_SKIPPING_CODES = frozenset({SEGMENT_TOO_LONG.code, TOO_MANY_ELEMENTS.code})
 
 
 _PLACEHOLDER = re.compile("[\ue000-\ue005]")
@@ -665,24 +667,13 @@ class _Tokenizer:
                 if not size:
                     pos += 1
                     continue
-                if size > max_len:
-                    where = table.locate(pos)
-                    self.findings.append(SEGMENT_TOO_LONG(
-                        f"segment of {size} bytes exceeds the limit of {max_len}",
-                        self._at(where[0], where[1], where[2], piece[:3])))
-                    self._orphan_target = orphan = True
-                    pos += size + 1
-                    continue
-                if size > max_elements and piece.count(e) >= max_elements:
-                    where = table.locate(pos)
-                    self.findings.append(TOO_MANY_ELEMENTS(
-                        f"segment with more than {max_elements} data elements",
-                        self._at(where[0], where[1], where[2], piece[:3])))
+                skipped = self._over_limit(piece, e, table, pos)
+                if skipped:
                     self._orphan_target = orphan = True
                     pos += size + 1
                     continue
             tag = piece.partition(e)[0]
-            seg = Segment(tag, (), pos, None, None, table, (piece, syntax))
+            seg = Segment(tag, (), pos, None, None, table, piece, syntax)
             if orphan:
                 self._orphan_target = orphan = False
                 self._attach(seg, [])
@@ -714,6 +705,23 @@ class _Tokenizer:
             self._line = table.line + len(newlines)
             self._line_start = base + newlines[-1] + 1
         return out
+
+    def _over_limit(self, piece: str, e: str, table: PositionTable, pos: int) -> bool:
+        """Whether ``piece`` is over the segment length or element limit: then it is
+        skipped, with a finding that goes with the next segment."""
+        limits = self.limits
+        if len(piece) > limits.max_segment_length:
+            found = SEGMENT_TOO_LONG(f"segment of {len(piece)} bytes exceeds the limit of "
+                                     f"{limits.max_segment_length}", self._at(
+                                         *table.locate(pos), piece[:3]))
+        elif len(piece) > limits.max_segment_elements and \
+                piece.count(e) >= limits.max_segment_elements:
+            found = TOO_MANY_ELEMENTS(f"segment with more than {limits.max_segment_elements} "
+                                      "data elements", self._at(*table.locate(pos), piece[:3]))
+        else:
+            return False
+        self.findings.append(found)
+        return True
 
     def _move_to(self, table: PositionTable, pos: int) -> None:
         """Put the cursor at ``pos`` of a stripped region (see :class:`PositionTable`)."""
@@ -1151,11 +1159,14 @@ class EdifactReader:
 
         def note(seg: Segment, in_message: bool) -> None:
             """File the tokenizer's findings about ``seg`` with its message or envelope."""
+            nonlocal skipped
             found = pending.pop(id(seg), None)
             if not found:
                 return
             for f in found:
                 if in_message and current is not None:
+                    if f.code in _SKIPPING_CODES:
+                        skipped += 1  # it was in the message: UNT counts it
                     loc = f.location.evolve(
                         source=self.source,
                         interchange_ref=header.control_ref if header else None,

@@ -126,7 +126,7 @@ class Segment:
     (0-based byte offset, 1-based line and column in bytes); they are not part of equality.
     """
 
-    __slots__ = ("_column", "_elements", "_line", "_offset", "_raw", "_table", "tag")
+    __slots__ = ("_column", "_elements", "_line", "_offset", "_raw", "_syntax", "_table", "tag")
 
     def __init__(
         self,
@@ -136,13 +136,17 @@ class Segment:
         line: int | None = None,
         column: int | None = None,
         table: PositionTable | None = None,
-        raw: tuple[str, RawSyntax] | None = None,
+        raw: str | None = None,
+        syntax: RawSyntax | None = None,
     ) -> None:
         self.tag = tag
-        # The reader may hand over the raw text instead: the elements are then split on
-        # first access, which most segments of a large file never get.
-        self._elements: tuple[Element, ...] | None = None if raw else tuple(elements)
+        # The reader may hand over the raw text and its syntax instead: the elements are
+        # then split on first access, which most segments of a large file never get. (Two
+        # slots, not a tuple: one object fewer per segment for the allocator and the
+        # cyclic collector.)
+        self._elements: tuple[Element, ...] | None = None if syntax else tuple(elements)
         self._raw = raw
+        self._syntax = syntax
         # With a table, ``offset`` is a position in the table's line-break-free text and the
         # real position is worked out only when someone asks (most segments never are).
         self._offset = offset
@@ -156,9 +160,9 @@ class Segment:
         elements = self._elements
         if elements is None:
             assert self._raw is not None
-            text, syntax = self._raw
-            elements = self._elements = syntax.split(text)
-            self._raw = None
+            assert self._syntax is not None
+            elements = self._elements = self._syntax.split(self._raw)
+            self._raw = self._syntax = None
         return elements
 
     def _resolve(self) -> None:
