@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import platform
 import timeit
+from collections.abc import Callable
+from typing import Any
 
 
 def reference_ms() -> float:
@@ -18,3 +20,13 @@ def reference_ms() -> float:
 def describe() -> str:
     return (f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}, reference loop {reference_ms():.1f} ms")
+
+
+def best_of(repeat: int, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The fastest of ``repeat`` runs of ``measure`` (a dict with ``seconds``), with the
+    slowest run's seconds as ``slowest``. On a shared virtual machine other load only ever
+    slows a run down, so the fastest is the best estimate of the code's own speed (as
+    timeit takes it); the slowest shows how much the host varied."""
+    runs = [measure() for _ in range(max(1, repeat))]
+    best = min(runs, key=lambda run: float(run["seconds"]))
+    return {**best, "slowest": max(float(run["seconds"]) for run in runs), "runs": len(runs)}
