@@ -62,6 +62,8 @@ class _Element:
         self.has_children = False
 
 
+_INDENTS = tuple("  " * depth for depth in range(64))  # (the writer nests about 8 deep)
+
 # What el() gives back for an element with text: one never gets children.
 _LEAF = _Element("", -1)
 
@@ -86,17 +88,25 @@ class _Builder:
         open_ = self._open
         if open_[-1] is not parent:
             self._close_to(parent)
-        head = "  " * len(open_) + "<" + name
+        head = _INDENTS[len(open_)] + "<" + name
         if attrs:
             for key, value in attrs.items():
-                if not value.isprintable():
+                if not value.isprintable():  # (tab, CR and LF are not printable either)
                     self._check(f"{name}/@{key}", value)
-                head += f' {key}="{value.translate(_ATTR_ESCAPES)}"'
+                    value = value.translate(_ATTR_ESCAPES)
+                elif "&" in value or "<" in value or ">" in value or '"' in value:
+                    value = value.translate(_ATTR_ESCAPES)
+                head += f' {key}="{value}"'
         parent.has_children = True
         if text is not None:
+            # Most values need no escaping, and four substring tests cost less than one
+            # translate, which looks up every character.
             if not text.isprintable():
                 self._check(name, text)
-            self._out.append(f"{head}>{text.translate(_TEXT_ESCAPES)}</{name}>\n")
+                text = text.translate(_TEXT_ESCAPES)
+            elif "&" in text or "<" in text or ">" in text:
+                text = text.translate(_TEXT_ESCAPES)
+            self._out.append(f"{head}>{text}</{name}>\n")
             return _LEAF
         child = _Element(name, len(self._out))
         self._out.append(head + ">\n")
@@ -116,7 +126,7 @@ class _Builder:
                 raise AssertionError(f"{parent.name or 'an element with text'} is not open")
             element = open_.pop()
             if element.has_children:
-                out.append(f"{'  ' * len(open_)}</{element.name}>\n")
+                out.append(f"{_INDENTS[len(open_)]}</{element.name}>\n")
             else:
                 out[element.start] = out[element.start][:-2] + "/>\n"
 
