@@ -1214,7 +1214,8 @@ class EdifactReader:
             current = None
             current_findings = []
             skipped = 0
-            return attrs.evolve(msg, findings=tuple(found))
+            # (Most messages have nothing to report: no second Message built for them.)
+            return attrs.evolve(msg, findings=tuple(found)) if found else msg
 
         def close_interchange(trailer: Segment | None, at: Segment | None) -> None:
             nonlocal header, group
