@@ -29,7 +29,7 @@ from edimap.model import (
 )
 from edimap.totals import compute, money
 from edimap.ubl.reader import CAC, CBC
-from edimap.ubl.xml import NOT_XML
+from edimap.ubl.xml import not_xml_character
 
 __all__ = ["to_xml"]
 
@@ -131,11 +131,11 @@ class _Builder:
                 out[element.start] = out[element.start][:-2] + "/>\n"
 
     def _check(self, name: str, value: str) -> None:
-        found = NOT_XML.search(value)
-        if found:
+        bad = not_xml_character(value)
+        if bad:
             path = "/".join([element.name for element in self._open] + [name])
-            raise ValidationError([FieldError(path, f"U+{ord(found.group()):04X} cannot be "
-                                              "written in XML; remove it from the value")])
+            raise ValidationError([FieldError(path, f"{bad} cannot be written in XML; remove "
+                                              "it from the value")])
 
     def finish(self) -> bytes:
         """The document: every open element closed."""

@@ -14,7 +14,7 @@ from lxml import etree
 
 from edimap.findings import Finding, Location, Severity, register
 
-__all__ = ["MAX_XML_BYTES", "MAX_XML_DEPTH", "NOT_XML", "parse"]
+__all__ = ["MAX_XML_BYTES", "MAX_XML_DEPTH", "NOT_XML", "not_xml_character", "parse"]
 
 MAX_XML_BYTES = 64 * 1024 * 1024
 """Largest XML document edimap parses (OIOUBL documents are kilobytes to a few megabytes)."""
@@ -22,6 +22,12 @@ MAX_XML_BYTES = 64 * 1024 * 1024
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """A character XML 1.0 cannot carry at all, even escaped: control characters, lone
 surrogates, U+FFFE and U+FFFF. A value holding one is refused wherever edimap writes XML."""
+
+
+def not_xml_character(value: str) -> str | None:
+    """The first character of ``value`` XML cannot carry, as ``U+0001``, or None."""
+    found = NOT_XML.search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 XML_SYNTAX = register(
     "XML-SYNTAX", Severity.ERROR, "The document is not well-formed XML.",

@@ -26,7 +26,7 @@ from lxml import etree
 
 from edimap._home import bundled_schemas
 from edimap.findings import ConfigurationError
-from edimap.ubl.xml import NOT_XML
+from edimap.ubl.xml import not_xml_character
 from edimap.ubl.xml import parse as parse_xml
 
 __all__ = [
@@ -119,10 +119,9 @@ class Contract:
                     self._encode(el, self._q("contract", name), members[name], value[name])
             return
         text = self._scalar_text(type_name, value)
-        bad = NOT_XML.search(text)
+        bad = not_xml_character(text)
         if bad:
-            raise WireError(f"{type_name} value holds U+{ord(bad.group()):04X}, which XML "
-                            "cannot carry")
+            raise WireError(f"{type_name} value holds {bad}, which XML cannot carry")
         el.text = text
 
     def _scalar_text(self, type_name: str, value: Any) -> str:

@@ -47,7 +47,7 @@ from edimap.model import (
     PaymentTerms,
     TaxCategory,
 )
-from edimap.ubl.xml import NOT_XML
+from edimap.ubl.xml import not_xml_character
 from edimap.winfinans._contract import contract, limit
 
 __all__ = [
@@ -158,11 +158,11 @@ def _check_strings(type_name: str, record: Mapping[str, Any], fields: Mapping[st
             findings.append(FIELD_LENGTH(
                 f"{type_name}.{name} holds {size} characters; {fields.get(name, name)} has "
                 f"{len(value)} ({value[:30]!r}…)", where.evolve(field=fields.get(name, name))))
-        bad = NOT_XML.search(value)
+        bad = not_xml_character(value)
         if bad:
             findings.append(NOT_XML_CHARACTER(
-                f"{fields.get(name, name)} holds U+{ord(bad.group()):04X}, which "
-                f"{type_name}.{name} cannot be sent", where.evolve(field=fields.get(name, name))))
+                f"{fields.get(name, name)} holds {bad}, which {type_name}.{name} cannot be "
+                "sent", where.evolve(field=fields.get(name, name))))
 
 
 def _datetime(value: dt.date | None, fallback: dt.date) -> dt.datetime:
