@@ -27,10 +27,11 @@ terminator (``EDI-TERMINATOR-NEWLINE``).
 from __future__ import annotations
 
 import bisect
+import functools
 import gc
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO
 
 import attrs
@@ -667,8 +668,8 @@ class _Tokenizer:
                 if not size:
                     pos += 1
                     continue
-                skipped = self._over_limit(piece, e, table, pos)
-                if skipped:
+                if self._over_limit(size, functools.partial(piece.count, e), functools.partial(
+                        self._piece_location, table, pos, piece[:3])):
                     self._orphan_target = orphan = True
                     pos += size + 1
                     continue
@@ -706,22 +707,26 @@ class _Tokenizer:
             self._line_start = base + newlines[-1] + 1
         return out
 
-    def _over_limit(self, piece: str, e: str, table: PositionTable, pos: int) -> bool:
-        """Whether ``piece`` is over the segment length or element limit: then it is
-        skipped, with a finding that goes with the next segment."""
+    def _over_limit(self, size: int, elements: Callable[[], int],
+                    where: Callable[[], Location]) -> bool:
+        """Whether a segment of ``size`` bytes and ``elements()`` element separators is
+        over the segment length or element limit: then it is skipped, with a finding at
+        ``where()`` that goes with the next segment. (Both are worked out only when
+        needed: a piece shorter than the element limit has fewer elements than bytes.)"""
         limits = self.limits
-        if len(piece) > limits.max_segment_length:
-            found = SEGMENT_TOO_LONG(f"segment of {len(piece)} bytes exceeds the limit of "
-                                     f"{limits.max_segment_length}", self._at(
-                                         *table.locate(pos), piece[:3]))
-        elif len(piece) > limits.max_segment_elements and \
-                piece.count(e) >= limits.max_segment_elements:
+        if size > limits.max_segment_length:
+            found = SEGMENT_TOO_LONG(f"segment of {size} bytes exceeds the limit of "
+                                     f"{limits.max_segment_length}", where())
+        elif size > limits.max_segment_elements and elements() >= limits.max_segment_elements:
             found = TOO_MANY_ELEMENTS(f"segment with more than {limits.max_segment_elements} "
-                                      "data elements", self._at(*table.locate(pos), piece[:3]))
+                                      "data elements", where())
         else:
             return False
         self.findings.append(found)
         return True
+
+    def _piece_location(self, table: PositionTable, pos: int, tag: str) -> Location:
+        return self._at(*table.locate(pos), tag)
 
     def _move_to(self, table: PositionTable, pos: int) -> None:
         """Put the cursor at ``pos`` of a stripped region (see :class:`PositionTable`)."""
@@ -759,16 +764,9 @@ class _Tokenizer:
                 self._pos = seg_start
                 self._start_interchange(first=False)
                 break
-            if len(body) > self.limits.max_segment_length:
-                self.findings.append(SEGMENT_TOO_LONG(
-                    f"segment of {len(body)} bytes exceeds the limit of "
-                    f"{self.limits.max_segment_length}", self._loc(off)))
-                continue
-            if body.count(self.delimiters.element.encode("latin-1")) >= \
-                    self.limits.max_segment_elements:
-                self.findings.append(TOO_MANY_ELEMENTS(
-                    f"segment with more than {self.limits.max_segment_elements} data elements",
-                    self._loc(off)))
+            if self._over_limit(len(body), functools.partial(
+                    body.count, self.delimiters.element.encode("latin-1")),
+                    functools.partial(self._loc, off)):
                 continue
             seg = self._make_segment(body, off, line, col)
             out.append(seg)
