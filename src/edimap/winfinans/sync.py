@@ -29,7 +29,7 @@ import functools
 import hashlib
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -179,11 +179,17 @@ class _Session:
         self._addresses: dict[int, dict[str, Any] | None] = {}
 
     def _address(self, address_id: Any) -> dict[str, Any] | None:
-        if not isinstance(address_id, int) or address_id <= 0:
+        return self._looked_up(self._addresses, address_id, self.client.address)
+
+    @staticmethod
+    def _looked_up(cache: dict[int, dict[str, Any] | None], record_id: Any,
+                   fetch: Callable[[int], dict[str, Any] | None]) -> dict[str, Any] | None:
+        """The record with a Winfinans id (None for no id), fetched once per run."""
+        if not isinstance(record_id, int) or record_id <= 0:
             return None
-        if address_id not in self._addresses:
-            self._addresses[address_id] = self.client.address(address_id)
-        return self._addresses[address_id]
+        if record_id not in cache:
+            cache[record_id] = fetch(record_id)
+        return cache[record_id]
 
     def _goods_lines(self, sale_id: int) -> list[dict[str, Any]]:
         """The stored lines of a document without its allowance and charge lines (such as
@@ -552,11 +558,7 @@ class _Puller(_Session):
         self._sellers: dict[int, dict[str, Any] | None] = {}
 
     def _seller(self, seller_id: Any) -> dict[str, Any] | None:
-        if not isinstance(seller_id, int) or seller_id <= 0:
-            return None
-        if seller_id not in self._sellers:
-            self._sellers[seller_id] = self.client.sales_location(seller_id)
-        return self._sellers[seller_id]
+        return self._looked_up(self._sellers, seller_id, self.client.sales_location)
 
     def invoice(self, sale_id: int, where: Location) -> tuple[Invoice | None, list[Finding]]:
         header = self.client.load_order(sale_id)
