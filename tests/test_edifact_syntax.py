@@ -327,6 +327,34 @@ def test_chunk_boundaries_do_not_matter(chunk: int) -> None:
     assert got[0].body[0].get(4) == "A?B'C+D"
 
 
+def test_input_of_many_regions_reads_the_same_from_bytes_and_in_chunks() -> None:
+    # Far more than one region of the tokenizer, with escapes, line breaks and Danish
+    # letters crossing region and chunk boundaries.
+    body = b"".join(
+        b"UNH+%d+ORDERS:D:96A:UN:EAN008'\r\nBGM+220+PO%d+9'" % (n, n)
+        + b"".join(b"FTX+AAI+++R\xf8dgr\xf8d ?+ fl\xf8de?: %d ?'%d??'\n" % (n, k)
+                   for k in range(40))
+        + b"UNT+42+%d'" % n for n in range(1, 61))
+    data = b"UNB+UNOC:3+A:14+B:14+261125:0830+1'" + body + b"UNZ+60+1'"
+    assert len(data) > 90_000
+    expected, findings = read(data)
+    assert findings == []
+    assert len(expected) == 60
+    for chunk in (1000, 4093, 1 << 20):
+        got, findings = read_with(data, Limits(chunk_size=chunk))
+        assert findings == []
+        assert [m.segments for m in got] == [m.segments for m in expected]
+    last = expected[-1].segments[-2]
+    assert last.get(4) == "Rødgrød + fløde: 60 '39?"
+    for message in expected:
+        for seg in message.segments:
+            assert seg.offset is not None
+            assert seg.line is not None
+            assert data[seg.offset:seg.offset + 3].decode() == seg.tag
+    assert (last.line, last.column) == (data[:last.offset].count(b"\n") + 1,
+                                        last.offset - data.rfind(b"\n", 0, last.offset))
+
+
 # --- writer --------------------------------------------------------------------------------
 
 def test_writer_refuses_unencodable_values() -> None:

@@ -375,6 +375,7 @@ class Interchange:
 
 _LINEBREAKS = b"\r\n"
 _CHARSET_FINDINGS_PER_INTERCHANGE = 20
+_REGION_BYTES = 1 << 14
 
 
 class _Tokenizer:
@@ -578,8 +579,10 @@ class _Tokenizer:
     def _region_end(self) -> int:
         """Index in _buf of the last unescaped terminator after the cursor, or -1."""
         buf, term, release, pos = self._buf, self._term, self._release, self._pos
-        # At most about a chunk at a time, so batches (and memory) stay small.
-        idx = buf.rfind(term, pos, pos + self.limits.chunk_size)
+        # A region of at most about _REGION_BYTES, so a batch stays small: the segments of a
+        # batch are all alive at once, and every collection of the cyclic collector walks
+        # them (with 1 MiB regions reading ran a third slower).
+        idx = buf.rfind(term, pos, pos + _REGION_BYTES)
         if idx < 0:
             idx = buf.rfind(term, pos)
         while idx >= 0:
