@@ -115,6 +115,14 @@ def test_check_digit_agrees_with_python_stdnum(body: str) -> None:
     assert gtin.calc_check_digit(body) == stdnum_check_digit(body)
 
 
+def test_check_digit_of_something_not_digits_is_an_identifier_error() -> None:
+    with pytest.raises(InvalidFormat, match="not a run of digits"):
+        gtin.calc_check_digit("57012345678x")
+    with pytest.raises(InvalidFormat):
+        gln.calc_check_digit("５７９０００")  # fullwidth digits are digits to str.isdigit
+    assert gtin.calc_check_digit("") == "0"
+
+
 def test_validate_reports_any_value_as_an_identifier_error() -> None:
     # Valid numbers are cached; what cannot be (a list) is still an InvalidFormat.
     from edimap import InvalidFormat

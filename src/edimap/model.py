@@ -162,21 +162,28 @@ class _Checks:
             if required:
                 self.add(path, "is required")
             return
-        if isinstance(value, bool) or not isinstance(value, Decimal):
+        if value.__class__ is not Decimal and (isinstance(value, bool)
+                                               or not isinstance(value, Decimal)):
             hint = " (floats lose cents; pass Decimal('…') or a string)" if isinstance(
                 value, float
             ) else ""
             self.add(path, f"must be a Decimal, not {type(value).__name__}{hint}")
             return
-        if not value.is_finite():
+        # One as_tuple() answers all the questions below (documents carry thousands of
+        # numbers): the exponent is a letter for NaN and infinity, the sign is 1 for
+        # negative numbers, and the digits before the point are len(digits) + exponent.
+        sign, digits, exponent = value.as_tuple()
+        if exponent.__class__ is not int:
             self.add(path, f"must be a finite number, not {value}")
-        elif value and (value.adjusted() >= MAX_INTEGER_DIGITS
-                        or -int(value.as_tuple().exponent) > MAX_DECIMALS):
+        elif not value:
+            if positive:
+                self.add(path, f"must be greater than 0, not {value}")
+        elif exponent < -MAX_DECIMALS or len(digits) + exponent > MAX_INTEGER_DIGITS:
             self.add(path, f"{value} has more than {MAX_INTEGER_DIGITS} digits before or "
                            f"{MAX_DECIMALS} after the decimal point")
-        elif positive and value <= 0:
+        elif sign and positive:
             self.add(path, f"must be greater than 0, not {value}")
-        elif non_negative and value < 0:
+        elif sign and non_negative:
             self.add(path, f"must not be negative, not {value}")
 
     def date(self, path: str, value: object, *, required: bool = False) -> None:
@@ -223,7 +230,8 @@ class _Validated:
     def __attrs_post_init__(self) -> None:
         checks = _Checks()
         self._check(checks)
-        checks.raise_if_any()
+        if checks.errors:
+            raise ValidationError(checks.errors)
 
 
 # --- parties ----------------------------------------------------------------------------
@@ -546,18 +554,30 @@ class _LineBase(_Validated):
     gross_price: Decimal | None = None
 
     def _check(self, c: _Checks) -> None:
+        # Documents have thousands of lines and most optional fields are empty: the None
+        # tests are written out here so an empty field costs no call.
         c.text("line_id", self.line_id, required=True)
-        c.identifier("gtin", self.gtin, _gtin.validate)
+        if self.gtin is not None:
+            c.identifier("gtin", self.gtin, _gtin.validate)
         for name in ("seller_item_id", "buyer_item_id", "description"):
-            c.text(name, getattr(self, name))
-        c.text("unit", self.unit)
-        if isinstance(self.unit, str) and not UNIT_CODE.match(self.unit):
-            c.add("unit", f"must be a UN/ECE Rec 20 code like 'EA' or 'KGM', not {self.unit!r}")
-        c.decimal("units_per_package", self.units_per_package, positive=True)
-        c.decimal("price", self.price)
-        c.decimal("price_basis", self.price_basis, positive=True)
-        c.decimal("gross_price", self.gross_price)
-        c.decimal("free_quantity", self.free_quantity, non_negative=True)
+            value = getattr(self, name)
+            if value is not None and value.__class__ is not str:
+                c.text(name, value)
+        if self.unit is not None:
+            c.text("unit", self.unit)
+            if isinstance(self.unit, str) and not UNIT_CODE.match(self.unit):
+                c.add("unit",
+                      f"must be a UN/ECE Rec 20 code like 'EA' or 'KGM', not {self.unit!r}")
+        if self.units_per_package is not None:
+            c.decimal("units_per_package", self.units_per_package, positive=True)
+        if self.price is not None:
+            c.decimal("price", self.price)
+        if self.price_basis is not None:
+            c.decimal("price_basis", self.price_basis, positive=True)
+        if self.gross_price is not None:
+            c.decimal("gross_price", self.gross_price)
+        if self.free_quantity is not None:
+            c.decimal("free_quantity", self.free_quantity, non_negative=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -600,10 +620,14 @@ class OrderLine(_LineBase):
     def _check(self, c: _Checks) -> None:
         super()._check(c)
         c.decimal("quantity", self.quantity, required=True, non_negative=True)
-        c.decimal("line_amount", self.line_amount)
-        c.date("delivery_date", self.delivery_date)
-        c.text("note", self.note)
-        c.items("allowance_charges", self.allowance_charges, AllowanceCharge)
+        if self.line_amount is not None:
+            c.decimal("line_amount", self.line_amount)
+        if self.delivery_date is not None:
+            c.date("delivery_date", self.delivery_date)
+        if self.note is not None:
+            c.text("note", self.note)
+        if self.allowance_charges:
+            c.items("allowance_charges", self.allowance_charges, AllowanceCharge)
 
 
 @attrs.frozen(kw_only=True)

@@ -3,6 +3,7 @@ and charges, item numbers, prices, payment terms — read and written the same w
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -19,7 +20,7 @@ from edimap.edifact._common import (
 )
 from edimap.edifact.reader import Message
 from edimap.edifact.structure import definition_for, validate_structure
-from edimap.edifact.syntax import Segment
+from edimap.edifact.syntax import Segment, SegmentPattern
 from edimap.findings import FieldError, Finding, Severity, ValidationError, register
 from edimap.ids import gtin as _gtin
 from edimap.model import (
@@ -396,6 +397,93 @@ def alc_segments(ac: AllowanceCharge, num: Any) -> list[Segment]:
             ["", "", "", num(ac.tax_percent)] if ac.tax_percent is not None else None,
             ac.tax_category.value if ac.tax_category else None))
     return out
+
+
+# --- the common line segments, read from their text -----------------------------------------
+#
+# Orders and invoices are mostly line segments of a few shapes. These read those shapes
+# straight from the segment's text (Segment.match), without splitting it into elements.
+# Each pattern accepts only text for which the general reader (read_lin, read_line_segment,
+# read_pri) would set the very same fields and report nothing; for anything else — another
+# qualifier, an extra element, a value given twice, a bad check digit — they return False
+# and the general reader takes the segment. The tests compare the two on generated and real
+# messages.
+
+_NUMBER = "([0-9]+(?:[.,][0-9]+)?)"
+_ANY_COMPONENTS = "(?:{C}{V}*)*"
+_FAST_LIN = SegmentPattern("LIN{E}({V}+){E}{E}([0-9]+){C}(?:EN|SRV|UP|EU|SRS)" + _ANY_COMPONENTS)
+_FAST_PIA = SegmentPattern("PIA{E}[15]{E}({V}+){C}(SA|IN|BP)" + _ANY_COMPONENTS
+                           + "(?:{E}({V}+){C}(SA|IN|BP)" + _ANY_COMPONENTS + ")?")
+_FAST_IMD = SegmentPattern("IMD{E}[FEAB]{E}{E}{C}{C}{C}({V}*)(?:{C}({V}*))?")
+_FAST_QTY = SegmentPattern("QTY{E}21{C}" + _NUMBER + "(?:{C}({V}*))?")
+_FAST_PRI = SegmentPattern("PRI{E}(AAA|AAB){C}" + _NUMBER)
+_ITEM_KEYS = {"SA": "seller_item_id", "IN": "buyer_item_id", "BP": "buyer_item_id"}
+
+
+def fast_lin(seg: Segment, line: LineDraft) -> bool:
+    """LIN+1++5701234567899:EN' (read_lin's result, or False)."""
+    found = seg.match(_FAST_LIN)
+    if found is None or not _gtin.is_valid(found[1]):
+        return False
+    line.fields["line_id"] = found[0]
+    line.fields["gtin"] = found[1]
+    return True
+
+
+def fast_pia(seg: Segment, line: LineDraft) -> bool:
+    """PIA+5+ITEM-1:SA' with one or two item numbers (read_line_segment's, or False)."""
+    found = seg.match(_FAST_PIA)
+    if found is None:
+        return False
+    fields = line.fields
+    first, second = _ITEM_KEYS[found[1]], _ITEM_KEYS.get(found[3])
+    if fields.get(first, found[0]) != found[0] or (second is not None and (
+            fields.get(second, found[2]) != found[2]
+            or (second == first and found[2] != found[0]))):
+        return False  # given twice: the general reader reports it
+    fields[first] = found[0]
+    if second is not None:
+        fields[second] = found[2]
+    return True
+
+
+def fast_imd(seg: Segment, line: LineDraft) -> bool:
+    """IMD+F++:::Text' (read_line_segment's, or False)."""
+    found = seg.match(_FAST_IMD)
+    if found is None or "description" in line.fields or not (found[0] or found[1]):
+        return False
+    line.fields["description"] = " ".join(v for v in found if v)
+    return True
+
+
+def fast_qty(seg: Segment, line: LineDraft) -> bool:
+    """QTY+21:5:PCE' (read_line_segment's for ORDERS, or False)."""
+    found = seg.match(_FAST_QTY)
+    if found is None or "quantity" in line.fields:
+        return False
+    unit = found[1]
+    if unit and not UNIT_CODE.match(unit):
+        return False
+    line.fields["quantity"] = Decimal(found[0].replace(",", "."))
+    if unit:
+        line.fields["unit"] = unit
+    return True
+
+
+def fast_pri(seg: Segment, line: LineDraft) -> bool:
+    """PRI+AAA:12.50' or PRI+AAB:… (read_pri's, or False)."""
+    found = seg.match(_FAST_PRI)
+    if found is None:
+        return False
+    key = PRICE_KEYS[found[0]]
+    if key in line.fields:
+        return False
+    line.fields[key] = Decimal(found[1].replace(",", "."))
+    return True
+
+
+FAST_ORDER_LINE = {"PIA": fast_pia, "IMD": fast_imd, "QTY": fast_qty}
+"""Tag → fast reader for the segments of an ORDERS line group after LIN."""
 
 
 def read_line_segment(ctx: MapContext, i: int, seg: Segment, line: LineDraft,

@@ -28,6 +28,7 @@ from edimap.edifact._common import (
     wrap,
 )
 from edimap.edifact._parts import (
+    FAST_ORDER_LINE,
     MODEL_INVALID,
     PARTY_ROLES,
     ROLE_QUALIFIERS,
@@ -37,6 +38,8 @@ from edimap.edifact._parts import (
     build,
     build_alc,
     build_party,
+    fast_lin,
+    fast_pri,
     field_error,
     ftx_lines,
     nad_segments,
@@ -104,6 +107,23 @@ def read_order(message: Message) -> tuple[Order | None, list[Finding]]:
     for i, seg in enumerate(segs):
         tag = seg.tag
         role = roles[i] if i < len(roles) else ""
+        if role == "lines":  # most segments: tested first
+            if tag == "LIN":
+                line = LineDraft(i)
+                lines.append(line)
+                if not fast_lin(seg, line):
+                    read_lin(ctx, i, seg, line)
+            elif line is not None:
+                fast = FAST_ORDER_LINE.get(tag)
+                if fast is None or not fast(seg, line):
+                    read_line_segment(ctx, i, seg, line, _QTY_KEYS, "21")
+            continue
+        if role == "lines/line-prices" and line is not None:
+            if tag != "PRI":
+                ctx.not_carried(i, f"{tag} with PRI")
+            elif not fast_pri(seg, line):
+                read_pri(ctx, i, seg, line)
+            continue
         if tag in ("UNH", "UNT"):
             continue
         if role == "":
@@ -191,18 +211,6 @@ def read_order(message: Message) -> tuple[Order | None, list[Finding]]:
                 allowances.append(allowance)
             elif allowance is not None:
                 read_alc_detail(ctx, i, seg, allowance)
-        elif role == "lines":
-            if tag == "LIN":
-                line = LineDraft(i)
-                lines.append(line)
-                read_lin(ctx, i, seg, line)
-            elif line is not None:
-                read_line_segment(ctx, i, seg, line, _QTY_KEYS, "21")
-        elif role == "lines/line-prices" and line is not None:
-            if tag == "PRI":
-                read_pri(ctx, i, seg, line)
-            else:
-                ctx.not_carried(i, f"{tag} with PRI")
         elif role.startswith("lines/line-allowances") and line is not None:
             if tag == "ALC":
                 allowance = start_alc(ctx, i, seg)

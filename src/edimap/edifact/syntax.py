@@ -26,6 +26,7 @@ __all__ = [
     "Delimiters",
     "Repeat",
     "Segment",
+    "SegmentPattern",
     "codec_for",
     "escape",
     "format_decimal",
@@ -208,6 +209,29 @@ class Segment:
                 out.append((_components(value),))
         return cls(tag, out)
 
+    def match(self, pattern: SegmentPattern) -> tuple[str, ...] | None:
+        """The groups of ``pattern`` matched against the whole segment as read, tag
+        included (a group that took no part is ``""``), with escaped characters restored.
+
+        None when the segment does not have that shape, or was not read from text (built,
+        or already split). Mappers read their most common segments this way, without
+        splitting them into elements first."""
+        syntax = self._syntax
+        if syntax is None:
+            return None
+        raw = self._raw
+        assert raw is not None
+        compiled = pattern.compiled.get(syntax.signature) or pattern.compile(syntax)
+        found = compiled.fullmatch(raw)
+        if found is None:
+            return None
+        groups: tuple[str, ...] = found.groups("")
+        restore = syntax.restore
+        # (Placeholders are not ASCII: most segments are, and need no search.)
+        if restore is not None and not raw.isascii() and _PLACEHOLDERS.search(raw):
+            groups = tuple([g.translate(restore) for g in groups])
+        return groups
+
     def occurrences(self, element: int) -> Element:
         """All occurrences of the 1-based ``element`` (empty when absent)."""
         elements = self._elements if self._elements is not None else self.elements
@@ -279,13 +303,15 @@ _PLACEHOLDERS = re.compile("[\ue000-\ue005]")
 class RawSyntax:
     """How to split the raw text of segments read in one go (shared by all of them)."""
 
-    __slots__ = ("component", "element", "repetition", "restore")
+    __slots__ = ("component", "element", "repetition", "restore", "signature")
 
     def __init__(self, delimiters: Delimiters, restore: dict[int, str | None] | None) -> None:
         self.element = delimiters.element
         self.component = delimiters.component
         self.repetition = delimiters.repetition if delimiters.has_repetition else None
         self.restore = restore  # placeholder → character, when the text had escapes
+        # The separators, as the key of a SegmentPattern's compiled forms.
+        self.signature = self.element + self.component + (self.repetition or "")
 
     def split(self, text: str) -> tuple[Element, ...]:
         c = self.component
@@ -302,6 +328,31 @@ class RawSyntax:
             elements = tuple([tuple([tuple([v.translate(restore) for v in occ]) for occ in el])
                               for el in elements])
         return elements
+
+
+class SegmentPattern:
+    """A regular expression for one shape of segment (see :meth:`Segment.match`), written
+    with ``{E}`` for the data element separator, ``{C}`` for the component separator and
+    ``{V}`` for one value character (anything but a separator; an escaped separator is
+    one), and compiled for each set of delimiters it meets.
+
+    >>> SegmentPattern("QTY{E}21{C}([0-9]+)").template
+    'QTY{E}21{C}([0-9]+)'
+    """
+
+    __slots__ = ("compiled", "template")
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self.compiled: dict[str, re.Pattern[str]] = {}
+
+    def compile(self, syntax: RawSyntax) -> re.Pattern[str]:
+        separators = syntax.signature
+        value = "[^" + re.escape(separators) + "]"
+        text = (self.template.replace("{E}", re.escape(syntax.element))
+                .replace("{C}", re.escape(syntax.component)).replace("{V}", value))
+        compiled = self.compiled[separators] = re.compile(text, re.DOTALL)
+        return compiled
 
 
 class PositionTable:
