@@ -111,12 +111,34 @@ NEAR_MISSES = [
     "LIN+1++5701234567899:EN'QTY+21:1'PRI+INV:2'",  # invoice price
     "LIN+1++5701234567899:EN'QTY+21:1'PRI+AAA:2,5,0'",  # not a number
     "LIN+1++5701234567899:EN'QTY+21:1'PRI+AAA:1234567890123456789'",  # too many digits
+    "LIN+1++5701234567899:EN'PIA+5+A:IN+B:BP'QTY+21:1'",  # two buyer's numbers
+    "LIN+1++5701234567899:EN'PIA+5+A:IN+A:BP'QTY+21:1'",  # the same one as IN and BP
+    "LIN+1++5701234567899:EN'PIA+5+A:SA+B:IN+C:BP'QTY+21:1'",  # three
+    "LIN+1++5701234567899:EN'QTY+21:1'PRI+AAB:2'PRI+AAA:3'",  # gross price first
+    "LIN+1++5701234567899:EN'IMD+F++:::A'PIA+5+X:SA'QTY+21:1'",  # out of order
+    "LIN+1++5701234567899:EN'QTY+21:1'FTX+AAI+++Note'PRI+AAA:2'",  # a note in between
+    "LIN+1++5701234567899:EN'QTY+21:1'DTM+2:20261201:102'MOA+203:2'PRI+AAA:2'",
+    "LIN+1++5701234567899:EN'QTY+21:1'PRI+AAA:2'CUX+2:EUR:9'",  # currency with the price
+    "LIN+1++5701234567899:EN'LIN+2++5701234567899:EN'QTY+21:1'",  # a line without QTY
 ]
 
 
 @pytest.mark.parametrize("lines", NEAR_MISSES)
 def test_near_misses_read_the_same_both_ways(lines: str) -> None:
     both(interchange(lines))
+
+
+def test_lines_across_the_readers_stretches_of_input() -> None:
+    # 400 lines: far more than one stretch the tokenizer reads in one go, so some lines
+    # have their segments in two of them.
+    lines = "".join(f"LIN+{n}++5701234567899:EN'PIA+5+ITEM-{n}:SA'IMD+F++:::Vare nr?: {n}'"
+                    f"QTY+21:{n}:PCE'PRI+AAA:{n},25'" for n in range(1, 401))
+    ((order, findings),) = both(interchange(lines))
+    assert findings == []
+    assert order is not None
+    assert len(order.lines) == 400
+    assert [(ln.line_id, ln.description, ln.price) for ln in order.lines[398:]] == [
+        ("399", "Vare nr: 399", Decimal("399.25")), ("400", "Vare nr: 400", Decimal("400.25"))]
 
 
 @pytest.mark.parametrize("una", ["UNA:+.? '", "UNA|^,! ~", "UNA+:.? '"])

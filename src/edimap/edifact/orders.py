@@ -28,7 +28,6 @@ from edimap.edifact._common import (
     wrap,
 )
 from edimap.edifact._parts import (
-    FAST_ORDER_LINE,
     MODEL_INVALID,
     PARTY_ROLES,
     ROLE_QUALIFIERS,
@@ -38,8 +37,6 @@ from edimap.edifact._parts import (
     build,
     build_alc,
     build_party,
-    fast_lin,
-    fast_pri,
     field_error,
     ftx_lines,
     nad_segments,
@@ -48,6 +45,7 @@ from edimap.edifact._parts import (
     read_lin,
     read_line_segment,
     read_nad,
+    read_order_line,
     read_party_detail,
     read_pri,
     read_terms,
@@ -104,25 +102,29 @@ def read_order(message: Message) -> tuple[Order | None, list[Finding]]:
             return
         target[key] = value
 
+    skip = 0  # segments read_order_line has read already
     for i, seg in enumerate(segs):
+        if skip:
+            skip -= 1
+            continue
         tag = seg.tag
         role = roles[i] if i < len(roles) else ""
         if role == "lines":  # most segments: tested first
             if tag == "LIN":
                 line = LineDraft(i)
                 lines.append(line)
-                if not fast_lin(seg, line):
+                skip = read_order_line(segs, roles, i, line) - 1
+                if skip < 0:
+                    skip = 0
                     read_lin(ctx, i, seg, line)
             elif line is not None:
-                fast = FAST_ORDER_LINE.get(tag)
-                if fast is None or not fast(seg, line):
-                    read_line_segment(ctx, i, seg, line, _QTY_KEYS, "21")
+                read_line_segment(ctx, i, seg, line, _QTY_KEYS, "21")
             continue
         if role == "lines/line-prices" and line is not None:
-            if tag != "PRI":
-                ctx.not_carried(i, f"{tag} with PRI")
-            elif not fast_pri(seg, line):
+            if tag == "PRI":
                 read_pri(ctx, i, seg, line)
+            else:
+                ctx.not_carried(i, f"{tag} with PRI")
             continue
         if tag in ("UNH", "UNT"):
             continue
@@ -259,17 +261,18 @@ _QTY_KEYS = {"21": "quantity", "59": "units_per_package", "192": "free_quantity"
 
 
 def _build_line(ctx: MapContext, line: LineDraft) -> OrderLine | None:
-    fields = dict(line.fields)
+    fields = line.fields  # (the draft is not used again)
     if "quantity" not in fields:
         ctx.add(MISSING_VALUE(f"line {fields.get('line_id')} has no ordered quantity "
                               "(QTY+21)", ctx.loc(line.index)))
         return None
-    acs = [build_alc(ctx, a) for a in fields.pop("allowance_charges")]
-    fields["allowance_charges"] = [a for a in acs if a is not None]
+    if fields["allowance_charges"]:
+        acs = [build_alc(ctx, a) for a in fields["allowance_charges"]]
+        fields["allowance_charges"] = [a for a in acs if a is not None]
     if line.notes:
         fields["note"] = " ".join(line.notes)
     result: OrderLine | None = build(ctx, line.index, OrderLine, fields,
-                                     f"line {fields.get('line_id')}")
+                                     lambda: f"line {fields.get('line_id')}")
     return result
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "codec_for",
     "escape",
     "format_decimal",
+    "match_run",
     "parse_decimal_text",
 ]
 
@@ -209,29 +210,6 @@ class Segment:
                 out.append((_components(value),))
         return cls(tag, out)
 
-    def match(self, pattern: SegmentPattern) -> tuple[str, ...] | None:
-        """The groups of ``pattern`` matched against the whole segment as read, tag
-        included (a group that took no part is ``""``), with escaped characters restored.
-
-        None when the segment does not have that shape, or was not read from text (built,
-        or already split). Mappers read their most common segments this way, without
-        splitting them into elements first."""
-        syntax = self._syntax
-        if syntax is None:
-            return None
-        raw = self._raw
-        assert raw is not None
-        compiled = pattern.compiled.get(syntax.signature) or pattern.compile(syntax)
-        found = compiled.fullmatch(raw)
-        if found is None:
-            return None
-        groups: tuple[str, ...] = found.groups("")
-        restore = syntax.restore
-        # (Placeholders are not ASCII: most segments are, and need no search.)
-        if restore is not None and not raw.isascii() and _PLACEHOLDERS.search(raw):
-            groups = tuple([g.translate(restore) for g in groups])
-        return groups
-
     def occurrences(self, element: int) -> Element:
         """All occurrences of the 1-based ``element`` (empty when absent)."""
         elements = self._elements if self._elements is not None else self.elements
@@ -331,10 +309,11 @@ class RawSyntax:
 
 
 class SegmentPattern:
-    """A regular expression for one shape of segment (see :meth:`Segment.match`), written
-    with ``{E}`` for the data element separator, ``{C}`` for the component separator and
-    ``{V}`` for one value character (anything but a separator; an escaped separator is
-    one), and compiled for each set of delimiters it meets.
+    """A regular expression for one shape of a run of segments (see :func:`match_run`),
+    written with ``{S}`` between two segments, ``{E}`` for the data element separator,
+    ``{C}`` for the component separator and ``{V}`` for one value character (anything but a
+    separator; an escaped separator is one). It always ends at the end of a segment. It is
+    compiled for each set of delimiters it meets.
 
     >>> SegmentPattern("QTY{E}21{C}([0-9]+)").template
     'QTY{E}21{C}([0-9]+)'
@@ -348,11 +327,44 @@ class SegmentPattern:
 
     def compile(self, syntax: RawSyntax) -> re.Pattern[str]:
         separators = syntax.signature
-        value = "[^" + re.escape(separators) + "]"
-        text = (self.template.replace("{E}", re.escape(syntax.element))
+        value = "[^" + re.escape(separators) + "\n]"
+        text = (self.template.replace("{S}", "\n").replace("{E}", re.escape(syntax.element))
                 .replace("{C}", re.escape(syntax.component)).replace("{V}", value))
-        compiled = self.compiled[separators] = re.compile(text, re.DOTALL)
+        compiled = self.compiled[separators] = re.compile(f"(?:{text})" + r"(?=\n|\Z)")
         return compiled
+
+
+def match_run(segments: Sequence[Segment], start: int, pattern: SegmentPattern, most: int
+              ) -> tuple[tuple[str, ...], int, dict[int, str | None] | None] | None:
+    """Match ``pattern`` against the segments from ``start`` on (at most ``most`` of them),
+    as they were read: the groups (a group that took no part is ``""``), the number of whole
+    segments the match took, and when some character in them was escaped, the table that
+    gives groups their escaped characters back (``group.translate(table)``; None when no
+    character was escaped).
+
+    None when it does not match, or when the segments were not read from text in one go
+    (built, or already split). Mappers read their most common runs of segments this way,
+    without splitting each into elements."""
+    syntax = segments[start]._syntax
+    if syntax is None:
+        return None
+    texts = []
+    for seg in segments[start:start + most]:
+        if seg._syntax is not syntax:  # split, or from another stretch of the input
+            break
+        texts.append(seg._raw)
+    # Segments as read have no line breaks: one between two of them marks the boundary.
+    text = "\n".join(texts)  # type: ignore[arg-type]
+    compiled = pattern.compiled.get(syntax.signature) or pattern.compile(syntax)
+    found = compiled.match(text)
+    if found is None:
+        return None
+    end = found.end()
+    restore = syntax.restore
+    # (Placeholders are not ASCII: a run without any needs no search.)
+    if restore is not None and (text.isascii() or not _PLACEHOLDERS.search(text, 0, end)):
+        restore = None
+    return found.groups(""), text.count("\n", 0, end) + 1, restore
 
 
 class PositionTable:
