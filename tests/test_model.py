@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from edimap import (
     Address,
@@ -104,6 +106,16 @@ def test_country_code_shape() -> None:
     assert Address(country="DK").country == "DK"
     with pytest.raises(ValidationError, match="ISO 3166-1 alpha-2"):
         Address(country="Danmark")
+    with pytest.raises(ValidationError, match="ISO 3166-1 alpha-2"):
+        Address(country="DK\n")  # a final line break is not part of a code
+
+
+def test_unit_code_shape() -> None:
+    line = OrderLine(line_id="1", quantity=Decimal(1), unit="KGM")
+    assert line.unit == "KGM"
+    for bad in ("kgm", "KGM\n", "K", "KGMS"):
+        with pytest.raises(ValidationError, match="UN/ECE Rec 20"):
+            OrderLine(line_id="1", quantity=Decimal(1), unit=bad)
 
 
 def test_invoice_kind_and_type_code() -> None:
@@ -134,3 +146,28 @@ def test_delivery_window_order() -> None:
 def test_datetime_is_not_a_date() -> None:
     with pytest.raises(ValidationError, match="issue_date: must be a date, not datetime"):
         Order(id="1", issue_date=dt.datetime(2026, 1, 2, 10, 0))
+
+
+@given(st.decimals(allow_nan=True, allow_infinity=True) | st.builds(
+    lambda digits, exponent: Decimal(f"{digits}E{exponent}"),
+    st.integers(-10**25, 10**25), st.integers(-30, 30)))
+def test_number_limits_follow_the_exponent_and_the_integer_digits(value: Decimal) -> None:
+    from edimap.model import MAX_DECIMALS, MAX_INTEGER_DIGITS, _Checks
+
+    for flags in ({}, {"positive": True}, {"non_negative": True}):
+        checks = _Checks()
+        checks.decimal("x", value, **flags)
+        messages = [e.message for e in checks.errors]
+        if not value.is_finite():
+            expected = [f"must be a finite number, not {value}"]
+        elif value and (value.adjusted() >= MAX_INTEGER_DIGITS
+                        or -int(value.as_tuple().exponent) > MAX_DECIMALS):
+            expected = [f"{value} has more than {MAX_INTEGER_DIGITS} digits before or "
+                        f"{MAX_DECIMALS} after the decimal point"]
+        elif flags.get("positive") and value <= 0:
+            expected = [f"must be greater than 0, not {value}"]
+        elif flags.get("non_negative") and value < 0:
+            expected = [f"must not be negative, not {value}"]
+        else:
+            expected = []
+        assert messages == expected

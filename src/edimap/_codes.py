@@ -25,6 +25,6 @@ ISO_4217 = frozenset(
 # UN/ECE Recommendation 20 unit codes are 2-3 upper-case letters or digits. The model keeps
 # any code of that shape, so a partner's unit is never replaced; the format writers decide
 # what their target accepts.
-UNIT_CODE = re.compile(r"^[A-Z0-9]{2,3}$")
+UNIT_CODE = re.compile(r"[A-Z0-9]{2,3}\Z")  # (\Z: "$" would also take a final "\n")
 
-COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+COUNTRY_CODE = re.compile(r"[A-Z]{2}\Z")

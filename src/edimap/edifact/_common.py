@@ -129,7 +129,7 @@ class MapContext:
         Formats 102, 203, 204, 101, 201 and 718; a time of day is not carried (info)."""
         seg = self.message.segments[index]
         qualifier, value, fmt = seg.get(1, 1), seg.get(1, 2), seg.get(1, 3) or "102"
-        lengths = {"102": 8, "203": 12, "204": 14, "101": 6, "201": 10, "718": 17}
+        lengths = _DATE_LENGTHS
         if fmt not in lengths:
             self.add(BAD_DATE(f"DTM+{qualifier} has format {fmt!r}, which edimap does not "
                               "read (102, 203, 204, 101, 201, 718)", self.loc(index, 1, 3)))
@@ -167,6 +167,10 @@ class MapContext:
     def text(self, values: Iterable[str], sep: str = " ") -> str | None:
         joined = sep.join(v for v in values if v)
         return joined or None
+
+
+_DATE_LENGTHS = {"102": 8, "203": 12, "204": 14, "101": 6, "201": 10, "718": 17}
+"""DTM 2379 format code → length of the value (the formats edimap reads)."""
 
 
 def _ymd(text: str) -> dt.date:

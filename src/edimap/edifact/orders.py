@@ -139,8 +139,7 @@ def read_order(message: Message) -> tuple[Order | None, list[Finding]]:
             elif tag == "DTM":
                 q = seg.get(1, 1)
                 start, end = ctx.date(i)
-                key = {"137": "issue_date", "2": "delivery_date", "64": "earliest_delivery_date",
-                       "63": "latest_delivery_date"}.get(q)
+                key = _HEADER_DATES.get(q)
                 if q == "4" and not any(s.tag == "DTM" and s.get(1, 1) == "137" for s in segs):
                     ctx.add(UNUSUAL("DTM+4 (order date) read as the document date; EANCOM "
                                     "orders use DTM+137", ctx.loc(i, 1, 1)))
@@ -257,6 +256,8 @@ def read_order(message: Message) -> tuple[Order | None, list[Finding]]:
     return order, ctx.findings
 
 
+_HEADER_DATES = {"137": "issue_date", "2": "delivery_date", "64": "earliest_delivery_date",
+                 "63": "latest_delivery_date"}
 _QTY_KEYS = {"21": "quantity", "59": "units_per_package", "192": "free_quantity"}
 
 

@@ -191,7 +191,7 @@ OUTSIDE_INTERCHANGE = register(
     "another interchange.", "Usually harmless padding; check that nothing is missing.",
     "…UNZ+1+42'garbage")
 
-_TAG = re.compile(r"^[A-Z0-9]{3}$")
+_TAG = re.compile(r"[A-Z0-9]{3}\Z")
 _VALID_TAGS: set[str] = set()  # tags already seen to be well formed
 _PLAIN_TAGS: set[str] = set()  # well formed, and not UNA/UNB/UNZ (the fast path's test)
 _ENVELOPE_TAGS = frozenset({"UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"})

@@ -229,10 +229,11 @@ class Segment:
     def get(self, element: int, component: int = 1, default: str = "") -> str:
         """One value: the 1-based ``component`` of the 1-based ``element``, or ``default``."""
         elements = self._elements if self._elements is not None else self.elements
-        if 0 < element <= len(elements) and component > 0:
-            occurrences = elements[element - 1]
-            if occurrences and component <= len(occurrences[0]):
-                return occurrences[0][component - 1]
+        if element > 0 and component > 0:
+            try:
+                return elements[element - 1][0][component - 1]
+            except IndexError:  # (absent: cheaper to catch than to test each level)
+                pass
         return default
 
     def normalized(self) -> Segment:
@@ -302,7 +303,7 @@ class RawSyntax:
         else:
             elements = tuple([tuple([tuple(o.split(c)) for o in p.split(rep)]) for p in parts])
         restore = self.restore
-        if restore is not None and _PLACEHOLDERS.search(text):
+        if restore is not None and not text.isascii() and _PLACEHOLDERS.search(text):
             elements = tuple([tuple([tuple([v.translate(restore) for v in occ]) for occ in el])
                               for el in elements])
         return elements
