@@ -157,7 +157,7 @@ def test_number_limits_follow_the_exponent_and_the_integer_digits(value: Decimal
     for flags in ({}, {"positive": True}, {"non_negative": True}):
         checks = _Checks()
         checks.decimal("x", value, **flags)
-        messages = [e.message for e in checks.errors]
+        messages = [e.message for e in checks]
         if not value.is_finite():
             expected = [f"must be a finite number, not {value}"]
         elif value and (value.adjusted() >= MAX_INTEGER_DIGITS

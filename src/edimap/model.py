@@ -130,14 +130,14 @@ def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(value)
 
 
-class _Checks:
-    """Collects field errors while an object validates itself."""
+class _Checks(list[FieldError]):
+    """Collects field errors while an object validates itself: the list is the errors
+    (a list subclass, so that starting one per object costs no Python call)."""
 
-    def __init__(self) -> None:
-        self.errors: list[FieldError] = []
+    __slots__ = ()
 
     def add(self, path: str, message: str) -> None:
-        self.errors.append(FieldError(path, message))
+        self.append(FieldError(path, message))
 
     def text(self, path: str, value: object, *, required: bool = False) -> None:
         if value is None:
@@ -148,6 +148,13 @@ class _Checks:
             self.add(path, f"must be a string, not {type(value).__name__}")
         elif required and not value.strip():
             self.add(path, "must not be empty")
+
+    def texts(self, obj: object, names: tuple[str, ...]) -> None:
+        """:meth:`text` for optional fields of ``obj``, in one call (most are empty)."""
+        for name in names:
+            value = getattr(obj, name)
+            if value is not None and value.__class__ is not str:
+                self.text(name, value)
 
     def decimal(
         self,
@@ -219,11 +226,8 @@ class _Checks:
 
     def items(self, path: str, values: tuple[Any, ...], kind: type[Any]) -> None:
         for i, item in enumerate(values):
-            self.nested(f"{path}[{i}]", item, kind)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
+            if not isinstance(item, kind):
+                self.nested(f"{path}[{i}]", item, kind)
 
 
 class _Validated:
@@ -237,8 +241,8 @@ class _Validated:
     def __attrs_post_init__(self) -> None:
         checks = _Checks()
         self._check(checks)
-        if checks.errors:
-            raise ValidationError(checks.errors)
+        if checks:
+            raise ValidationError(list(checks))
 
 
 # --- parties ----------------------------------------------------------------------------
@@ -273,11 +277,11 @@ class Address(_Validated):
     country: str | None = None
 
     def _check(self, c: _Checks) -> None:
-        for name in ("street", "additional_street", "building_number", "city", "postal_code",
-                     "region"):
-            c.text(name, getattr(self, name))
-        c.text("country", self.country)
-        if all(getattr(self, f.name) is None for f in attrs.fields(type(self))):
+        c.texts(self, ("street", "additional_street", "building_number", "city", "postal_code",
+                       "region", "country"))
+        if (self.street is None and self.additional_street is None
+                and self.building_number is None and self.city is None
+                and self.postal_code is None and self.region is None and self.country is None):
             c.add("street", "an address needs at least one field")
         if isinstance(self.country, str) and not COUNTRY_CODE.match(self.country):
             c.add("country", f"must be an ISO 3166-1 alpha-2 code like 'DK', not {self.country!r}")
@@ -354,14 +358,18 @@ class Party(_Validated):
     account: str | None = None
 
     def _check(self, c: _Checks) -> None:
-        c.identifier("gln", self.gln, _gln.validate)
-        # The format only: CVR numbers in use fail the modulus-11 check (readers warn).
-        c.identifier("cvr", self.cvr, _cvr.validate_format)
-        for name in ("vat_id", "name", "account", "endpoint_id", "endpoint_scheme"):
-            c.text(name, getattr(self, name))
-        c.nested("address", self.address, Address)
-        c.nested("contact", self.contact, Contact)
-        c.items("ids", self.ids, PartyId)
+        if self.gln is not None:
+            c.identifier("gln", self.gln, _gln.validate)
+        if self.cvr is not None:
+            # The format only: CVR numbers in use fail the modulus-11 check (readers warn).
+            c.identifier("cvr", self.cvr, _cvr.validate_format)
+        c.texts(self, ("vat_id", "name", "account", "endpoint_id", "endpoint_scheme"))
+        if self.address is not None:
+            c.nested("address", self.address, Address)
+        if self.contact is not None:
+            c.nested("contact", self.contact, Contact)
+        if self.ids:
+            c.items("ids", self.ids, PartyId)
         if (self.endpoint_id is None) != (self.endpoint_scheme is None):
             c.add("endpoint_scheme", "endpoint_id and endpoint_scheme go together")
         elif self.endpoint_scheme == "GLN" and self.endpoint_id is not None:
@@ -566,10 +574,7 @@ class _LineBase(_Validated):
         c.text("line_id", self.line_id, required=True)
         if self.gtin is not None:
             c.identifier("gtin", self.gtin, _gtin.validate)
-        for name in ("seller_item_id", "buyer_item_id", "description"):
-            value = getattr(self, name)
-            if value is not None and value.__class__ is not str:
-                c.text(name, value)
+        c.texts(self, ("seller_item_id", "buyer_item_id", "description"))
         if self.unit is not None:
             c.text("unit", self.unit)
             if isinstance(self.unit, str) and not UNIT_CODE.match(self.unit):

@@ -22,7 +22,14 @@ from edimap.edifact._common import (
 from edimap.edifact.reader import Message
 from edimap.edifact.structure import definition_for, validate_structure
 from edimap.edifact.syntax import Segment, SegmentPattern, match_run
-from edimap.findings import FieldError, Finding, Severity, ValidationError, register
+from edimap.findings import (
+    FieldError,
+    Finding,
+    InvalidIdentifier,
+    Severity,
+    ValidationError,
+    register,
+)
 from edimap.ids import gtin as _gtin
 from edimap.model import (
     Address,
@@ -443,9 +450,12 @@ def read_order_line(segments: tuple[Segment, ...], roles: tuple[str, ...], i: in
     prices = (price != "") + (gross_price != "")
     if roles[i:i + taken] != _LINE_ROLES[taken - prices, prices]:
         return 0
-    if not _gtin.is_valid(gtin) or (imd and not (text or text2)) or (
-            unit and not UNIT_CODE.match(unit)) or (
+    if (imd and not (text or text2)) or (unit and not UNIT_CODE.match(unit)) or (
             item2 and _ITEM_KEYS[item_type2] == _ITEM_KEYS[item_type] and item2 != item):
+        return 0
+    try:
+        _gtin.validate(gtin)
+    except InvalidIdentifier:
         return 0
     if restore is not None:  # escaped characters: only the free text can have them
         line_id, item, item2, text, text2 = (

@@ -23,7 +23,7 @@ def calc_check_digit(body: str) -> str:
             return "0"
         raise InvalidFormat(f"{body!r} is not a run of digits")
     # Sums over the ASCII codes (each digit + 48) run in C: orders check thousands of GTINs.
-    codes = body.encode("ascii")
+    codes = body.encode()  # (ASCII: checked above)
     size = len(codes)
     # From the right: the last digit and every second one before it weigh 3.
     total = 3 * sum(codes[-1::-2]) + sum(codes[-2::-2]) - 48 * (3 * ((size + 1) // 2)
