@@ -14,7 +14,6 @@ message against it, like a segment-group state machine with look-ahead, and retu
 from __future__ import annotations
 
 import functools
-import operator
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -321,7 +320,7 @@ def validate_structure(message: Message, definition: Definition | None = None) -
                 "structure not checked", message.location(1, element=2)),))
     # The walk depends only on the sequence of tags, and a partner's orders mostly repeat
     # a few shapes: remember the paths of shapes that had no findings.
-    shape = (id(definition), tuple(map(_TAG_OF, message.segments)))
+    shape = (id(definition), tuple([seg.tag for seg in message.segments]))
     known = _SHAPES.get(shape)
     if known is not None:
         return Structure(known[0], known[1], ())
@@ -339,5 +338,4 @@ def validate_structure(message: Message, definition: Definition | None = None) -
 
 
 _SHAPES: dict[tuple[int, tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]]] = {}
-_TAG_OF = operator.attrgetter("tag")
 _SHAPES_KEPT = 512
