@@ -171,3 +171,26 @@ def test_number_limits_follow_the_exponent_and_the_integer_digits(value: Decimal
         else:
             expected = []
         assert messages == expected
+
+
+def test_unchecked_constructor_sets_the_given_fields_and_the_defaults() -> None:
+    from edimap.model import OrderLine, Party, unchecked_constructor
+
+    build = unchecked_constructor(OrderLine)
+    fields = {"line_id": "3", "gtin": "5701234567899", "quantity": Decimal("2.5"),
+              "unit": "KGM", "price": Decimal("10.00")}
+    line = build(**fields)
+    assert line == OrderLine(**fields)
+    assert line.allowance_charges == ()
+    assert line.note is None
+    assert line.price_basis is None
+    assert hash(line) == hash(OrderLine(**fields))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        line.quantity = Decimal(1)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        build(line_id="3")  # quantity is required
+    with pytest.raises(TypeError):
+        build(line_id="3", quantity=Decimal(1), colour="red")
+    # No checks: that is what the caller vouches for.
+    assert build(line_id="", quantity=Decimal(1)).line_id == ""
+    assert unchecked_constructor(Party)(name="A").ids == ()

@@ -8,12 +8,13 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import edimap
-from edimap import Order
+from edimap import Order, OrderLine
 from edimap import strategies as eds
 from edimap.edifact import Delimiters, EdifactReader, Message
 from edimap.edifact.orders import order_to_message, read_order
@@ -37,6 +38,12 @@ def both(data: bytes) -> list[tuple[Order | None, list[edimap.Finding]]]:
     fast = [read_order(m) for m in EdifactReader(data)]
     slow = [general(m) for m in EdifactReader(data)]
     assert fast == slow
+    for order, _ in fast:
+        for line in order.lines if order else ():
+            # Lines read whole from their text are built without the model's checks: the
+            # checked constructor must take each one as it is.
+            assert OrderLine(**{f.name: getattr(line, f.name)
+                                for f in attrs.fields(OrderLine)}) == line
     return fast
 
 
@@ -111,6 +118,10 @@ NEAR_MISSES = [
     "LIN+1++5701234567899:EN'QTY+21:1'PRI+INV:2'",  # invoice price
     "LIN+1++5701234567899:EN'QTY+21:1'PRI+AAA:2,5,0'",  # not a number
     "LIN+1++5701234567899:EN'QTY+21:1'PRI+AAA:1234567890123456789'",  # too many digits
+    "LIN+1++5701234567899:EN'QTY+21:1234567890123456789'",  # 19 digits before the mark
+    "LIN+1++5701234567899:EN'QTY+21:1,12345678901'",  # 11 decimals
+    "LIN+1++5701234567899:EN'QTY+21:1'PRI+AAB:0.00000000001'",  # 11 decimals
+    "LIN+ ++5701234567899:EN'QTY+21:1'",  # a blank line number
     "LIN+1++5701234567899:EN'PIA+5+A:IN+B:BP'QTY+21:1'",  # two buyer's numbers
     "LIN+1++5701234567899:EN'PIA+5+A:IN+A:BP'QTY+21:1'",  # the same one as IN and BP
     "LIN+1++5701234567899:EN'PIA+5+A:SA+B:IN+C:BP'QTY+21:1'",  # three

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -128,6 +128,9 @@ MAX_DECIMALS = 10
 def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     """Converter for sequence fields: any iterable in, a tuple kept (objects stay frozen)."""
     return tuple(value)
+
+
+_V = TypeVar("_V", bound="_Validated")
 
 
 class _Checks(list[FieldError]):
@@ -243,6 +246,43 @@ class _Validated:
         self._check(checks)
         if checks:
             raise ValidationError(list(checks))
+
+
+def unchecked_constructor(cls: type[_V]) -> Callable[..., _V]:
+    """A constructor of the model class ``cls`` that sets the fields given by keyword (the
+    others to their defaults) and runs none of the checks.
+
+    For readers only, and only with values their own grammar has already held to every rule
+    the checks enforce: the EANCOM reader builds its most common order lines this way, and
+    its tests hold each line built so to the checked constructor. Anyone else builds model
+    objects by calling the class."""
+    params: list[str] = []
+    body: list[str] = []
+    defaults: dict[str, Any] = {}
+    for field in attrs.fields(cls):  # type: ignore[arg-type]
+        name = field.name
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            # The model's only factory is tuple(), whose empty tuple is immutable and can
+            # be shared; a mutable default would need a fresh one per object.
+            if default.factory is not tuple or default.takes_self:
+                raise TypeError(f"{cls.__name__}.{name}: only tuple() defaults are supported")
+            default = ()
+        if default is attrs.NOTHING:
+            params.append(name)
+        else:
+            defaults[name] = default
+            params.append(f"{name}=_defaults[{name!r}]")
+        body.append(f"    _set(obj, {name!r}, {name})")
+    source = (f"def build(*, {', '.join(params)}):\n    obj = _new(_cls)\n"
+              + "\n".join(body) + "\n    return obj\n")
+    namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__,
+                                 "_cls": cls, "_defaults": defaults}
+    # Compiled once per class from its field names (as attrs writes its own __init__): a
+    # loop over the fields would cost more than the checks it saves.
+    exec(compile(source, f"<edimap unchecked {cls.__name__}>", "exec"), namespace)
+    build: Callable[..., _V] = namespace["build"]
+    return build
 
 
 # --- parties ----------------------------------------------------------------------------

@@ -32,13 +32,17 @@ from edimap.findings import (
 )
 from edimap.ids import gtin as _gtin
 from edimap.model import (
+    MAX_DECIMALS,
+    MAX_INTEGER_DIGITS,
     Address,
     AllowanceCharge,
     Contact,
+    OrderLine,
     Party,
     PartyId,
     PaymentTerms,
     TaxCategory,
+    unchecked_constructor,
 )
 
 GTIN_TYPES = frozenset({"EN", "SRV", "UP", "EU", "SRS"})
@@ -424,8 +428,9 @@ def alc_segments(ac: AllowanceCharge, num: Any) -> list[Segment]:
 # whole line. The tests compare the two ways on near misses, generated orders and the corpus.
 
 # (Possessive quantifiers, *+ and ++: a value never gives characters back, as none of
-# them is a separator; that makes the match some 40 % cheaper.)
-_NUMBER = "([0-9]++(?:[.,][0-9]++)?)"
+# them is a separator; that makes the match some 40 % cheaper. Numbers longer than the
+# model allows are left to the general readers, which report them.)
+_NUMBER = f"([0-9]{{1,{MAX_INTEGER_DIGITS}}}+(?:[.,][0-9]{{1,{MAX_DECIMALS}}}+)?)"
 _ORDER_LINE = SegmentPattern(
     "LIN{E}({V}++){E}{E}([0-9]++){C}(?:EN|SRV|UP|EU|SRS)(?:{C}{V}*+)*+"
     "(?:{S}PIA{E}[15]{E}({V}++){C}(SA|IN|BP)(?:{C}{V}*+)*+"
@@ -435,51 +440,71 @@ _ORDER_LINE = SegmentPattern(
     "(?:{S}PRI{E}AAA{C}" + _NUMBER + ")?"
     "(?:{S}PRI{E}AAB{C}" + _NUMBER + ")?")
 _ITEM_KEYS = {"SA": "seller_item_id", "IN": "buyer_item_id", "BP": "buyer_item_id"}
+# What may follow a whole line group: the next line, the summary or the end.
+_AFTER_LINE = frozenset({"LIN", "UNS", "UNT"})
+_unchecked_order_line = unchecked_constructor(OrderLine)
 # The roles the structure gives such a run: PRI stands in its own group (SG28 / SG32).
 _LINE_ROLES = {(plain, prices): ("lines",) * plain + ("lines/line-prices",) * prices
                for plain in range(1, 5) for prices in range(3)}
 
 
-def read_order_line(segments: tuple[Segment, ...], roles: tuple[str, ...], i: int,
-                    line: LineDraft) -> int:
+def read_order_line(segments: tuple[Segment, ...], roles: tuple[str, ...], i: int
+                    ) -> tuple[int, OrderLine | LineDraft | None]:
     """Read the line group starting with the LIN at ``i`` as far as it has the common
-    shapes; return how many segments were read (0: none, the general readers take them)."""
+    shapes: how many segments were read, and the line, built when those were the whole
+    group, or as a draft when more of the group follows. ``(0, None)``: nothing was read,
+    the general readers take the group."""
     run = match_run(segments, i, _ORDER_LINE, 6)
     if run is None:
-        return 0
+        return 0, None
     (line_id, gtin, item, item_type, item2, item_type2, imd, text, text2, quantity, unit,
      price, gross_price), taken, restore = run
     prices = (price != "") + (gross_price != "")
     if roles[i:i + taken] != _LINE_ROLES[taken - prices, prices]:
-        return 0
+        return 0, None
     if (imd and not (text or text2)) or (unit and not UNIT_CODE.match(unit)) or (
             item2 and _ITEM_KEYS[item_type2] == _ITEM_KEYS[item_type] and item2 != item):
-        return 0
+        return 0, None
     try:
         _gtin.validate(gtin)
     except InvalidIdentifier:
-        return 0
-    if restore is not None:  # escaped characters: only the free text can have them
-        line_id, item, item2, text, text2 = (
-            v.translate(restore) for v in (line_id, item, item2, text, text2))
-    fields = line.fields
-    fields["line_id"] = line_id
-    fields["gtin"] = gtin
+        return 0, None
+    if restore is not None:  # escaped characters (never ASCII): only in the free text
+        if not line_id.isascii():
+            line_id = line_id.translate(restore)
+        if not item.isascii():
+            item = item.translate(restore)
+        if not item2.isascii():
+            item2 = item2.translate(restore)
+        if not text.isascii():
+            text = text.translate(restore)
+        if not text2.isascii():
+            text2 = text2.translate(restore)
+    fields: dict[str, Any] = {"line_id": line_id, "gtin": gtin}
     if item:
         fields[_ITEM_KEYS[item_type]] = item
         if item2:
             fields[_ITEM_KEYS[item_type2]] = item2
     if imd:
         fields["description"] = f"{text} {text2}" if text and text2 else text or text2
-    if quantity:
-        fields["quantity"] = Decimal(quantity.replace(",", "."))
-        if unit:
-            fields["unit"] = unit
     if price:
         fields["price"] = Decimal(price.replace(",", "."))
     if gross_price:
         fields["gross_price"] = Decimal(gross_price.replace(",", "."))
-    return taken
+    if quantity:
+        fields["quantity"] = Decimal(quantity.replace(",", "."))
+        if unit:
+            fields["unit"] = unit
+    end = i + taken
+    if quantity and line_id.strip() and (
+            end == len(segments) or segments[end].tag in _AFTER_LINE):
+        # The whole group, and every value already held to the model's rules: the pattern
+        # (digits, no sign, numbers within the model's digits, free text without
+        # separators), the checks above and a line number that is not blank.
+        return taken, _unchecked_order_line(**fields)
+    line = LineDraft(i)
+    line.fields.update(fields)
+    return taken, line
 
 
 def read_line_segment(ctx: MapContext, i: int, seg: Segment, line: LineDraft,

@@ -85,7 +85,7 @@ def read_order(message: Message) -> tuple[Order | None, list[Finding]]:
     refs: list[DocumentReference] = []
     parties: dict[str, PartyDraft] = {}
     party: PartyDraft | None = None
-    lines: list[LineDraft] = []
+    lines: list[LineDraft | OrderLine] = []
     line: LineDraft | None = None
     allowances: list[dict[str, Any]] = []
     allowance: dict[str, Any] | None = None
@@ -111,12 +111,16 @@ def read_order(message: Message) -> tuple[Order | None, list[Finding]]:
         role = roles[i] if i < len(roles) else ""
         if role == "lines":  # most segments: tested first
             if tag == "LIN":
-                line = LineDraft(i)
-                lines.append(line)
-                skip = read_order_line(segs, roles, i, line) - 1
-                if skip < 0:
-                    skip = 0
+                taken, read = read_order_line(segs, roles, i)
+                if read is None:
+                    line = LineDraft(i)
                     read_lin(ctx, i, seg, line)
+                    lines.append(line)
+                else:
+                    skip = taken - 1
+                    lines.append(read)
+                    # (A line read whole is followed by no segment of its own.)
+                    line = read if isinstance(read, LineDraft) else None
             elif line is not None:
                 read_line_segment(ctx, i, seg, line, _QTY_KEYS, "21")
             continue
@@ -261,7 +265,9 @@ _HEADER_DATES = {"137": "issue_date", "2": "delivery_date", "64": "earliest_deli
 _QTY_KEYS = {"21": "quantity", "59": "units_per_package", "192": "free_quantity"}
 
 
-def _build_line(ctx: MapContext, line: LineDraft) -> OrderLine | None:
+def _build_line(ctx: MapContext, line: LineDraft | OrderLine) -> OrderLine | None:
+    if isinstance(line, OrderLine):
+        return line
     fields = line.fields  # (the draft is not used again)
     if "quantity" not in fields:
         ctx.add(MISSING_VALUE(f"line {fields.get('line_id')} has no ordered quantity "
