@@ -132,3 +132,21 @@ def test_validate_reports_any_value_as_an_identifier_error() -> None:
         with pytest.raises(InvalidFormat):
             validate(["5790000274017"])  # type: ignore[arg-type]
     assert gln.validate("5790000274017") == gln.validate(" 5790000274017 ") == "5790000274017"
+
+
+def test_remembered_keys_keep_their_kind_and_the_memory_stays_bounded() -> None:
+    from edimap.ids import _gs1
+
+    assert gtin.validate("96385074") == "96385074"  # remembered as a valid GTIN
+    with pytest.raises(InvalidLength):
+        gtin.validate("96385074", length=13)  # not as a valid GTIN-13
+    with pytest.raises(InvalidLength):
+        gln.validate("96385074")
+    bodies = [f"570{n:09d}" for n in range(_gs1._KNOWN_MOST + 50)]
+    keys = [body + gtin.calc_check_digit(body) for body in bodies]
+    assert [gtin.validate(key) for key in keys] == keys
+    assert len(_gs1._KNOWN_VALID["GTIN"]) <= _gs1._KNOWN_MOST
+    assert [gtin.validate(key) for key in keys[:10]] == keys[:10]  # forgotten or not
+    wrong = keys[0][:-1] + str((int(keys[0][-1]) + 1) % 10)
+    with pytest.raises(InvalidChecksum):
+        gtin.validate(wrong)

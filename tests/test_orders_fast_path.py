@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import edimap
 from edimap import Order, OrderLine
 from edimap import strategies as eds
-from edimap.edifact import Delimiters, EdifactReader, Message
+from edimap.edifact import Delimiters, EdifactReader, Limits, Message
 from edimap.edifact.orders import order_to_message, read_order
 from edimap.edifact.writer import write_interchange
 
@@ -150,6 +150,33 @@ def test_lines_across_the_readers_stretches_of_input() -> None:
     assert len(order.lines) == 400
     assert [(ln.line_id, ln.description, ln.price) for ln in order.lines[398:]] == [
         ("399", "Vare nr: 399", Decimal("399.25")), ("400", "Vare nr: 400", Decimal("400.25"))]
+
+
+def test_a_segment_the_tokenizer_left_out_ends_the_run() -> None:
+    # The IMD is over the segment length limit: the tokenizer leaves it out (a finding),
+    # so the segments after the LIN are no longer the pieces of the text in a row.
+    lines = ("LIN+1++5701234567899:EN'IMD+F++:::" + "x" * 150 + "'QTY+21:4:PCE'"
+             "LIN+2++5701234567899:EN'QTY+21:5'")
+    limits = Limits(max_segment_length=120)
+    results = []
+    for read in (read_order, general):
+        ((order, findings),) = [read(m) for m in EdifactReader(interchange(lines),
+                                                                 limits=limits)]
+        results.append((order, findings))
+    assert results[0] == results[1]
+    order, _ = results[0]
+    assert order is not None
+    assert [(ln.line_id, ln.description, ln.quantity) for ln in order.lines] == [
+        ("1", None, Decimal("4")), ("2", None, Decimal("5"))]
+
+
+def test_segments_whose_position_was_asked_read_the_same() -> None:
+    lines = "LIN+1++5701234567899:EN'IMD+F++:::Mælk'QTY+21:4:PCE'PRI+AAA:9,95'"
+    (message,) = EdifactReader(interchange(lines))
+    for segment in message.segments:
+        assert segment.line == 1  # resolves every segment's position
+    ((expected, _),) = both(interchange(lines))
+    assert read_order(message) == (expected, [])
 
 
 @pytest.mark.parametrize("una", ["UNA:+.? '", "UNA|^,! ~", "UNA+:.? '"])

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import types
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -259,6 +260,7 @@ def unchecked_constructor(cls: type[_V]) -> Callable[..., _V]:
     params: list[str] = []
     body: list[str] = []
     defaults: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_defaults": defaults}
     for field in attrs.fields(cls):  # type: ignore[arg-type]
         name = field.name
         default = field.default
@@ -273,11 +275,15 @@ def unchecked_constructor(cls: type[_V]) -> Callable[..., _V]:
         else:
             defaults[name] = default
             params.append(f"{name}=_defaults[{name!r}]")
-        body.append(f"    _set(obj, {name!r}, {name})")
+        # Each field is a slot: its descriptor sets it straight (object.__setattr__ would
+        # first look the name up, at about twice the cost).
+        slot = getattr(cls, name)
+        if not isinstance(slot, types.MemberDescriptorType):
+            raise TypeError(f"{cls.__name__}.{name} is not a slot")
+        namespace[f"_set_{name}"] = slot.__set__
+        body.append(f"    _set_{name}(obj, {name})")
     source = (f"def build(*, {', '.join(params)}):\n    obj = _new(_cls)\n"
               + "\n".join(body) + "\n    return obj\n")
-    namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__,
-                                 "_cls": cls, "_defaults": defaults}
     # Compiled once per class from its field names (as attrs writes its own __init__): a
     # loop over the fields would cost more than the checks it saves.
     exec(compile(source, f"<edimap unchecked {cls.__name__}>", "exec"), namespace)

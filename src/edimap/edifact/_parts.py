@@ -454,7 +454,7 @@ def read_order_line(segments: tuple[Segment, ...], roles: tuple[str, ...], i: in
     shapes: how many segments were read, and the line, built when those were the whole
     group, or as a draft when more of the group follows. ``(0, None)``: nothing was read,
     the general readers take the group."""
-    run = match_run(segments, i, _ORDER_LINE, 6)
+    run = match_run(segments, i, _ORDER_LINE)
     if run is None:
         return 0, None
     (line_id, gtin, item, item_type, item2, item_type2, imd, text, text2, quantity, unit,

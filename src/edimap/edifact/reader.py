@@ -659,7 +659,7 @@ class _Tokenizer:
         # Below this size a piece is within both limits (it has fewer elements than bytes).
         ordinary = min(max_len, max_elements)
         valid = _PLAIN_TAGS
-        syntax = RawSyntax(d, dict(_RESTORE) if escaped else None)
+        syntax = RawSyntax(d, dict(_RESTORE) if escaped else None, text)
         out: list[Segment] = []
         append = out.append
         # Findings waiting for a segment go with the next one found.

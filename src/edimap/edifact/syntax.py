@@ -280,17 +280,26 @@ _PLACEHOLDERS = re.compile("[\ue000-\ue005]")
 
 
 class RawSyntax:
-    """How to split the raw text of segments read in one go (shared by all of them)."""
+    """How to split the raw text of segments read in one go (shared by all of them), and
+    the text they were read from."""
 
-    __slots__ = ("component", "element", "repetition", "restore", "signature")
+    __slots__ = ("component", "element", "repetition", "restore", "signature", "terminator",
+                 "text")
 
-    def __init__(self, delimiters: Delimiters, restore: dict[int, str | None] | None) -> None:
+    def __init__(self, delimiters: Delimiters, restore: dict[int, str | None] | None,
+                 text: str = "") -> None:
         self.element = delimiters.element
         self.component = delimiters.component
         self.repetition = delimiters.repetition if delimiters.has_repetition else None
+        self.terminator = delimiters.terminator
         self.restore = restore  # placeholder → character, when the text had escapes
+        # The stretch of input the segments were read from, without its line breaks and
+        # with escapes replaced (a segment's offset, until it is resolved, is its start in
+        # it): mappers match their common runs of segments on it (see match_run).
+        self.text = text
         # The separators, as the key of a SegmentPattern's compiled forms.
-        self.signature = self.element + self.component + (self.repetition or "")
+        self.signature = (self.element + self.component + (self.repetition or "")
+                          + self.terminator)
 
     def split(self, text: str) -> tuple[Element, ...]:
         c = self.component
@@ -313,8 +322,8 @@ class SegmentPattern:
     """A regular expression for one shape of a run of segments (see :func:`match_run`),
     written with ``{S}`` between two segments, ``{E}`` for the data element separator,
     ``{C}`` for the component separator and ``{V}`` for one value character (anything but a
-    separator; an escaped separator is one). It always ends at the end of a segment. It is
-    compiled for each set of delimiters it meets.
+    separator or the terminator; an escaped one is a value character). It always ends at
+    the end of a segment. It is compiled for each set of delimiters it meets.
 
     >>> SegmentPattern("QTY{E}21{C}([0-9]+)").template
     'QTY{E}21{C}([0-9]+)'
@@ -328,44 +337,55 @@ class SegmentPattern:
 
     def compile(self, syntax: RawSyntax) -> re.Pattern[str]:
         separators = syntax.signature
-        value = "[^" + re.escape(separators) + "\n]"
-        text = (self.template.replace("{S}", "\n").replace("{E}", re.escape(syntax.element))
+        terminator = re.escape(syntax.terminator)
+        value = "[^" + re.escape(separators) + "]"
+        text = (self.template.replace("{S}", terminator)
+                .replace("{E}", re.escape(syntax.element))
                 .replace("{C}", re.escape(syntax.component)).replace("{V}", value))
-        compiled = self.compiled[separators] = re.compile(f"(?:{text})" + r"(?=\n|\Z)")
+        compiled = self.compiled[separators] = re.compile(
+            f"(?:{text})(?={terminator}|\\Z)")
         return compiled
 
 
-def match_run(segments: Sequence[Segment], start: int, pattern: SegmentPattern, most: int
+def match_run(segments: Sequence[Segment], start: int, pattern: SegmentPattern
               ) -> tuple[tuple[str, ...], int, dict[int, str | None] | None] | None:
-    """Match ``pattern`` against the segments from ``start`` on (at most ``most`` of them),
-    as they were read: the groups (a group that took no part is ``""``), the number of whole
-    segments the match took, and when some character in them was escaped, the table that
-    gives groups their escaped characters back (``group.translate(table)``; None when no
+    """Match ``pattern`` against the segments from ``start`` on, in the text they were read
+    from: the groups (a group that took no part is ``""``), the number of whole segments
+    the match took, and when some character in them was escaped, the table that gives
+    groups their escaped characters back (``group.translate(table)``; None when no
     character was escaped).
 
-    None when it does not match, or when the segments were not read from text in one go
-    (built, or already split). Mappers read their most common runs of segments this way,
-    without splitting each into elements."""
-    syntax = segments[start]._syntax
-    if syntax is None:
-        return None
-    texts = []
-    for seg in segments[start:start + most]:
-        if seg._syntax is not syntax:  # split, or from another stretch of the input
-            break
-        texts.append(seg._raw)
-    # Segments as read have no line breaks: one between two of them marks the boundary.
-    text = "\n".join(texts)  # type: ignore[arg-type]
+    None when it does not match, or when the segments are not the ones in that text in a
+    row (built, split, or with one the reader left out in between). Mappers read their
+    most common runs of segments this way, without splitting each into elements."""
+    first = segments[start]
+    syntax = first._syntax
+    table = first._table
+    pos = first._offset
+    if syntax is None or table is None or pos is None:
+        return None  # built or split, or its offset already resolved
     compiled = pattern.compiled.get(syntax.signature) or pattern.compile(syntax)
-    found = compiled.match(text)
+    text = syntax.text
+    found = compiled.match(text, pos)
     if found is None:
         return None
     end = found.end()
+    terminator = syntax.terminator
+    taken = text.count(terminator, pos, end) + 1
+    if taken > 1:
+        # The segments in the match must be the next ones in the list: the last of them
+        # starts where the last piece of the match does (a segment the reader left out,
+        # too long, would shift it).
+        if start + taken > len(segments):
+            return None
+        last = segments[start + taken - 1]
+        if last._table is not table or last._offset != text.rfind(terminator, pos, end) + 1:
+            return None
     restore = syntax.restore
-    # (Placeholders are not ASCII: a run without any needs no search.)
-    if restore is not None and (text.isascii() or not _PLACEHOLDERS.search(text, 0, end)):
+    # (Placeholders stand only where a character was escaped.)
+    if restore is not None and not _PLACEHOLDERS.search(text, pos, end):
         restore = None
-    return found.groups(""), text.count("\n", 0, end) + 1, restore
+    return found.groups(""), taken, restore
 
 
 class PositionTable:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from edimap.findings import InvalidChecksum, InvalidFormat, InvalidLength
 
 _SEPARATORS = str.maketrans("", "", " -.\t")
@@ -22,8 +20,13 @@ def calc_check_digit(body: str) -> str:
         if not body:
             return "0"
         raise InvalidFormat(f"{body!r} is not a run of digits")
+    return _check_digit(body)
+
+
+def _check_digit(digits: str) -> str:
+    """The check digit for ASCII ``digits``, without looking at them first."""
     # Sums over the ASCII codes (each digit + 48) run in C: orders check thousands of GTINs.
-    codes = body.encode()  # (ASCII: checked above)
+    codes = digits.encode()
     size = len(codes)
     # From the right: the last digit and every second one before it weigh 3.
     total = 3 * sum(codes[-1::-2]) + sum(codes[-2::-2]) - 48 * (3 * ((size + 1) // 2)
@@ -31,32 +34,45 @@ def calc_check_digit(body: str) -> str:
     return "0123456789"[-total % 10]
 
 
+# Orders repeat the same GLNs and GTINs, and each may be checked by a reader and again by
+# the model: the valid ones already in their compact form are remembered, per kind of key
+# (``name``: it says which lengths). A set, not functools.lru_cache: a key seen once costs
+# it far less, and forgetting them all now and then is as good as forgetting the oldest.
+_KNOWN_VALID: dict[str, set[str]] = {}
+_KNOWN_MOST = 8192
+
+
 def validate(value: str, lengths: tuple[int, ...], name: str) -> str:
     """Check digits, length and check digit; return the compact form."""
-    if type(value) is str:
-        return _cached_check(value, lengths, name)
-    return _check(value, lengths, name)  # reported as InvalidFormat, not a TypeError
+    known = _KNOWN_VALID.get(name)
+    if known is not None and type(value) is str and value in known:
+        return value
+    number = _check(value, lengths, name)
+    if number is value:  # a string already compact: worth remembering
+        if known is None:
+            known = _KNOWN_VALID[name] = set()
+        elif len(known) >= _KNOWN_MOST:
+            known.clear()
+        known.add(value)
+    return number
 
 
 def _check(value: str, lengths: tuple[int, ...], name: str) -> str:
-    number = value if type(value) is str and value.isdigit() and value.isascii() \
-        else compact(value)
-    if not number.isdigit() or not number.isascii():
-        bad = next((ch for ch in number if not ("0" <= ch <= "9")), "")
-        what = f"contains {bad!r}" if bad else "is empty"
-        raise InvalidFormat(f"{name} {value!r} {what}; it must be digits only")
+    if type(value) is str and value.isdigit() and value.isascii():
+        number = value
+    else:
+        number = compact(value)  # (str() of anything: a wrong type is an InvalidFormat)
+        if not number.isdigit() or not number.isascii():
+            bad = next((ch for ch in number if not ("0" <= ch <= "9")), "")
+            what = f"contains {bad!r}" if bad else "is empty"
+            raise InvalidFormat(f"{name} {value!r} {what}; it must be digits only")
     if len(number) not in lengths:
         wanted = " or ".join(str(n) for n in lengths)
         raise InvalidLength(f"{name} {number} has {len(number)} digits; it must have {wanted}")
-    expected = calc_check_digit(number[:-1])
+    expected = _check_digit(number[:-1])
     if number[-1] != expected:
         raise InvalidChecksum(
             f"{name} {number}: check digit should be {expected}, not {number[-1]}",
             expected=expected,
         )
     return number
-
-
-# Orders repeat the same GLNs and GTINs, and each is checked by the reader and again by
-# the model: a bounded cache of the valid ones (a failure raises and is never cached).
-_cached_check = functools.lru_cache(maxsize=4096)(_check)
