@@ -415,3 +415,16 @@ def test_reference_ranges_find_duplicates() -> None:
     assert [refs.add(r) for r in ("3", "4", "10", "007", "A1", "0")] == [False] * 6
     assert [refs.add(r) for r in ("7", "6", "8")] == [True, True, True]
     assert (refs._starts, refs._ends) == ([0], [10])
+
+
+def test_segment_tags_are_interned_and_read_whatever_their_length() -> None:
+    import sys
+
+    data = (b"UNB+UNOC:3+5790000274017:14+5798000000001:14+261125:0830+1'"
+            b"UNH+1+ORDERS:D:96A:UN:EAN008'BGM+220+PO-1+9'LIN+1'LIN'LI+1'LINE+1'UNT+7+1'"
+            b"UNH+2+ORDERS:D:96A:UN:EAN008'LIN+2'UNT+3+2'UNZ+2+1'")
+    reader = EdifactReader(data)
+    first, second = list(reader)
+    assert [s.tag for s in first.segments] == ["UNH", "BGM", "LIN", "LIN", "LI", "LINE", "UNT"]
+    assert first.segments[2].tag is sys.intern("LIN")
+    assert second.segments[1].tag is first.segments[2].tag

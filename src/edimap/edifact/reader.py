@@ -31,6 +31,7 @@ import functools
 import gc
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator
 from typing import IO
 
@@ -193,7 +194,10 @@ OUTSIDE_INTERCHANGE = register(
 
 _TAG = re.compile(r"[A-Z0-9]{3}\Z")
 _VALID_TAGS: set[str] = set()  # tags already seen to be well formed
-_PLAIN_TAGS: set[str] = set()  # well formed, and not UNA/UNB/UNZ (the fast path's test)
+# Tags well formed and not UNA/UNB/UNZ (the fast path's test), each to its interned form:
+# segments get that one, so comparing and hashing a tag (mappers do it for every segment)
+# is an identity test and a cached hash.
+_PLAIN_TAGS: dict[str, str] = {}
 _ENVELOPE_TAGS = frozenset({"UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"})
 # Findings about a segment the tokenizer skipped (it still counts in UNT 0074).
 _SKIPPING_CODES = frozenset({SEGMENT_TOO_LONG.code, TOO_MANY_ELEMENTS.code})
@@ -662,6 +666,7 @@ class _Tokenizer:
         syntax = RawSyntax(d, dict(_RESTORE) if escaped else None, text)
         out: list[Segment] = []
         append = out.append
+        new_segment = object.__new__
         # Findings waiting for a segment go with the next one found.
         orphan = self._orphan_target = self._orphan_target or bool(self.findings)
         pos = 0
@@ -676,13 +681,25 @@ class _Tokenizer:
                     self._orphan_target = orphan = True
                     pos += size + 1
                     continue
-            tag = piece.partition(e)[0]
-            seg = Segment(tag, (), pos, None, None, table, piece, syntax)
+            tag = piece[:3]  # (most tags have three letters)
+            if size > 3 and piece[3] != e:
+                tag = piece.partition(e)[0]
+            plain = valid.get(tag)
+            # Set up here, not through Segment(): its Python call would cost more than all
+            # the rest of this loop. The fields are those Segment.__init__ sets from raw text.
+            seg = new_segment(Segment)
+            seg.tag = plain or tag
+            seg._elements = None
+            seg._raw = piece
+            seg._syntax = syntax
+            seg._offset = pos
+            seg._line = seg._column = None
+            seg._table = table
             if orphan:
                 self._orphan_target = orphan = False
                 self._attach(seg, [])
             pos += size + 1
-            if tag in valid:  # the common case: an ordinary segment seen before
+            if plain is not None:  # the common case: an ordinary segment seen before
                 append(seg)
                 continue
             if tag.startswith("UNA") and piece[3:4] != e:
@@ -815,7 +832,7 @@ class _Tokenizer:
         if _TAG.match(seg.tag):
             _VALID_TAGS.add(seg.tag)
             if seg.tag not in ("UNB", "UNZ") and not seg.tag.startswith("UNA"):
-                _PLAIN_TAGS.add(seg.tag)
+                seg.tag = _PLAIN_TAGS.setdefault(seg.tag, sys.intern(seg.tag))
         else:
             shown = seg.tag if len(seg.tag) <= 20 else seg.tag[:20] + "…"
             notes.append(SEGMENT_TAG(f"{shown!r} is not a segment tag", self._at(
