@@ -194,3 +194,22 @@ def test_unchecked_constructor_sets_the_given_fields_and_the_defaults() -> None:
     # No checks: that is what the caller vouches for.
     assert build(line_id="", quantity=Decimal(1)).line_id == ""
     assert unchecked_constructor(Party)(name="A").ids == ()
+
+
+def test_documents_report_wrong_members_and_duplicate_line_ids_by_path() -> None:
+    from edimap.model import OrderLine
+
+    good = OrderLine(line_id="1", quantity=Decimal(1))
+    with pytest.raises(ValidationError) as caught:
+        Order(id="1", issue_date=dt.date(2026, 1, 2), buyer="5790000274017",  # type: ignore[arg-type]
+              lines=[good, {"line_id": "2"}, OrderLine(line_id="1", quantity=Decimal(2))],
+              earliest_delivery_date="2026-01-05")  # type: ignore[arg-type]
+    assert [str(e) for e in caught.value.errors] == [
+        "buyer: must be Party, not str",
+        "earliest_delivery_date: must be a date, not str",
+        "lines[1]: must be OrderLine, not dict",
+        "lines[2].line_id: '1' is used by lines[0] too",
+    ]
+    # A subclass of a line is a line.
+    sub = attrs.make_class("SubLine", [], bases=(OrderLine,), frozen=True, slots=True)
+    Order(id="1", issue_date=dt.date(2026, 1, 2), lines=[sub(line_id="9", quantity=Decimal(1))])

@@ -229,6 +229,8 @@ class _Checks(list[FieldError]):
             self.add(path, f"must be {names}, not {type(value).__name__}")
 
     def items(self, path: str, values: tuple[Any, ...], kind: type[Any]) -> None:
+        if set(map(type, values)) <= {kind}:  # (a document's thousand lines: one C loop)
+            return
         for i, item in enumerate(values):
             if not isinstance(item, kind):
                 self.nested(f"{path}[{i}]", item, kind)
@@ -748,11 +750,17 @@ class _DocumentBase(_Validated):
         if isinstance(self.currency, str) and self.currency not in ISO_4217:
             c.add("currency", f"{self.currency!r} is not an ISO 4217 currency code")
         for name in ("buyer", "seller", "delivery", "invoicee"):
-            c.nested(name, getattr(self, name), Party)
-        c.text("seller_order_id", self.seller_order_id)
-        c.items("references", self.references, DocumentReference)
-        c.items("allowance_charges", self.allowance_charges, AllowanceCharge)
-        c.nested("payment_terms", self.payment_terms, PaymentTerms)
+            party = getattr(self, name)
+            if party is not None and party.__class__ is not Party:
+                c.nested(name, party, Party)
+        if self.seller_order_id is not None:
+            c.text("seller_order_id", self.seller_order_id)
+        if self.references:
+            c.items("references", self.references, DocumentReference)
+        if self.allowance_charges:
+            c.items("allowance_charges", self.allowance_charges, AllowanceCharge)
+        if self.payment_terms is not None:
+            c.nested("payment_terms", self.payment_terms, PaymentTerms)
         for i, note in enumerate(self.notes):
             c.text(f"notes[{i}]", note, required=True)
         if self.sales_location_id is not None and (
@@ -762,6 +770,12 @@ class _DocumentBase(_Validated):
 
 
 def _check_line_ids(c: _Checks, lines: tuple[Any, ...]) -> None:
+    try:
+        ids = [line.line_id for line in lines]
+        if len(set(ids)) == len(ids):  # the common case, told apart in one go
+            return
+    except (AttributeError, TypeError):  # not lines, or a line_id no set can hold
+        pass
     seen: dict[str, int] = {}
     for i, line in enumerate(lines):
         line_id = getattr(line, "line_id", None)
@@ -819,12 +833,15 @@ class Order(_DocumentBase):
         return self.id
 
     def _check(self, c: _Checks) -> None:
-        super()._check(c)
-        c.nested("ultimate_consignee", self.ultimate_consignee, Party)
+        _DocumentBase._check(self, c)
+        if self.ultimate_consignee is not None:
+            c.nested("ultimate_consignee", self.ultimate_consignee, Party)
         c.text("order_type", self.order_type, required=True)
         c.text("message_function", self.message_function, required=True)
         for name in ("delivery_date", "earliest_delivery_date", "latest_delivery_date"):
-            c.date(name, getattr(self, name))
+            value = getattr(self, name)
+            if value is not None and value.__class__ is not dt.date:
+                c.date(name, value)
         if (
             isinstance(self.earliest_delivery_date, dt.date)
             and isinstance(self.latest_delivery_date, dt.date)
