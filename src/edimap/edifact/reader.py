@@ -686,7 +686,8 @@ class _Tokenizer:
                 tag = piece.partition(e)[0]
             plain = valid.get(tag)
             # Set up here, not through Segment(): its Python call would cost more than all
-            # the rest of this loop. The fields are those Segment.__init__ sets from raw text.
+            # the rest of this loop. Raw text and its syntax instead of elements (split on
+            # first access), the offset a position in the table's text (see Segment).
             seg = new_segment(Segment)
             seg.tag = plain or tag
             seg._elements = None

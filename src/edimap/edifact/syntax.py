@@ -137,24 +137,21 @@ class Segment:
         offset: int | None = None,
         line: int | None = None,
         column: int | None = None,
-        table: PositionTable | None = None,
-        raw: str | None = None,
-        syntax: RawSyntax | None = None,
     ) -> None:
         self.tag = tag
-        # The reader may hand over the raw text and its syntax instead: the elements are
-        # then split on first access, which most segments of a large file never get. (Two
-        # slots, not a tuple: one object fewer per segment for the allocator and the
-        # cyclic collector.)
-        self._elements: tuple[Element, ...] | None = None if syntax else tuple(elements)
-        self._raw = raw
-        self._syntax = syntax
-        # With a table, ``offset`` is a position in the table's line-break-free text and the
-        # real position is worked out only when someone asks (most segments never are).
+        self._elements: tuple[Element, ...] | None = tuple(elements)
+        # The reader sets up the segments it reads itself (see _Tokenizer._fast_region_loop):
+        # with the raw text and its syntax instead of elements, which are then split on
+        # first access (most segments of a large file never are; two slots, not a tuple:
+        # one object fewer per segment for the allocator and the cyclic collector), and
+        # with a table, when ``offset`` is a position in the table's line-break-free text
+        # and the real position is worked out only when someone asks.
+        self._raw: str | None = None
+        self._syntax: RawSyntax | None = None
         self._offset = offset
         self._line = line
         self._column = column
-        self._table = table
+        self._table: PositionTable | None = None
 
     @property
     def elements(self) -> tuple[Element, ...]:
@@ -287,7 +284,7 @@ class RawSyntax:
                  "text")
 
     def __init__(self, delimiters: Delimiters, restore: dict[int, str | None] | None,
-                 text: str = "") -> None:
+                 text: str) -> None:
         self.element = delimiters.element
         self.component = delimiters.component
         self.repetition = delimiters.repetition if delimiters.has_repetition else None
