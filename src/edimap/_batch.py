@@ -8,7 +8,6 @@ every file in input order, so the output of ``jobs=N`` is identical to ``jobs=1`
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -18,14 +17,11 @@ from typing import Any
 import attrs
 
 from edimap import _api
+from edimap._files import EXTENSIONS, FILE_KINDS, write_atomically
 from edimap.findings import EdimapError, Severity
 
 __all__ = ["Outcome", "convert_files", "expand_inputs", "write_atomically"]
 
-EXTENSIONS = {"json": "json", "eancom": "edi", "oioubl": "xml"}
-# Output files are named by the document's OIOUBL root element and its ID.
-FILE_KINDS = {"order": "Order", "invoice": "Invoice", "credit_note": "CreditNote",
-              "order_response": "OrderResponseSimple"}
 
 
 def expand_inputs(inputs: Sequence[str]) -> list[Path]:
@@ -162,26 +158,3 @@ def _quarantine(path: Path, folder: Path, entries: list[dict[str, Any]]) -> None
         shutil.copyfile(path, target)
     write_atomically(target.with_name(target.name + ".report.json"),
                      (json.dumps(entries, indent=2, ensure_ascii=False) + "\n").encode())
-
-
-def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
-    """Write to a temporary file beside ``path``, then rename: never a half-written file.
-    Missing parent folders are created, as ``-o DIR`` creates its folder. With ``durable``
-    the folder is synced too, so the new name survives a power cut once this returns."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        if durable:
-            folder = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

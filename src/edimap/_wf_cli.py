@@ -108,7 +108,8 @@ def push_orders(inputs: Sequence[str], prices: str, max_request_bytes: int,
     Example:
       edimap winfinans push-orders ORDERS.edi --url http://127.0.0.1:8040/Service.svc
     """
-    from edimap._batch import expand_inputs, write_atomically
+    from edimap._batch import expand_inputs
+    from edimap._files import write_atomically
     from edimap.winfinans.sync import push_orders as push
 
     client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, verbose)

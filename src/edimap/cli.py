@@ -164,7 +164,7 @@ def _finish(entries: list[dict[str, Any]], summary: dict[str, int], report_path:
             quiet: bool, verbose: bool) -> None:
     import json as _json
 
-    from edimap._batch import write_atomically
+    from edimap._files import write_atomically
 
     if not quiet:
         for entry in entries:
@@ -186,7 +186,7 @@ def _finish(entries: list[dict[str, Any]], summary: dict[str, int], report_path:
 def _convert_single(name: str, to_format: str, from_format: str, output: str,
                     options: dict[str, Any], report_path: str | None, quarantine: str | None,
                     quiet: bool, verbose: bool) -> None:
-    from edimap._batch import write_atomically
+    from edimap._files import write_atomically
 
     source: Any = sys.stdin.buffer if name == "-" else Path(name)
     result = _api.read(source, format=from_format)
@@ -213,7 +213,8 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
         # One OIOUBL document per file: -o names the folder.
         if output == "-":
             raise UsageError("several documents become several OIOUBL files: give -o DIR")
-        from edimap._batch import EXTENSIONS, FILE_KINDS, _unique
+        from edimap._batch import _unique
+        from edimap._files import EXTENSIONS, FILE_KINDS
 
         folder = Path(output)
         folder.mkdir(parents=True, exist_ok=True)
@@ -260,7 +261,7 @@ def contrl(input_path: str, output: str, control_ref: str | None) -> None:
     Example:
       edimap contrl ORDERS.edi -o CONTRL.edi
     """
-    from edimap._batch import write_atomically as _batch_write
+    from edimap._files import write_atomically as _batch_write
     from edimap._home import data_dir
     from edimap.edifact import contrl as contrl_mod
     from edimap.edifact.reader import read_interchanges

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import functools
 import hashlib
 import os
@@ -35,10 +34,11 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import filelock
 
-from edimap import _api
+from edimap import _api, _failpoints
 from edimap import json as edimap_json
-from edimap._batch import EXTENSIONS, FILE_KINDS, write_atomically
+from edimap._files import EXTENSIONS, FILE_KINDS, publish, stage, temporary_owner
 from edimap._home import data_dir
 from edimap.edifact.writer import ControlNumbers
 from edimap.findings import (
@@ -54,7 +54,7 @@ from edimap.model import Invoice, Order, OrderLine
 from edimap.winfinans import mapping
 from edimap.winfinans._errors import TransportError, WinfinansError
 from edimap.winfinans.client import Client
-from edimap.winfinans.journal import Journal
+from edimap.winfinans.journal import Journal, JournalError, Pickup, _process_alive
 
 __all__ = ["OrderOutcome", "PickupOutcome", "message_key", "pull_invoices", "push_orders"]
 
@@ -113,6 +113,18 @@ BY_CVR = register(
     "number (Address.VATNumber) instead.",
     "Nothing; put the GLN on the customer in Winfinans to match by GLN.",
     "an OIOUBL order whose buyer has a CVR number and no GLN")
+IN_PROGRESS = register(
+    "WF-IN-PROGRESS", Severity.ERROR,
+    "Another run sharing the journal was working on this order or invoice and had not "
+    "finished when this run stopped waiting for it.",
+    "Run again once the other run has ended; nothing was sent or written twice.",
+    "a cron job overlapping a manual push-orders on one large order")
+CLAIM_LOST = register(
+    "WF-CLAIM-LOST", Severity.ERROR,
+    "This run went longer than the journal's lease without a sign of life, and another run "
+    "took the order over; this run stopped working on it.",
+    "Run again: the order is finished from what Winfinans stores; check the host's clock "
+    "and load.", "a run suspended for minutes in the middle of a 300-line order")
 UNVERIFIED = register(
     "WF-UNVERIFIED", Severity.WARNING,
     "The order was delivered but its stored lines could not be read back to count them.",
@@ -322,95 +334,133 @@ class _Pusher(_Session):
         return None
 
     def deliver(self, order: Order, key: str, name: str, reference: str | None,
-                where: Location) -> OrderOutcome:
-        findings: list[Finding] = []
-
-        def outcome(result: str, header: Mapping[str, Any] | None = None) -> OrderOutcome:
-            return OrderOutcome(
-                input=name, reference=reference, order_id=order.id, outcome=result,
-                order_no=int(header["OrderNo"]) if header else None,
-                sale_id=int(header["SaleID"]) if header else None, findings=tuple(findings))
-
-        done = self.journal.delivery(key)
-        if done is not None and done.complete:
-            findings.append(ALREADY(f"order {order.id} was delivered as Winfinans order "
-                                    f"{done.order_no}", where))
-            return outcome("already delivered", {"OrderNo": done.order_no,
-                                                 "SaleID": done.sale_id})
+                where: Location) -> OrderOutcome | None:
+        """Deliver ``order`` once; None when another run holds its message (or its order
+        number for the same customer) and this run must come back to it."""
+        if self.journal.claim(key) is not None:
+            return None
+        claims = [key]
         try:
-            resolved = self._resolve(order, where, findings)
-            if resolved is None:
-                return outcome("failed")
-            bill_to, ship_to = resolved
-            priced = self._check_items(order, where, findings)
-            header, mapped = mapping.order_sales(priced, bill_to=bill_to, ship_to=ship_to,
-                                                 trace=_trace(key),
-                                                 customer=self._address(bill_to),
-                                                 where=where)
-            findings.extend(mapped)
-            if has_errors(findings):
-                return outcome("failed")
-            lines = header["OrderLines"]
-            if done is not None:  # sent in parts by an earlier run that did not finish
-                self._complete(order, lines, done.sale_id, where, findings)
-                self.journal.mark_complete(key)
-                return outcome("delivered", {"OrderNo": done.order_no,
-                                             "SaleID": done.sale_id})
-            stored = self._existing(order, bill_to, key, where, findings)
-            if stored is not None:
-                if stored.get("Trace") == _trace(key):  # ours: finish it if it is partial
-                    self._complete(order, lines, int(stored["SaleID"]), where, findings)
-                return outcome("already delivered", stored)
-            size = self.client.request_size("SalesOrderAdd", wfOrder=header,
-                                            OrderType="Order")
-            in_parts = size > self.max_request_bytes
-            if in_parts:
-                findings.append(IN_PARTS(
-                    f"the order is {size} bytes as one request, over the "
-                    f"{self.max_request_bytes} the service takes: its header went in first, "
-                    f"then its {len(lines)} lines one by one (SalesOrderAddItem)", where))
-            stored = self._add(order, {**header, "OrderLines": []} if in_parts else header,
-                               bill_to, where)
-            sale_id = int(stored["SaleID"])
-            self.journal.record_delivery(key, order.id, bill_to, sale_id,
-                                         int(stored["OrderNo"]), complete=not in_parts)
-            self._requisitions[sale_id] = order.id
-            if in_parts:
-                self._complete(order, lines, sale_id, where, findings)
-                self.journal.mark_complete(key)
-            else:
-                self._verify(order, sale_id, where, findings)
-            return outcome("delivered", stored)
-        except WinfinansError as exc:
-            findings.append(SERVICE(str(exc), where))
-            return outcome("failed")
+            return self._deliver(_Delivery(order, key, name, reference, where), claims)
+        finally:
+            for claim in claims:
+                self.journal.release(claim)
 
-    def _existing(self, order: Order, bill_to: int, key: str, where: Location,
-                  findings: list[Finding]) -> dict[str, Any] | None:
-        same = self.journal.sale_id_for(order.id, bill_to)
+    def _deliver(self, job: _Delivery, claims: list[str]) -> OrderOutcome | None:
+        done = self.journal.delivery(job.key)
+        if done is not None and done.complete:
+            job.findings.append(ALREADY(f"order {job.order.id} was delivered as Winfinans "
+                                        f"order {done.order_no}", job.where))
+            return job.outcome("already delivered", {"OrderNo": done.order_no,
+                                                     "SaleID": done.sale_id})
+        try:
+            prepared = self._prepare(job)
+            if prepared is None:
+                return job.outcome("failed")
+            bill_to, header = prepared
+            po_claim = f"po/{bill_to}/{job.order.id}"
+            if self.journal.claim(po_claim) is not None:
+                return None
+            claims.append(po_claim)
+            if done is not None and done.sale_id is not None:
+                # Added by an earlier run that did not finish: verify, add what is missing.
+                return self._finish(job, header["OrderLines"], {
+                    "OrderNo": done.order_no, "SaleID": done.sale_id}, "delivered")
+            stored = self._existing(job, bill_to, intent=done is not None)
+            if stored is not None:
+                if stored.get("Trace") != _trace(job.key):
+                    return job.outcome("already delivered", stored)
+                self.journal.record_delivery(job.key, job.order.id, bill_to,
+                                             int(stored["SaleID"]), int(stored["OrderNo"]),
+                                             complete=False)
+                return self._finish(job, header["OrderLines"], stored,
+                                    "already delivered" if done is None else "delivered")
+            return self._send(job, header, bill_to)
+        except WinfinansError as exc:
+            job.findings.append(SERVICE(str(exc), job.where))
+            return job.outcome("failed")
+
+    def _prepare(self, job: _Delivery) -> tuple[int, dict[str, Any]] | None:
+        """The customer's AddressID and the ``SalesOrderAdd`` request, or None when a
+        finding refuses the order."""
+        resolved = self._resolve(job.order, job.where, job.findings)
+        if resolved is None:
+            return None
+        bill_to, ship_to = resolved
+        priced = self._check_items(job.order, job.where, job.findings)
+        header, mapped = mapping.order_sales(priced, bill_to=bill_to, ship_to=ship_to,
+                                             trace=_trace(job.key),
+                                             customer=self._address(bill_to), where=job.where)
+        job.findings.extend(mapped)
+        return None if has_errors(job.findings) else (bill_to, header)
+
+    def _send(self, job: _Delivery, header: dict[str, Any], bill_to: int) -> OrderOutcome:
+        """``SalesOrderAdd``, announced in the journal before and recorded after."""
+        lines = header["OrderLines"]
+        size = self.client.request_size("SalesOrderAdd", wfOrder=header, OrderType="Order")
+        in_parts = size > self.max_request_bytes
+        if in_parts:
+            job.findings.append(IN_PARTS(
+                f"the order is {size} bytes as one request, over the "
+                f"{self.max_request_bytes} the service takes: its header went in first, "
+                f"then its {len(lines)} lines one by one (SalesOrderAddItem)", job.where))
+        self.journal.record_intent(job.key, job.order.id, bill_to)
+        _failpoints.reached("push.intent")
+        stored = self._add(job.order, {**header, "OrderLines": []} if in_parts else header,
+                           bill_to)
+        _failpoints.reached("push.added")
+        sale_id = int(stored["SaleID"])
+        self.journal.record_delivery(job.key, job.order.id, bill_to, sale_id,
+                                     int(stored["OrderNo"]), complete=False)
+        self._requisitions[sale_id] = job.order.id
+        return self._finish(job, lines, stored, "delivered")
+
+    def _finish(self, job: _Delivery, records: list[dict[str, Any]],
+                stored: Mapping[str, Any], result: str) -> OrderOutcome:
+        """Add the lines Winfinans lacks, check what it stores against the order, and only
+        then journal the delivery complete."""
+        sale_id = int(stored["SaleID"])
+        added = self._complete(job, records, sale_id)
+        if added is None:
+            return job.outcome(result, stored)
+        if added:
+            result = "delivered"
+            if not self._verify(job, records, sale_id):
+                return job.outcome(result, stored)
+        _failpoints.reached("push.verified")
+        self.journal.mark_complete(job.key)
+        return job.outcome(result, stored)
+
+    def _existing(self, job: _Delivery, bill_to: int, *,
+                  intent: bool) -> dict[str, Any] | None:
+        """The order already in Winfinans: another message's with the same number for the
+        same customer, or one this journal does not know (an earlier run's that crashed
+        before journalling it, or another system's)."""
+        order, where = job.order, job.where
+        same = self.journal.sale_id_for(order.id, bill_to, other_than=job.key)
         if same is not None:
             delivered = self.client.load_order(same)
             if delivered is not None:
-                findings.append(SAME_NUMBER(
+                job.findings.append(SAME_NUMBER(
                     f"order {order.id} for this customer is Winfinans order "
                     f"{delivered['OrderNo']} from another message; not sent again", where))
                 return delivered
         found = self._find_in_winfinans(bill_to, order.id)
         if found is None:
             return None
-        if found.get("Trace") == _trace(key):
-            findings.append(ALREADY(f"order {order.id} is already Winfinans order "
-                                    f"{found['OrderNo']}", where))
-        else:
-            findings.append(SAME_NUMBER(f"order {order.id} for this customer is already "
+        if found.get("Trace") == _trace(job.key):
+            if not intent:
+                job.findings.append(ALREADY(f"order {order.id} is already Winfinans order "
+                                            f"{found['OrderNo']}", where))
+            return found
+        job.findings.append(SAME_NUMBER(f"order {order.id} for this customer is already "
                                         f"Winfinans order {found['OrderNo']}; not sent again",
                                         where))
-        self.journal.record_delivery(key, order.id, bill_to, int(found["SaleID"]),
+        self.journal.record_delivery(job.key, order.id, bill_to, int(found["SaleID"]),
                                      int(found["OrderNo"]))
         return found
 
-    def _add(self, order: Order, header: dict[str, Any], bill_to: int,
-             where: Location) -> dict[str, Any]:
+    def _add(self, order: Order, header: dict[str, Any], bill_to: int) -> dict[str, Any]:
         attempts = 1 + self.client.retries
         for attempt in range(attempts):
             try:
@@ -427,46 +477,101 @@ class _Pusher(_Session):
                         return found
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _complete(self, order: Order, records: list[dict[str, Any]], sale_id: int,
-                  where: Location, findings: list[Finding]) -> None:
+    def _complete(self, job: _Delivery, records: list[dict[str, Any]],
+                  sale_id: int) -> bool | None:
         """Add the lines Winfinans does not have yet, one by one, resuming after what it
         has stored: a line whose outcome was unknown is there or not when the lines are
-        read back, so none is added twice."""
+        read back, so none is added twice. True when lines were added, False when all were
+        there, None when what is stored is not the start of the order (a finding)."""
         attempts = 1 + self.client.retries
         for attempt in range(attempts):
             stored = self._goods_lines(sale_id)
-            sent = [(r.get("EAN"), r.get("Qty")) for r in records[:len(stored)]]
-            if len(stored) > len(records) or sent != [(x.get("EAN"), x.get("Qty"))
-                                                      for x in stored]:
-                findings.append(LINES_STORED(
-                    f"order {order.id}: Winfinans has {len(stored)} lines that are not the "
-                    f"first {len(stored)} of the order's {len(records)}", where))
-                return
+            if not _starts_with(records, stored):
+                job.findings.append(LINES_STORED(
+                    f"order {job.order.id}: Winfinans has {len(stored)} lines that are not "
+                    f"the first {len(stored)} of the order's {len(records)}", job.where))
+                return None
+            if len(stored) == len(records):
+                return attempt > 0
             try:
                 for record in records[len(stored):]:
+                    if not self.journal.holds(job.key):
+                        job.findings.append(CLAIM_LOST(
+                            f"order {job.order.id}: another run took the order over after "
+                            f"{self.journal.lease:g} s without a sign of this one", job.where))
+                        return None
                     self.client.add_order_line(sale_id, record)
-                return
+                    _failpoints.reached("push.line")
+                return True
             except TransportError:
                 if attempt + 1 >= attempts:
                     raise
                 time.sleep(self.client.backoff * 2 ** attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    def _verify(self, order: Order, sale_id: int, where: Location,
-                findings: list[Finding]) -> None:
+    def _verify(self, job: _Delivery, records: list[dict[str, Any]], sale_id: int) -> bool:
+        """Read the stored lines back after adding some: complete only when they are the
+        order's lines."""
         try:
-            lines = self._goods_lines(sale_id)
+            stored = self._goods_lines(sale_id)
         except WinfinansError as exc:
-            findings.append(UNVERIFIED(f"the stored lines could not be read back: {exc}",
-                                       where))
-            return
-        if len(lines) != len(order.lines):
-            findings.append(LINES_STORED(f"order {order.id}: {len(order.lines)} lines sent, "
-                                         f"Winfinans stored {len(lines)}", where))
+            job.findings.append(UNVERIFIED(f"the stored lines could not be read back: {exc}; "
+                                           "the next run checks them again", job.where))
+            return False
+        if len(stored) != len(records) or not _starts_with(records, stored):
+            job.findings.append(LINES_STORED(f"order {job.order.id}: {len(records)} lines "
+                                             f"sent, Winfinans stored {len(stored)}",
+                                             job.where))
+            return False
+        return True
+
+
+def _same_line(record: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
+    """Whether a stored line is the line sent: the same quantity of the same item (by EAN,
+    else by item number; Winfinans fills in what the item card adds)."""
+    if record.get("Qty") != stored.get("Qty"):
+        return False
+    if record.get("EAN"):
+        return bool(record.get("EAN") == stored.get("EAN"))
+    return not record.get("ItemID") or record.get("ItemID") == stored.get("ItemID")
+
+
+def _starts_with(records: Sequence[Mapping[str, Any]],
+                 stored: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the stored lines are the first lines of the order, in order."""
+    return len(stored) <= len(records) and all(
+        _same_line(r, s) for r, s in zip(records, stored, strict=False))
+
+
+@attrs.define
+class _Delivery:
+    """One order on its way, with the findings gathered so far."""
+
+    order: Order
+    key: str
+    name: str
+    reference: str | None
+    where: Location
+    findings: list[Finding] = attrs.field(factory=list)
+
+    def outcome(self, result: str, header: Mapping[str, Any] | None = None) -> OrderOutcome:
+        return OrderOutcome(
+            input=self.name, reference=self.reference, order_id=self.order.id,
+            outcome=result, order_no=int(header["OrderNo"]) if header else None,
+            sale_id=int(header["SaleID"]) if header else None,
+            findings=tuple(self.findings))
+
+
+def _wait_for_others(journal: Journal, names: Sequence[str], wait: float) -> None:
+    """Wait until no other run holds any of ``names``, at most ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and any(journal.holder(n) for n in names):
+        time.sleep(0.2)
 
 
 def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, *,
-                prices: str = "order",
-                max_request_bytes: int = MAX_REQUEST_BYTES) -> list[OrderOutcome]:
+                prices: str = "order", max_request_bytes: int = MAX_REQUEST_BYTES,
+                wait: float = 600.0) -> list[OrderOutcome]:
     """Deliver every order of ``inputs`` (EANCOM, OIOUBL or JSON files; the format is told
     by content). One outcome per document; a bad message or a failed call never stops the
     others.
@@ -477,72 +582,101 @@ def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, 
     are applied by neither: reprice the order in Winfinans for that.
 
     An order larger than ``max_request_bytes`` as one request (WCF's default quota is
-    65,536 bytes, about 200 lines) goes in as its header, then line by line."""
+    65,536 bytes, about 200 lines) goes in as its header, then line by line.
+
+    Runs sharing ``journal`` share the work: an order another run is delivering is waited
+    for (at most ``wait`` seconds) and then reported as that run left it."""
     pusher = _Pusher(client, journal, prices, max_request_bytes)
     client.company()  # wrong credentials: one clear AuthenticationError before any work
-    outcomes: list[OrderOutcome] = []
+    outcomes: list[OrderOutcome | None] = []
+    later: dict[int, tuple[Order, str, str, str | None, Location]] = {}
     for source in inputs:
-        name = str(source)
-        try:
-            result = _api.read(Path(source))
-        except EdimapError as exc:
-            outcomes.append(OrderOutcome(name, None, None, "failed", findings=(
-                UNREADABLE(str(exc), Location(source=name)),)))
-            continue
-        if has_errors(result.findings) and not result.items:
-            outcomes.append(OrderOutcome(name, None, None, "failed",
-                                         findings=tuple(result.findings)))
-            continue
-        for item in result.items:
-            where = Location(source=name, message_ref=item.reference)
-            document = item.document
-            if not item.ok or document is None:
-                outcomes.append(OrderOutcome(name, item.reference, None, "failed",
-                                             findings=item.findings))
-                continue
-            if not isinstance(document, Order):
-                outcomes.append(OrderOutcome(name, item.reference, document.id, "failed",
-                                             findings=(NOT_AN_ORDER(
-                                                 f"{document.kind.value} {document.id}",
-                                                 where),)))
-                continue
+        for job in _orders_of(source, outcomes):
+            result = pusher.deliver(*job)
+            if result is None:
+                later[len(outcomes)] = job
+            outcomes.append(result)
+    deadline = time.monotonic() + wait
+    while later:
+        _wait_for_others(journal, [job[1] for job in later.values()],
+                         max(0.0, deadline - time.monotonic()))
+        for index, job in list(later.items()):
+            result = pusher.deliver(*job)
+            if result is None and time.monotonic() >= deadline:
+                result = _Delivery(*job).outcome("failed")
+                result = attrs.evolve(result, findings=(IN_PROGRESS(
+                    f"order {job[0].id}: another run on the journal {journal.path} is still "
+                    f"delivering it after {wait:g} s of waiting", job[4]),))
+            if result is not None:
+                outcomes[index] = result
+                del later[index]
+    return [o for o in outcomes if o is not None]
+
+
+def _orders_of(source: str | Path, outcomes: list[OrderOutcome | None],
+               ) -> Iterator[tuple[Order, str, str, str | None, Location]]:
+    """The orders of one input, as ``deliver``'s arguments; what is not an order to deliver
+    goes to ``outcomes`` as failed."""
+    name = str(source)
+    try:
+        result = _api.read(Path(source))
+    except EdimapError as exc:
+        outcomes.append(OrderOutcome(name, None, None, "failed", findings=(
+            UNREADABLE(str(exc), Location(source=name)),)))
+        return
+    if has_errors(result.findings) and not result.items:
+        outcomes.append(OrderOutcome(name, None, None, "failed",
+                                     findings=tuple(result.findings)))
+        return
+    for item in result.items:
+        where = Location(source=name, message_ref=item.reference)
+        document = item.document
+        if not item.ok or document is None:
+            outcomes.append(OrderOutcome(name, item.reference, None, "failed",
+                                         findings=item.findings))
+        elif not isinstance(document, Order):
+            outcomes.append(OrderOutcome(name, item.reference, document.id, "failed",
+                                         findings=(NOT_AN_ORDER(
+                                             f"{document.kind.value} {document.id}", where),)))
+        else:
             # Other formats have no envelope: the buyer sent the document.
             sender = item.sender or (document.buyer.gln if document.buyer else None)
             key = message_key(sender, item.interchange_ref, item.reference, document)
-            outcomes.append(pusher.deliver(document, key, name, item.reference, where.evolve(
-                interchange_ref=item.interchange_ref)))
-    return outcomes
-
+            yield document, key, name, item.reference, where.evolve(
+                interchange_ref=item.interchange_ref)
 
 # --- pulling invoices -----------------------------------------------------------------
 
 
 @contextlib.contextmanager
 def _exclusive(folder: Path) -> Iterator[None]:
-    """One puller per output folder at a time (a second one would race for the queue)."""
+    """One puller per output folder at a time, whatever its journal (two journals would
+    each take the other's invoices for new ones). The lock lives in edimap's data folder,
+    never in the folder a partner's transport collects from."""
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".edimap-pull.lock", "a") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UsageError(f"another pull-invoices is writing to {folder}") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    digest = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24]
+    locks = data_dir() / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(locks / f"pull-{digest}.lock", timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise UsageError(f"another pull-invoices is writing to {folder}") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
-def _remove_stale_temporaries(folder: Path) -> None:
-    """Temporary files of killed runs (``.NAME.PID.tmp`` whose process is gone)."""
+def _remove_stale_temporaries(folder: Path, keep: set[str]) -> None:
+    """Temporary files of killed runs (whose process is gone), except those the journal
+    still needs (staged, not yet renamed)."""
     for tmp in folder.glob(".*.tmp"):
-        pid = tmp.name.rsplit(".", 2)[-2]
-        if pid.isdigit() and int(pid) != os.getpid():
-            try:
-                os.kill(int(pid), 0)
-            except ProcessLookupError:
-                tmp.unlink(missing_ok=True)
-            except PermissionError:
-                pass
+        pid = temporary_owner(tmp)
+        if pid is None or pid == os.getpid() or str(tmp) in keep:
+            continue
+        if not _process_alive(pid):
+            tmp.unlink(missing_ok=True)
 
 
 class _Puller(_Session):
@@ -572,7 +706,9 @@ class _Puller(_Session):
             buyer=self._address(header.get("Buyer")), company=self.company,
             seller=self._seller(header.get("seller")), unit_map=self.unit_map, where=where)
 
-    def _write(self, invoice: Invoice, sale_id: int) -> str:
+    def _options(self, invoice: Invoice, sale_id: int) -> dict[str, Any]:
+        """The writer's options, with the control reference and preparation time this
+        invoice was allocated the first time (so a rewrite writes the same bytes)."""
         options = dict(self.options)
         new_ref = None
         if self.to == "eancom" and "control_ref" not in options:
@@ -592,26 +728,55 @@ class _Puller(_Session):
             if pickup.control_ref is not None:
                 options.setdefault("control_ref", pickup.control_ref)
             options.setdefault("prepared", pickup.prepared)
-        data = _api.write(invoice, format=self.to, **options)
+        return options
+
+    def _write(self, invoice: Invoice, sale_id: int) -> str:
+        """Stage the file, journal it as staged, rename it into place, journal it as
+        written: after a crash the journal tells whether the file reached the folder."""
+        data = _api.write(invoice, format=self.to, **self._options(invoice, sale_id))
         name = f"{FILE_KINDS[invoice.kind.value]}-{invoice.id}.{EXTENSIONS[self.to]}"
-        write_atomically(self.folder / name, data, durable=True)
-        self.journal.mark(sale_id, "written", name)
+        path = self.folder / name
+        tmp = stage(path, data)
+        try:
+            self.journal.mark_staged(sale_id, path, tmp)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _failpoints.reached("pull.staged")
+        publish(tmp, path, durable=True)
+        _failpoints.reached("pull.renamed")
+        self.journal.mark(sale_id, "written")
         return name
 
-    def pick_up(self, sale_id: int) -> PickupOutcome:
+    def _recover(self, pickup: Pickup) -> Pickup:
+        """A pickup an earlier run left staged: its temporary file still there means the
+        rename did not happen (do it now); gone means it did, and the partner's transport
+        may already have taken the file, which must then not be written again."""
+        if pickup.staged and pickup.path and Path(pickup.staged).exists():
+            publish(Path(pickup.staged), Path(pickup.path), durable=True)
+        self.journal.mark(pickup.sale_id, "written")
+        return attrs.evolve(pickup, state="written", staged=None)
+
+    def pick_up(self, sale_id: int) -> PickupOutcome | None:
+        """Pick up one queued invoice; None when another run holds it."""
+        claim = f"pickup/{sale_id}"
+        if self.journal.claim(claim) is not None:
+            return None
+        try:
+            return self._pick_up(sale_id)
+        finally:
+            self.journal.release(claim)
+
+    def _pick_up(self, sale_id: int) -> PickupOutcome:
         where = Location(field=f"SaleID {sale_id}")
         before = self.journal.pickup(sale_id)
+        if before is not None and before.state == "staged":
+            before = self._recover(before)
         if before is not None and before.state in ("written", "confirmed"):
             # Written by an earlier run whose confirm did not land. The file may be gone
             # already (the transport takes files from the folder): it is never written
             # again, only confirmed, or the partner would get the invoice twice.
-            try:
-                self.client.confirm(sale_id)
-            except WinfinansError as exc:
-                return PickupOutcome(sale_id, None, "written, not confirmed", before.file,
-                                     (SERVICE(str(exc), where),))
-            self.journal.mark(sale_id, "confirmed")
-            return PickupOutcome(sale_id, None, "confirmed again", before.file)
+            return self._confirm(sale_id, None, before.file, "confirmed again", [], where)
         try:
             invoice, findings = self.invoice(sale_id, where)
         except WinfinansError as exc:
@@ -621,33 +786,57 @@ class _Puller(_Session):
         try:
             name = self._write(invoice, sale_id)
         except EdimapError as exc:
+            if isinstance(exc, JournalError):
+                raise
             findings.append(NOT_WRITABLE(f"invoice {invoice.id} cannot be written as "
                                          f"{self.to}: {exc}", where))
             return PickupOutcome(sale_id, invoice.id, "failed", None, tuple(findings))
+        _failpoints.reached("pull.written")
+        return self._confirm(sale_id, invoice.id, name, "written", findings, where)
+
+    def _confirm(self, sale_id: int, invoice_id: str | None, name: str | None, result: str,
+                 findings: list[Finding], where: Location) -> PickupOutcome:
         try:
             self.client.confirm(sale_id)
         except WinfinansError as exc:
             findings.append(SERVICE(str(exc), where))
-            return PickupOutcome(sale_id, invoice.id, "written, not confirmed", name,
+            return PickupOutcome(sale_id, invoice_id, "written, not confirmed", name,
                                  tuple(findings))
+        _failpoints.reached("pull.confirmed")
         self.journal.mark(sale_id, "confirmed")
-        return PickupOutcome(sale_id, invoice.id, "written", name, tuple(findings))
+        return PickupOutcome(sale_id, invoice_id, result, name, tuple(findings))
 
 
 def pull_invoices(client: Client, folder: str | Path, journal: Journal, *,
                   to: str = "eancom", unit_map: Mapping[str, str] = mapping.UNITS,
-                  **options: Any) -> list[PickupOutcome]:
+                  wait: float = 600.0, **options: Any) -> list[PickupOutcome]:
     """Write every invoice and credit note of the B2B Backbone queue into ``folder`` as
     ``to`` (``eancom`` or ``oioubl``), one file each (``Invoice-100001.edi``), and confirm
     each after its file is safely written. ``options`` go to the writer (``version`` for
-    EANCOM)."""
+    EANCOM).
+
+    Runs sharing ``journal`` share the queue, each invoice written by one of them only; an
+    invoice another run holds is waited for (at most ``wait`` seconds)."""
     if to not in ("eancom", "oioubl", "json"):
         raise UsageError(f"pull-invoices writes eancom, oioubl or json, not {to!r}")
     out = Path(folder)
     with _exclusive(out):
-        _remove_stale_temporaries(out)
+        _remove_stale_temporaries(out, journal.staged_files())
         # CompanyLoad first: wrong credentials fail here, clearly, before any work.
         puller = _Puller(client, journal, out, to, options, unit_map, client.company())
         sale_ids = list(dict.fromkeys(int(item.get("SaleID") or 0)
                                       for item in client.queue_items()))
-        return [puller.pick_up(sale_id) for sale_id in sale_ids if sale_id > 0]
+        outcomes: dict[int, PickupOutcome | None] = {
+            sale_id: puller.pick_up(sale_id) for sale_id in sale_ids if sale_id > 0}
+        deadline = time.monotonic() + wait
+        while later := [s for s, o in outcomes.items() if o is None]:
+            _wait_for_others(journal, [f"pickup/{s}" for s in later],
+                             max(0.0, deadline - time.monotonic()))
+            for sale_id in later:
+                outcomes[sale_id] = puller.pick_up(sale_id)
+                if outcomes[sale_id] is None and time.monotonic() >= deadline:
+                    outcomes[sale_id] = PickupOutcome(sale_id, None, "failed", None, (
+                        IN_PROGRESS(f"another run on the journal {journal.path} is still "
+                                    f"picking it up after {wait:g} s of waiting",
+                                    Location(field=f"SaleID {sale_id}")),))
+        return [o for o in outcomes.values() if o is not None]

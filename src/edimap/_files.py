@@ -1,0 +1,83 @@
+"""Output files: how edimap names them and how it puts them in place without ever leaving a
+half-written one.
+
+A file is first written in full under a temporary name in its own folder (``stage``), then
+renamed to its real name (``publish``), which is atomic on every system edimap runs on. With
+``durable`` the file's bytes and the folder's entry are flushed to the disk, so the new name
+survives a power cut once the call returns (on systems where a folder cannot be opened, such
+as Windows, the rename itself is what the file system keeps).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+__all__ = ["EXTENSIONS", "FILE_KINDS", "publish", "stage", "sync_folder", "write_atomically"]
+
+EXTENSIONS = {"json": "json", "eancom": "edi", "oioubl": "xml"}
+# Output files are named by the document's OIOUBL root element and its ID.
+FILE_KINDS = {"order": "Order", "invoice": "Invoice", "credit_note": "CreditNote",
+              "order_response": "OrderResponseSimple"}
+
+TEMPORARY_SUFFIX = ".tmp"
+
+
+def temporary_name(path: Path) -> Path:
+    """A fresh hidden name beside ``path``: ``.NAME.PID-TOKEN.tmp`` (the PID tells a later
+    run whether the process that wrote it is still alive)."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}"
+                          f"{TEMPORARY_SUFFIX}")
+
+
+def temporary_owner(tmp: Path) -> int | None:
+    """The PID in a name made by :func:`temporary_name` (or the older ``.NAME.PID.tmp``)."""
+    middle = tmp.name.removesuffix(TEMPORARY_SUFFIX).rsplit(".", 1)[-1]
+    pid = middle.split("-", 1)[0]
+    return int(pid) if pid.isdigit() else None
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush the folder's entries to the disk (POSIX; a no-op where folders cannot be
+    opened)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def stage(path: Path, data: bytes) -> Path:
+    """Write ``data`` in full, flushed to the disk, under a temporary name beside ``path``
+    and return that name. Missing parent folders are created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_name(path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def publish(tmp: Path, path: Path, *, durable: bool = False) -> None:
+    """Rename the staged ``tmp`` to ``path`` (replacing it), syncing the folder with
+    ``durable``."""
+    os.replace(tmp, path)
+    if durable:
+        sync_folder(path.parent)
+
+
+def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Stage, then publish: never a half-written file at ``path``."""
+    tmp = stage(path, data)
+    try:
+        publish(tmp, path, durable=durable)
+    finally:
+        tmp.unlink(missing_ok=True)
