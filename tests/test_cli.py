@@ -234,3 +234,19 @@ def test_inspect_ubl(shared: Path) -> None:
     proc = run("inspect", str(path))
     assert proc.returncode == 0
     assert "  cbc:ID = 5002701" in proc.stdout.splitlines()
+
+
+def test_validate_reads_standard_input_as_it_reads_a_file() -> None:
+    data = (FIXTURES / "orders-d96a.edi").read_bytes()
+    proc = run("validate", "-", "--format", "json", stdin=data)
+    assert proc.returncode == 0, proc.stderr
+    (report,) = json.loads(proc.stdout)
+    assert report["input"] == "-"
+    assert report["ok"] is True
+    by_file = json.loads(run("validate", str(FIXTURES / "orders-d96a.edi"), "--format",
+                             "json").stdout)[0]
+    assert [f["code"] for f in report["findings"]] == [f["code"] for f in by_file["findings"]]
+    broken = data.replace(b"UNT+", b"UNT+9", 1)
+    proc = run("validate", "-", stdin=broken)
+    assert proc.returncode == 1
+    assert "EDI-UNT-COUNT" in proc.stdout

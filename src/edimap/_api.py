@@ -200,6 +200,13 @@ def read(source: Source, *, format: str = "auto",
     if format != "auto" and format not in FORMATS:
         raise UsageError(f"unknown format {format!r}; use auto or one of {', '.join(FORMATS)}")
     data, name = load_bytes(source, max_input_bytes)
+    return _read_loaded(data, name, format, max_input_bytes)
+
+
+def _read_loaded(data: bytes, name: str | None, format: str,
+                 max_input_bytes: int) -> ReadResult:
+    """``read`` of bytes already loaded (``validate`` checks the same bytes afterwards, so
+    a source such as standard input is read once)."""
     if len(data) > max_input_bytes:
         return ReadResult(format=None, source=name, findings=(TOO_LARGE(
             f"the input is larger than {max_input_bytes} bytes", Location(source=name)),))
@@ -226,8 +233,10 @@ def validate(source: Source, *, format: str = "auto", rules: bool = True,
     native subset of them), identifiers and reading. An empty list or only warnings and
     infos means the input is fine. ``explain`` adds xmlschema's explanation of each XSD
     error (slower; only for documents that fail)."""
+    if format != "auto" and format not in FORMATS:
+        raise UsageError(f"unknown format {format!r}; use auto or one of {', '.join(FORMATS)}")
     data, name = load_bytes(source, MAX_INPUT_BYTES)
-    result = read(source if name else data, format=format)
+    result = _read_loaded(data, name, format, MAX_INPUT_BYTES)
     findings = list(result.all_findings)
     if result.format == "oioubl":
         from edimap.ubl.validate import validate_xsd

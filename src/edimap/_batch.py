@@ -18,10 +18,23 @@ import attrs
 
 from edimap import _api
 from edimap._files import EXTENSIONS, FILE_KINDS, write_atomically
-from edimap.findings import EdimapError, Severity
+from edimap.findings import EdimapError, Location, Severity, register
 
 __all__ = ["Outcome", "convert_files", "expand_inputs", "write_atomically"]
 
+
+
+SOURCE = register(
+    "IO-SOURCE", Severity.ERROR,
+    "An input of a batch cannot be opened or read.",
+    "Check the path and its permissions; the other inputs are converted all the same.",
+    "a file removed while the batch ran")
+WRITE_REFUSED = register(
+    "WRITE-REFUSED", Severity.ERROR,
+    "A document was read, but the target format cannot be written from it: it needs "
+    "content the document lacks.",
+    "Read the message: it names the field; complete the document or choose another format.",
+    "an order whose seller has neither a GLN nor a CVR number, written as OIOUBL")
 
 
 def expand_inputs(inputs: Sequence[str]) -> list[Path]:
@@ -60,8 +73,7 @@ def _convert_one(path: str, to_format: str, from_format: str,
     try:
         result = _api.read(Path(path), format=from_format)
     except EdimapError as exc:
-        return [Outcome(path, None, False, ({"code": "IO-SOURCE", "severity": "error",
-                                             "message": str(exc), "location": {}},))]
+        return [Outcome(path, None, False, (SOURCE(str(exc), Location(source=path)).to_dict(),))]
     outcomes: list[Outcome] = []
     input_findings = tuple(f.to_dict() for f in result.findings)
     input_errors = any(f["severity"] == "error" for f in input_findings)
@@ -80,8 +92,8 @@ def _convert_one(path: str, to_format: str, from_format: str,
         try:
             data = _api.write(document, format=to_format, **options)
         except EdimapError as exc:
-            findings.append({"code": "WRITE-REFUSED", "severity": "error",
-                             "message": str(exc), "location": {}})
+            findings.append(WRITE_REFUSED(str(exc), Location(
+                source=path, message_ref=item.reference)).to_dict())
             outcomes.append(Outcome(path, item.reference, False, tuple(findings)))
             continue
         kind = FILE_KINDS[document.kind.value]

@@ -40,6 +40,9 @@ def _connection(function: Any) -> Any:
                      show_default=True, help="Seconds every call may take."),
         click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
                      help="Retries of calls that are safe to repeat."),
+        click.option("--backoff", type=click.FloatRange(0, 60), default=0.5,
+                     show_default=True,
+                     help="Seconds before the first retry; doubled for each further one."),
         click.option("-v", "--verbose", is_flag=True,
                      help="Also print info findings and every call with its timing."),
     ]
@@ -49,7 +52,8 @@ def _connection(function: Any) -> Any:
 
 
 def _open(url: str | None, db_guid: str | None, api_guid: str | None, config: str | None,
-          journal: str | None, timeout: float, retries: int, verbose: bool) -> Any:
+          journal: str | None, timeout: float, retries: int, backoff: float,
+          verbose: bool) -> Any:
     from edimap.winfinans.client import Client, Credentials, resolve_url
     from edimap.winfinans.journal import Journal
 
@@ -60,7 +64,8 @@ def _open(url: str | None, db_guid: str | None, api_guid: str | None, config: st
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)
     credentials = Credentials.resolve(db_guid, api_guid, config)
-    client = Client(resolve_url(url, config), credentials, timeout=timeout, retries=retries)
+    client = Client(resolve_url(url, config), credentials, timeout=timeout, retries=retries,
+                    backoff=backoff)
     return client, Journal(journal)
 
 
@@ -97,7 +102,8 @@ def winfinans() -> None:
 def push_orders(inputs: Sequence[str], prices: str, max_request_bytes: int,
                 report_path: str | None, url: str | None,
                 db_guid: str | None, api_guid: str | None, config: str | None,
-                journal: str | None, timeout: float, retries: int, verbose: bool) -> None:
+                journal: str | None, timeout: float, retries: int, backoff: float,
+                verbose: bool) -> None:
     """Deliver every order in INPUT... (EANCOM ORDERS, OIOUBL or JSON; folders are read
     recursively) into Winfinans's order list, each exactly once.
 
@@ -112,7 +118,8 @@ def push_orders(inputs: Sequence[str], prices: str, max_request_bytes: int,
     from edimap._files import write_atomically
     from edimap.winfinans.sync import push_orders as push
 
-    client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, verbose)
+    client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, backoff,
+                        verbose)
     with client, log:
         outcomes = push(client, expand_inputs(inputs), log, prices=prices,
                         max_request_bytes=max_request_bytes)
@@ -143,7 +150,7 @@ def push_orders(inputs: Sequence[str], prices: str, max_request_bytes: int,
 @_guard
 def show_order(requisition: str, url: str | None, db_guid: str | None,
                api_guid: str | None, config: str | None, journal: str | None,
-               timeout: float, retries: int, verbose: bool) -> None:
+               timeout: float, retries: int, backoff: float, verbose: bool) -> None:
     """Print the order whose buyer's order number (requisition) is REQUISITION, as
     Winfinans stores it, in canonical JSON. Exit 1 when there is none.
 
@@ -154,7 +161,8 @@ def show_order(requisition: str, url: str | None, db_guid: str | None,
     from edimap import json as edimap_json
     from edimap.winfinans.mapping import order_from_winfinans
 
-    client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, verbose)
+    client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, backoff,
+                        verbose)
     with client, log:
         header = None
         known = log.sale_id_for(requisition)
@@ -192,7 +200,8 @@ def show_order(requisition: str, url: str | None, db_guid: str | None,
 @_guard
 def pull_invoices(to_format: str, output: str, edifact_version: str, url: str | None,
                   db_guid: str | None, api_guid: str | None, config: str | None,
-                  journal: str | None, timeout: float, retries: int, verbose: bool) -> None:
+                  journal: str | None, timeout: float, retries: int, backoff: float,
+                verbose: bool) -> None:
     """Write every invoice and credit note in the B2B Backbone queue into OUTPUT and confirm
     each one after its file is safely on disk.
 
@@ -207,7 +216,8 @@ def pull_invoices(to_format: str, output: str, edifact_version: str, url: str | 
     from edimap.winfinans.sync import pull_invoices as pull
 
     options: dict[str, Any] = {"version": edifact_version} if to_format == "eancom" else {}
-    client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, verbose)
+    client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, backoff,
+                        verbose)
     with client, log:
         outcomes = pull(client, output, log, to=to_format, **options)
     failed = 0

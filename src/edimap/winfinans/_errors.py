@@ -25,6 +25,7 @@ class WinfinansError(EdimapError):
 
     def __init__(self, message: str, *, operation: str | None = None) -> None:
         self.operation = operation
+        self.detail = message
         super().__init__(f"{operation}: {message}" if operation else message)
 
 

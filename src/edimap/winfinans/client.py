@@ -212,6 +212,7 @@ class Client:
             args["DBUser"] = self._db_user()
         body = self._body(op, args)
         attempts = 1 + (self.retries if op.safe else 0)
+        first = time.monotonic()
         for attempt in range(attempts):
             started = time.monotonic()
             try:
@@ -220,7 +221,12 @@ class Client:
             except TransportError as exc:
                 log.debug("%s: %s (attempt %d of %d)", name, exc, attempt + 1, attempts)
                 if attempt + 1 >= attempts:
-                    raise
+                    if attempts == 1:
+                        raise
+                    raise TransportError(
+                        f"{exc.detail} (gave up after {attempts} attempts over "
+                        f"{time.monotonic() - first:.1f} s)", operation=name,
+                        outcome_unknown=exc.outcome_unknown, timeout=exc.timeout) from None
                 time.sleep(self.backoff * 2 ** attempt * (0.5 + random.random()))
                 continue
             log.debug("%s: answered in %.0f ms", name, (time.monotonic() - started) * 1000)

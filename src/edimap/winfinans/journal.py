@@ -110,7 +110,7 @@ class Claim:
 
 def _process_alive(pid: int) -> bool:
     """Whether a process with this PID runs on this host (POSIX; elsewhere assumed, so the
-    lease decides)."""
+    lease decides). A killed process its parent has not reaped yet (a zombie) is gone."""
     if os.name != "posix":
         return True
     try:
@@ -119,7 +119,11 @@ def _process_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (macOS): the signal answered, so it runs
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 _SCHEMA = """

@@ -481,10 +481,12 @@ class _Pusher(_Session):
                   sale_id: int) -> bool | None:
         """Add the lines Winfinans does not have yet, one by one, resuming after what it
         has stored: a line whose outcome was unknown is there or not when the lines are
-        read back, so none is added twice. True when lines were added, False when all were
-        there, None when what is stored is not the start of the order (a finding)."""
-        attempts = 1 + self.client.retries
-        for attempt in range(attempts):
+        read back, so none is added twice. True when lines were sent, False when all were
+        there, None when what is stored is not the start of the order (a finding). Gives
+        up after ``retries`` failures in a row: a long order under faults still moves on."""
+        sent = False
+        failures = 0
+        while True:
             stored = self._goods_lines(sale_id)
             if not _starts_with(records, stored):
                 job.findings.append(LINES_STORED(
@@ -492,7 +494,7 @@ class _Pusher(_Session):
                     f"the first {len(stored)} of the order's {len(records)}", job.where))
                 return None
             if len(stored) == len(records):
-                return attempt > 0
+                return sent
             try:
                 for record in records[len(stored):]:
                     if not self.journal.holds(job.key):
@@ -500,14 +502,16 @@ class _Pusher(_Session):
                             f"order {job.order.id}: another run took the order over after "
                             f"{self.journal.lease:g} s without a sign of this one", job.where))
                         return None
+                    sent = True
                     self.client.add_order_line(sale_id, record)
+                    failures = 0
                     _failpoints.reached("push.line")
                 return True
             except TransportError:
-                if attempt + 1 >= attempts:
+                failures += 1
+                if failures > self.client.retries:
                     raise
-                time.sleep(self.client.backoff * 2 ** attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+                time.sleep(self.client.backoff * 2 ** (failures - 1))
 
     def _verify(self, job: _Delivery, records: list[dict[str, Any]], sale_id: int) -> bool:
         """Read the stored lines back after adding some: complete only when they are the
