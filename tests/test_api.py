@@ -132,3 +132,16 @@ def test_edifact_items_carry_their_interchange_envelope() -> None:
         ("5790000274017", "4711", "1"), ("5790000274017", "4711", "2")]
     (json_item,) = edimap.read(FIXTURES / "order.json").items
     assert (json_item.sender, json_item.interchange_ref) == (None, None)
+
+
+def test_an_empty_input_is_reported_as_empty_not_as_an_unknown_format(tmp_path: Path) -> None:
+    empty = tmp_path / "ORDERS.edi"
+    empty.write_bytes(b"")
+    result = edimap.read(empty)
+    assert [(f.code, f.message) for f in result.findings] == [
+        ("IO-EMPTY", "the input is empty (0 bytes)")]
+    assert result.findings[0].location.source == str(empty)
+    blank = edimap.read(b" \r\n\t")
+    assert [(f.code, f.message) for f in blank.findings] == [
+        ("IO-EMPTY", "the input is empty (4 bytes, white space only)")]
+    assert [f.code for f in edimap.validate(empty)] == ["IO-EMPTY"]

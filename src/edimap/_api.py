@@ -33,6 +33,12 @@ UNKNOWN_FORMAT = register(
     "the format with --from.",
     example="%PDF-1.7 …",
 )
+EMPTY = register(
+    "IO-EMPTY", Severity.ERROR,
+    "The input is empty (or holds only white space): there is nothing to read.",
+    "Check that the file was completely written or transferred before it was read.",
+    example="a 0-byte file left by an interrupted transfer",
+)
 TOO_LARGE = register(
     "IO-LIMIT-SIZE", Severity.ERROR,
     "The input is larger than the size edimap.read accepts (max_input_bytes, 256 MiB by "
@@ -211,8 +217,12 @@ def _read_loaded(data: bytes, name: str | None, format: str,
         return ReadResult(format=None, source=name, findings=(TOO_LARGE(
             f"the input is larger than {max_input_bytes} bytes", Location(source=name)),))
     _load_formats()
-    fmt = detect_format(data) if format == "auto" else format
     location = Location(source=name)
+    if not data.strip():
+        return ReadResult(format=None, source=name, findings=(EMPTY(
+            f"the input is empty ({len(data)} bytes"
+            + (", white space only)" if data else ")"), location),))
+    fmt = detect_format(data) if format == "auto" else format
     if fmt is None:
         return ReadResult(format=None, source=name, findings=(UNKNOWN_FORMAT(
             "cannot tell the format: the content does not start like JSON, EDIFACT (UNA/UNB) "
