@@ -250,3 +250,13 @@ def test_validate_reads_standard_input_as_it_reads_a_file() -> None:
     proc = run("validate", "-", stdin=broken)
     assert proc.returncode == 1
     assert "EDI-UNT-COUNT" in proc.stdout
+
+
+def test_an_output_with_a_trailing_slash_is_a_folder_even_for_one_document(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    proc = run("convert", str(FIXTURES / "order.json"), "--to", "oioubl", "-o", f"{folder}/")
+    assert proc.returncode == 0, proc.stderr
+    assert folder.is_dir()
+    assert [p.name for p in folder.iterdir()] == ["Order-4500012345.xml"]
+    assert edimap.read(folder / "Order-4500012345.xml").ok

@@ -7,6 +7,7 @@ No command prints a traceback for bad input; set ``EDIMAP_DEBUG=1`` to see one f
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -116,8 +117,9 @@ def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str
     if to_format == "eancom":
         options = {"version": edifact_version, "sender": sender, "recipient": recipient,
                    "control_ref": control_ref}
+    # A trailing slash or an existing folder makes -o a folder, even for one document.
     batch = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs if i != "-") or (
-        output != "-" and Path(output).is_dir())
+        output != "-" and (Path(output).is_dir() or output.endswith(("/", os.sep))))
     if batch:
         _convert_batch(inputs, to_format, from_format, output, options, report_path,
                        quarantine, jobs, quiet, verbose)
