@@ -100,11 +100,12 @@ class Double:
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
 
-    def start(self) -> None:
+    def start(self, faults: bool = True) -> None:
         self.seeding._db.close()
+        rate = self.plan.fault_rate if faults else 0.0
         self.process = subprocess.Popen(
             [sys.executable, "-m", "edimap", "sandbox", "--port", "0", "--db", str(self.db),
-             "--faults", str(self.plan.fault_rate), "--stall", str(self.plan.stall)],
+             "--faults", str(rate), "--stall", str(self.plan.stall)],
             env=self.env(), stderr=subprocess.PIPE, text=True, cwd=ROOT)
         assert self.process.stderr is not None
         line = self.process.stderr.readline()
@@ -115,7 +116,7 @@ class Double:
         self.url = match.group(1)
 
     def stop(self) -> Sandbox:
-        """Stop the server; the double's data, to inspect."""
+        """Stop the server; the double's data, to inspect or seed more."""
         if self.process is not None:
             self.process.send_signal(signal.SIGINT)
             try:
@@ -124,7 +125,8 @@ class Double:
                 self.process.kill()
                 self.process.wait()
             self.process = None
-        return Sandbox(self.db)
+        self.seeding = Sandbox(self.db)
+        return self.seeding
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k != "EDIMAP_FAILPOINT"}
@@ -194,19 +196,30 @@ def run_push(folder: Path, plan: Plan) -> Figures:
                                                  "SalesPrice": Decimal("10.00")})
     orders = _orders(plan, rng, customers, items)
     inbox = folder / "inbox"
-    inbox.mkdir()
-    for k in range(0, len(orders), 25):
-        (inbox / f"ORDERS-{k:04d}.edi").write_bytes(edimap.write(
-            orders[k:k + 25], format="eancom", sender=customers[0], recipient=SELLER_GLN,
-            control_ref=str(1000 + k)))
+    # The small orders of the first half race first, two pushers at once on a double
+    # without faults (where runs keep in step and a duplicate is most likely); then
+    # everything, with faults and kills.
+    first = [o for o in orders[:len(orders) // 2] if len(o.lines) < plan.big_lines]
+    for part, chosen in (("first", first), ("rest", [o for o in orders if o not in first])):
+        (inbox / part).mkdir(parents=True)
+        for k in range(0, len(chosen), 25):
+            (inbox / part / f"ORDERS-{k:04d}.edi").write_bytes(edimap.write(
+                chosen[k:k + 25], format="eancom", sender=customers[0],
+                recipient=SELLER_GLN, control_ref=f"{part[0]}{1000 + k}"))
     figures = Figures(documents=len(orders))
-    command = [sys.executable, "-m", "edimap", "winfinans", "push-orders", str(inbox),
+    command = [sys.executable, "-m", "edimap", "winfinans", "push-orders",
                "--journal", str(folder / "journal.sqlite"), "--timeout", str(plan.timeout),
                "--retries", "4", "--backoff", "0.02",
                "--max-request-bytes", str(plan.max_request_bytes)]
+    double.start(faults=False)
+    try:
+        _round([([*command, str(inbox / "first")], double.env(
+            EDIMAP_HOME=str(folder / "home")))] * 2, folder, figures.runs, None, rng, figures)
+    finally:
+        double.stop()
     double.start()
     try:
-        _drive(double, command, PUSH_WINDOWS, folder, plan, rng, figures)
+        _drive(double, [*command, str(inbox)], PUSH_WINDOWS, folder, plan, rng, figures)
     finally:
         data = double.stop()
     _check_orders(data, orders, figures)
@@ -257,13 +270,14 @@ def _check_orders(data: Sandbox, orders: list[Order], figures: Figures) -> None:
             figures.problems.append(f"{order.id}: {len(got)} of {len(order.lines)} lines")
 
 
-def _queue(double: Double, plan: Plan, rng: random.Random) -> set[int]:
+def _queue(double: Double, start: int, count: int, rng: random.Random) -> set[int]:
+    """``count`` closed invoices and credit notes in the queue (two lists hold each)."""
     chain = double.seeding.add_address(double.comp_id, {
         "CompanyName": "Købmand Hansen A/S", "ean": "5790000274017", "VATNumber": "DK12345674",
         "Address1": "Torvet", "HouseNumber": "1", "City": "Vejle", "PostalCode": "7100",
         "CountryID": "DK", "CountryISO3166_2": "DK", "Currency": "DKK"})
     queued = set()
-    for i in range(plan.invoices):
+    for i in range(start, start + count):
         lines = [{"ItemID": f"V{k}", "EAN": _gtin(k + 1), "ItemDesc": f"Vare {k}",
                   "Unit": "stk", "Qty": Decimal(rng.randint(1, 20)),
                   "SalesPrice": Decimal(rng.randint(100, 5000)) / 100, "vat_perc": Decimal(25)}
@@ -283,8 +297,8 @@ def run_pull(folder: Path, plan: Plan) -> Figures:
     started = time.monotonic()
     rng = random.Random(plan.seed + 1)
     double = Double(folder, plan)
-    queued = _queue(double, plan, rng)
-    figures = Figures(documents=len(queued))
+    queued = _queue(double, 0, plan.invoices // 2, rng)
+    figures = Figures(documents=plan.invoices)
     outboxes = [folder / "outbox-1", folder / "outbox-2"]
     taken = folder / "taken"
     taken.mkdir()
@@ -299,6 +313,17 @@ def run_pull(folder: Path, plan: Plan) -> Figures:
     command = [sys.executable, "-m", "edimap", "winfinans", "pull-invoices", "--to",
                "eancom", "--journal", str(folder / "journal.sqlite"), "--timeout",
                str(plan.timeout), "--retries", "4", "--backoff", "0.02", "-o"]
+    # Half the queue first, two pullers at once without faults; then the rest with
+    # faults and kills.
+    double.start(faults=False)
+    try:
+        home = double.env(EDIMAP_HOME=str(folder / "home"))
+        _round([([*command, str(box)], home) for box in outboxes], folder, figures.runs,
+               None, rng, figures)
+        transport()
+    finally:
+        double.stop()
+    queued |= _queue(double, len(queued), plan.invoices - len(queued), rng)
     double.start()
     try:
         _drive(double, command, PULL_WINDOWS, folder, plan, rng, figures,
