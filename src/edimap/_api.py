@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 import attrs
 
+from edimap import formats
 from edimap.findings import (
     Finding,
     InputError,
@@ -18,13 +19,14 @@ from edimap.findings import (
     has_errors,
     register,
 )
+from edimap.formats.base import Item
 from edimap.model import Document
 
 __all__ = ["FORMATS", "Item", "ReadResult", "detect_format", "load_bytes", "read", "validate",
            "write"]
 
-FORMATS = ("json", "eancom", "oioubl")
-"""The format names ``read`` and ``write`` know."""
+FORMATS = formats.names()
+"""The names of edimap's own formats (``edimap.formats.names()`` also lists plug-ins)."""
 
 UNKNOWN_FORMAT = register(
     "IO-UNKNOWN-FORMAT", Severity.ERROR,
@@ -53,29 +55,6 @@ FORMAT_UNAVAILABLE = register(
     "Upgrade edimap, or convert the message with another tool.",
     example="<Invoice xmlns=…> read by a version without the OIOUBL reader",
 )
-
-
-@attrs.frozen(kw_only=True)
-class Item:
-    """One message or document of the input, whether it converted or not.
-
-    ``reference`` names it within the input: the EDIFACT message reference (UNH 0062), the
-    XML document's ID, or ``[i]`` for the i-th object of a JSON array. An EDIFACT message
-    also has the ``sender`` (UNB S002 0004) and ``interchange_ref`` (UNB 0020) of its
-    interchange.
-    """
-
-    index: int
-    reference: str | None
-    document: Document | None
-    findings: tuple[Finding, ...] = ()
-    sender: str | None = None
-    interchange_ref: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when the item converted and has no error-level finding."""
-        return self.document is not None and not has_errors(self.findings)
 
 
 @attrs.frozen(kw_only=True)
@@ -153,44 +132,16 @@ def load_bytes(source: Source, max_bytes: int | None = None) -> tuple[bytes, str
                      "binary file")
 
 
-def _skip_preamble(data: bytes) -> bytes:
-    head = data[:4096]
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
-    return head.lstrip()
-
-
 def detect_format(data: bytes) -> str | None:
-    """Guess the format from the content: ``json``, ``eancom``, ``oioubl`` or None."""
-    head = _skip_preamble(data)
-    if head[:1] in (b"{", b"["):
-        return "json"
-    if head[:1] == b"<":
-        return "oioubl"
-    if head[:3] in (b"UNA", b"UNB") or b"UNB" in head[:1024]:
-        return "eancom"
-    return None
+    """Guess the format from the content: ``json``, ``eancom``, ``oioubl`` (or a plug-in's
+    name), or None."""
+    return formats.detect(data)
 
 
-Reader = Callable[[bytes, str | None], tuple[list[Item], list[Finding]]]
-Writer = Callable[..., bytes]
-
-_READERS: dict[str, Reader] = {}
-_WRITERS: dict[str, Writer] = {}
-
-
-def register_format(name: str, reader: Reader | None, writer: Writer | None) -> None:
-    """Plug a format's reader and writer in (format packages do this on import)."""
-    if reader is not None:
-        _READERS[name] = reader
-    if writer is not None:
-        _WRITERS[name] = writer
-
-
-def _load_formats() -> None:
-    # Imported here, not at the top, so the model and format packages never import this one
-    # in a cycle; each format module registers itself.
-    from edimap import _eancom_format, _json_format, _ubl_format  # noqa: F401
+def _check_format_name(format: str) -> None:
+    if format != "auto" and format not in formats.names():
+        raise UsageError(f"unknown format {format!r}; use auto or one of "
+                         f"{', '.join(formats.names())}")
 
 
 def read(source: Source, *, format: str = "auto",
@@ -203,8 +154,7 @@ def read(source: Source, *, format: str = "auto",
     ``max_input_bytes`` is a finding (``IO-LIMIT-SIZE``); stream large EDIFACT files with
     :class:`edimap.edifact.EdifactReader` instead.
     """
-    if format != "auto" and format not in FORMATS:
-        raise UsageError(f"unknown format {format!r}; use auto or one of {', '.join(FORMATS)}")
+    _check_format_name(format)
     data, name = load_bytes(source, max_input_bytes)
     return _read_loaded(data, name, format, max_input_bytes)
 
@@ -216,7 +166,6 @@ def _read_loaded(data: bytes, name: str | None, format: str,
     if len(data) > max_input_bytes:
         return ReadResult(format=None, source=name, findings=(TOO_LARGE(
             f"the input is larger than {max_input_bytes} bytes", Location(source=name)),))
-    _load_formats()
     location = Location(source=name)
     if not data.strip():
         return ReadResult(format=None, source=name, findings=(EMPTY(
@@ -227,12 +176,7 @@ def _read_loaded(data: bytes, name: str | None, format: str,
         return ReadResult(format=None, source=name, findings=(UNKNOWN_FORMAT(
             "cannot tell the format: the content does not start like JSON, EDIFACT (UNA/UNB) "
             "or XML", location),))
-    reader = _READERS.get(fmt)
-    if reader is None:
-        return ReadResult(format=fmt, source=name, findings=(FORMAT_UNAVAILABLE(
-            f"the input looks like {fmt}, which this edimap version cannot read yet",
-            location),))
-    items, findings = reader(data, name)
+    items, findings = formats.get(fmt).read(data, name)
     return ReadResult(format=fmt, items=tuple(items), findings=tuple(findings), source=name)
 
 
@@ -243,29 +187,13 @@ def validate(source: Source, *, format: str = "auto", rules: bool = True,
     native subset of them), identifiers and reading. An empty list or only warnings and
     infos means the input is fine. ``explain`` adds xmlschema's explanation of each XSD
     error (slower; only for documents that fail)."""
-    if format != "auto" and format not in FORMATS:
-        raise UsageError(f"unknown format {format!r}; use auto or one of {', '.join(FORMATS)}")
+    _check_format_name(format)
     data, name = load_bytes(source, MAX_INPUT_BYTES)
     result = _read_loaded(data, name, format, MAX_INPUT_BYTES)
     findings = list(result.all_findings)
-    if result.format == "oioubl":
-        from edimap.ubl.validate import validate_xsd
-        from edimap.ubl.xml import parse
-
-        root, _ = parse(data, name)
-        if root is not None:
-            from lxml import etree
-
-            from edimap.ubl import native_rules
-            from edimap.ubl.rules import check
-
-            findings.extend(validate_xsd(root, name, explain=explain))
-            official = check(data, etree.QName(root).localname, name) if rules else []
-            if rules and not any(f.code == "OIOUBL-RULES-UNAVAILABLE" for f in official):
-                findings.extend(official)  # the official rules cover the native ones
-            else:
-                findings.extend(official)
-                findings.extend(native_rules.check(root, name))
+    if result.format is not None:
+        findings.extend(formats.get(result.format).validate(data, name, rules=rules,
+                                                            explain=explain))
     return findings
 
 
@@ -276,12 +204,7 @@ def write(
 
     ``json``: one document gives an object, several an array (``indent`` option, default 2).
     """
-    if format not in FORMATS:
-        raise UsageError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
-    _load_formats()
-    writer = _WRITERS.get(format)
-    if writer is None:
-        raise UsageError(f"writing {format} is not available in this edimap version")
+    writer = formats.get(format)
     docs: Document | Sequence[Document]
     if isinstance(documents, Document):
         docs = documents
@@ -290,4 +213,4 @@ def write(
         for i, doc in enumerate(docs):
             if not isinstance(doc, Document):
                 raise UsageError(f"documents[{i}] is a {type(doc).__name__}, not a document")
-    return writer(docs, **options)
+    return writer.write(docs, **options)

@@ -14,27 +14,11 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import attrs
-
-from edimap import _api
-from edimap._files import EXTENSIONS, FILE_KINDS, write_atomically
-from edimap.findings import EdimapError, Location, Severity, register
+from edimap._files import write_atomically
+from edimap.findings import Severity
+from edimap.pipeline import Outcome, convert_input
 
 __all__ = ["Outcome", "convert_files", "expand_inputs", "write_atomically"]
-
-
-
-SOURCE = register(
-    "IO-SOURCE", Severity.ERROR,
-    "An input of a batch cannot be opened or read.",
-    "Check the path and its permissions; the other inputs are converted all the same.",
-    "a file removed while the batch ran")
-WRITE_REFUSED = register(
-    "WRITE-REFUSED", Severity.ERROR,
-    "A document was read, but the target format cannot be written from it: it needs "
-    "content the document lacks.",
-    "Read the message: it names the field; complete the document or choose another format.",
-    "an order whose seller has neither a GLN nor a CVR number, written as OIOUBL")
 
 
 def expand_inputs(inputs: Sequence[str]) -> list[Path]:
@@ -50,67 +34,14 @@ def expand_inputs(inputs: Sequence[str]) -> list[Path]:
     return files
 
 
-@attrs.frozen
-class Outcome:
-    """What became of one message or document of one input."""
-
-    input: str
-    reference: str | None
-    converted: bool
-    findings: tuple[dict[str, Any], ...]
-    output_name: str | None = None
-    data: bytes | None = attrs.field(default=None, repr=False)
-
-    def to_dict(self, output: str | None) -> dict[str, Any]:
-        return {"input": self.input, "reference": self.reference,
-                "outcome": "converted" if self.converted else "failed",
-                "output": output, "findings": list(self.findings)}
-
-
-def _convert_one(path: str, to_format: str, from_format: str,
-                 options: dict[str, Any]) -> list[Outcome]:
-    """Read one input and convert each of its documents (runs in a worker)."""
-    try:
-        result = _api.read(Path(path), format=from_format)
-    except EdimapError as exc:
-        return [Outcome(path, None, False, (SOURCE(str(exc), Location(source=path)).to_dict(),))]
-    outcomes: list[Outcome] = []
-    input_findings = tuple(f.to_dict() for f in result.findings)
-    input_errors = any(f["severity"] == "error" for f in input_findings)
-    if not result.items or input_errors:
-        # Nothing in the input could be read, or its envelope is broken: the input itself
-        # is a failed entry (its documents, if any, still convert below).
-        outcomes.append(Outcome(path, None, False, input_findings))
-        input_findings = ()
-    for item in result.items:
-        findings = [*input_findings, *(f.to_dict() for f in item.findings)]
-        input_findings = ()  # input-level warnings go with its first document
-        if not item.ok or item.document is None:
-            outcomes.append(Outcome(path, item.reference, False, tuple(findings)))
-            continue
-        document = item.document
-        try:
-            data = _api.write(document, format=to_format, **options)
-        except EdimapError as exc:
-            findings.append(WRITE_REFUSED(str(exc), Location(
-                source=path, message_ref=item.reference)).to_dict())
-            outcomes.append(Outcome(path, item.reference, False, tuple(findings)))
-            continue
-        kind = FILE_KINDS[document.kind.value]
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in document.id)
-        outcomes.append(Outcome(path, item.reference, True, tuple(findings),
-                                f"{kind}-{safe}.{EXTENSIONS[to_format]}", data))
-    return outcomes
-
-
 def _run(files: Sequence[Path], to_format: str, from_format: str, options: dict[str, Any],
          jobs: int) -> Iterator[list[Outcome]]:
     if jobs <= 1 or len(files) <= 1:
         for path in files:
-            yield _convert_one(str(path), to_format, from_format, options)
+            yield convert_input(str(path), to_format, from_format, options)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_convert_one, [str(p) for p in files],
+        yield from pool.map(convert_input, [str(p) for p in files],
                             [to_format] * len(files), [from_format] * len(files),
                             [options] * len(files), chunksize=1)
 

@@ -19,13 +19,39 @@ from edimap.findings import (
     UsageError,
 )
 
-__all__ = ["EXIT_INPUT", "EXIT_OK", "EXIT_USAGE", "guard"]
+__all__ = ["EXIT_INPUT", "EXIT_OK", "EXIT_USAGE", "FormatName", "guard"]
 
 EXIT_OK = 0
 EXIT_INPUT = 1
 EXIT_USAGE = 2
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class FormatName(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2
+    """A registered format's name (``edimap.formats``), looked up when the command runs,
+    so a format registered after the CLI was imported is a choice too; ``auto`` where
+    ``allow_auto``."""
+
+    name = "format"
+
+    def __init__(self, *, allow_auto: bool = False) -> None:
+        self.allow_auto = allow_auto
+
+    def _choices(self) -> list[str]:
+        from edimap import formats
+
+        return (["auto"] if self.allow_auto else []) + list(formats.names())
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "[" + "|".join(self._choices()) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        if value not in self._choices():
+            self.fail(f"{value!r} is not one of {', '.join(map(repr, self._choices()))}.",
+                      param, ctx)
+        return str(value)
 
 
 def guard(fn: F) -> F:

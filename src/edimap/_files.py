@@ -1,5 +1,4 @@
-"""Output files: how edimap names them and how it puts them in place without ever leaving a
-half-written one.
+"""Output files: how edimap puts them in place without ever leaving a half-written one.
 
 A file is first written in full under a temporary name in its own folder (``stage``), then
 renamed to its real name (``publish``), which is atomic on every system edimap runs on. With
@@ -14,12 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
-__all__ = ["EXTENSIONS", "FILE_KINDS", "publish", "stage", "sync_folder", "write_atomically"]
-
-EXTENSIONS = {"json": "json", "eancom": "edi", "oioubl": "xml"}
-# Output files are named by the document's OIOUBL root element and its ID.
-FILE_KINDS = {"order": "Order", "invoice": "Invoice", "credit_note": "CreditNote",
-              "order_response": "OrderResponseSimple"}
+__all__ = ["publish", "stage", "sync_folder", "write_atomically"]
 
 TEMPORARY_SUFFIX = ".tmp"
 

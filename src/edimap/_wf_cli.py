@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from edimap._cli_support import EXIT_INPUT, EXIT_OK
+from edimap._cli_support import EXIT_INPUT, EXIT_OK, FormatName
 from edimap._cli_support import guard as _guard
 from edimap.findings import Finding, Severity
 
@@ -190,8 +190,8 @@ def show_order(requisition: str, url: str | None, db_guid: str | None,
 
 
 @winfinans.command("pull-invoices")
-@click.option("--to", "to_format", type=click.Choice(["eancom", "oioubl", "json"]),
-              required=True, help="Write EANCOM INVOIC, OIOUBL 2.1 or canonical JSON.")
+@click.option("--to", "to_format", type=FormatName(), required=True,
+              help="Write EANCOM INVOIC, OIOUBL 2.1 or canonical JSON.")
 @click.option("-o", "--output", type=click.Path(file_okay=False), required=True,
               help="Folder for the invoice files (one per invoice, e.g. Invoice-100001.edi).")
 @click.option("--edifact-version", type=click.Choice(["d96a", "d01b"]), default="d96a",
@@ -215,7 +215,7 @@ def pull_invoices(to_format: str, output: str, edifact_version: str, url: str | 
     """
     from edimap.winfinans.sync import pull_invoices as pull
 
-    options: dict[str, Any] = {"version": edifact_version} if to_format == "eancom" else {}
+    options: dict[str, Any] = {"version": edifact_version}  # for the formats that take it
     client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, backoff,
                         verbose)
     with client, log:

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from edimap import _api
-from edimap._cli_support import EXIT_INPUT, EXIT_OK
+from edimap._cli_support import EXIT_INPUT, EXIT_OK, FormatName
 from edimap._cli_support import guard as _guard
 from edimap._version import __version__
 from edimap.findings import (
@@ -27,7 +27,6 @@ from edimap.findings import (
     UsageError,
 )
 from edimap.ids import identify
-from edimap.model import Document
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,10 +71,9 @@ def check_id(values: Sequence[str]) -> None:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("--to", "to_format", type=click.Choice(["json", "eancom", "oioubl"]),
-              required=True, help="Format to write.")
-@click.option("--from", "from_format", type=click.Choice(["auto", "json", "eancom", "oioubl"]),
-              default="auto", show_default=True, help="Format to read (auto: by content).")
+@click.option("--to", "to_format", type=FormatName(), required=True, help="Format to write.")
+@click.option("--from", "from_format", type=FormatName(allow_auto=True), default="auto",
+              show_default=True, help="Format to read (auto: by content).")
 @click.option("-o", "--output", type=click.Path(allow_dash=True), default="-",
               help="Output file (default: standard output); a folder for several inputs, a "
                    "folder input, or several OIOUBL documents.")
@@ -113,10 +111,9 @@ def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str
       edimap convert fixtures/orders-d96a.edi --to oioubl -o out/
       edimap convert inbox/ --to oioubl -o out/ --report report.json --quarantine bad/
     """
-    options: dict[str, Any] = {}
-    if to_format == "eancom":
-        options = {"version": edifact_version, "sender": sender, "recipient": recipient,
-                   "control_ref": control_ref}
+    # Every writer option the command line has; each format takes those it knows.
+    options: dict[str, Any] = {"version": edifact_version, "sender": sender,
+                               "recipient": recipient, "control_ref": control_ref}
     # A trailing slash or an existing folder makes -o a folder, even for one document.
     batch = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs if i != "-") or (
         output != "-" and (Path(output).is_dir() or output.endswith(("/", os.sep))))
@@ -188,56 +185,48 @@ def _finish(entries: list[dict[str, Any]], summary: dict[str, int], report_path:
 def _convert_single(name: str, to_format: str, from_format: str, output: str,
                     options: dict[str, Any], report_path: str | None, quarantine: str | None,
                     quiet: bool, verbose: bool) -> None:
+    """One input (a file or standard input) into one output: the documents together in one
+    file, or, for a format with one document per file, a folder when there are several."""
+    from edimap import formats
     from edimap._files import write_atomically
+    from edimap.pipeline import read_input, write_document, writer_options
 
+    fmt = formats.get(to_format)
     source: Any = sys.stdin.buffer if name == "-" else Path(name)
-    result = _api.read(source, format=from_format)
-    documents: list[Document] = []
-    entries: list[dict[str, Any]] = []
-    summary = {"inputs": 1, "converted": 0, "failed": 0, "warnings": 0}
-    if result.findings and (not result.items or not result.ok):
-        entries.append({"input": name, "reference": None, "outcome": "failed",
-                        "output": None, "findings": [f.to_dict() for f in result.findings]})
-        summary["failed"] += 1
-    for item in result.items:
-        ok = item.ok and item.document is not None
-        entries.append({"input": name, "reference": item.reference,
-                        "outcome": "converted" if ok else "failed",
-                        "output": None if not ok or output == "-" else output,
-                        "findings": [f.to_dict() for f in item.findings]})
-        if ok and item.document is not None:
-            documents.append(item.document)
-            summary["converted"] += 1
-        else:
-            summary["failed"] += 1
-    summary["warnings"] = sum(f["severity"] == "warning" for e in entries for f in e["findings"])
-    if documents and to_format == "oioubl" and len(documents) > 1:
-        # One OIOUBL document per file: -o names the folder.
+    outcomes = read_input(source, name, from_format)
+    documents = [o.document for o in outcomes if o.document is not None]
+    outputs: dict[int, str | None] = {}
+    if fmt.one_document_per_file and len(documents) > 1:
         if output == "-":
-            raise UsageError("several documents become several OIOUBL files: give -o DIR")
+            raise UsageError(f"several documents become several {fmt.name} files: give -o DIR")
         from edimap._batch import _unique
-        from edimap._files import EXTENSIONS, FILE_KINDS
 
         folder = Path(output)
         folder.mkdir(parents=True, exist_ok=True)
         used: set[str] = set()
-        names = iter(e for e in entries if e["outcome"] == "converted")
-        for document in documents:
-            kind = FILE_KINDS[document.kind.value]
-            safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in document.id)
-            target = folder / _unique(f"{kind}-{safe}.{EXTENSIONS['oioubl']}", used)
-            write_atomically(target, _api.write(document, format="oioubl"))
-            next(names)["output"] = str(target)
-        documents = []
-    if documents:
+        for k, outcome in enumerate(outcomes):
+            if outcome.document is not None:
+                outcomes[k] = written = write_document(outcome, fmt, options)
+                if written.data is not None and written.output_name:
+                    target = folder / _unique(written.output_name, used)
+                    write_atomically(target, written.data)
+                    outputs[k] = str(target)
+    elif documents:
         # JSON is always an array, one document per message; EANCOM one interchange.
-        data = _api.write(documents if len(documents) > 1 or to_format == "json"
-                          else documents[0], format=to_format, **options)
+        data = fmt.write(documents[0] if fmt.one_document_per_file else documents,
+                         **writer_options(fmt, options))
         if output == "-":
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
         else:
             write_atomically(Path(output), data)
+        outputs = {k: None if output == "-" else output
+                   for k, o in enumerate(outcomes) if o.converted}
+    entries = [o.to_dict(outputs.get(k)) for k, o in enumerate(outcomes)]
+    converted = sum(o.converted for o in outcomes)
+    summary = {"inputs": 1, "converted": converted, "failed": len(outcomes) - converted,
+               "warnings": sum(f["severity"] == "warning" for e in entries
+                               for f in e["findings"])}
     if summary["failed"] and quarantine and name != "-":
         from edimap._batch import _quarantine
 

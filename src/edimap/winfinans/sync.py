@@ -36,9 +36,9 @@ from typing import Any
 import attrs
 import filelock
 
-from edimap import _api, _failpoints
+from edimap import _api, _failpoints, formats
 from edimap import json as edimap_json
-from edimap._files import EXTENSIONS, FILE_KINDS, publish, stage, temporary_owner
+from edimap._files import publish, stage, temporary_owner
 from edimap._home import data_dir
 from edimap.edifact.writer import ControlNumbers
 from edimap.findings import (
@@ -51,6 +51,7 @@ from edimap.findings import (
     register,
 )
 from edimap.model import Invoice, Order, OrderLine
+from edimap.pipeline import writer_options
 from edimap.winfinans import mapping
 from edimap.winfinans._errors import TransportError, WinfinansError
 from edimap.winfinans.client import Client
@@ -690,6 +691,7 @@ class _Puller(_Session):
         super().__init__(client, journal)
         self.folder = folder
         self.to = to
+        self.format = formats.get(to)
         self.options = dict(options)
         self.unit_map = unit_map
         self.company = company
@@ -713,9 +715,11 @@ class _Puller(_Session):
     def _options(self, invoice: Invoice, sale_id: int) -> dict[str, Any]:
         """The writer's options, with the control reference and preparation time this
         invoice was allocated the first time (so a rewrite writes the same bytes)."""
-        options = dict(self.options)
+        options = writer_options(self.format, self.options)
+        # A format with interchange control references (EANCOM) gets one per invoice.
+        enveloped = "control_ref" in self.format.writer_options
         new_ref = None
-        if self.to == "eancom" and "control_ref" not in options:
+        if enveloped and "control_ref" not in options:
             # As the EANCOM writer addresses an invoice: seller to buyer.
             sender = options.get("sender") or (invoice.seller.gln if invoice.seller else None)
             recipient = options.get("recipient") or (invoice.buyer.gln if invoice.buyer
@@ -728,7 +732,7 @@ class _Puller(_Session):
         pickup = self.journal.allocate(sale_id, dt.datetime.now().replace(second=0,
                                                                             microsecond=0),
                                        new_ref)
-        if self.to == "eancom":
+        if enveloped:
             if pickup.control_ref is not None:
                 options.setdefault("control_ref", pickup.control_ref)
             options.setdefault("prepared", pickup.prepared)
@@ -737,8 +741,8 @@ class _Puller(_Session):
     def _write(self, invoice: Invoice, sale_id: int) -> str:
         """Stage the file, journal it as staged, rename it into place, journal it as
         written: after a crash the journal tells whether the file reached the folder."""
-        data = _api.write(invoice, format=self.to, **self._options(invoice, sale_id))
-        name = f"{FILE_KINDS[invoice.kind.value]}-{invoice.id}.{EXTENSIONS[self.to]}"
+        data = self.format.write(invoice, **self._options(invoice, sale_id))
+        name = self.format.output_name(invoice)
         path = self.folder / name
         tmp = stage(path, data)
         try:
@@ -821,8 +825,7 @@ def pull_invoices(client: Client, folder: str | Path, journal: Journal, *,
 
     Runs sharing ``journal`` share the queue, each invoice written by one of them only; an
     invoice another run holds is waited for (at most ``wait`` seconds)."""
-    if to not in ("eancom", "oioubl", "json"):
-        raise UsageError(f"pull-invoices writes eancom, oioubl or json, not {to!r}")
+    formats.get(to)  # an unknown format: a UsageError before any work
     out = Path(folder)
     with _exclusive(out):
         _remove_stale_temporaries(out, journal.staged_files())

@@ -1,4 +1,5 @@
-"""The canonical JSON format plugged into ``edimap.read`` / ``edimap.write``."""
+"""The canonical JSON format (``edimap.json``): an object per document, an array for
+several."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from edimap import json as canonical
-from edimap._api import Item, register_format
-from edimap.findings import Finding, Location, Severity, ValidationError, register
+from edimap.findings import Finding, Location, Severity, UsageError, ValidationError, register
+from edimap.formats.base import Format, Item
 from edimap.model import Document
 
 JSON_SYNTAX = register(
@@ -67,8 +68,21 @@ def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
     return items, []
 
 
-def _write(documents: Document | Sequence[Document], *, indent: int | None = 2) -> bytes:
-    return canonical.dumps(documents, indent=indent).encode("utf-8")
+class JsonFormat(Format):
+    """Canonical JSON: ``{"document": "order", …}``, or an array of such objects."""
 
+    name = "json"
+    extension = "json"
+    writer_options = frozenset({"indent"})
 
-register_format("json", _read, _write)
+    def detect(self, head: bytes) -> bool:
+        return head[:1] in (b"{", b"[")
+
+    def read(self, data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
+        return _read(data, source)
+
+    def write(self, documents: Document | Sequence[Document], **options: Any) -> bytes:
+        indent: int | None = options.pop("indent", 2)
+        if options:
+            raise UsageError(f"the JSON writer takes no option {', '.join(options)}")
+        return canonical.dumps(documents, indent=indent).encode("utf-8")

@@ -1,12 +1,12 @@
-"""EANCOM plugged into ``edimap.read``: the syntax layer reads and checks every message;
-mapping a message to the model is done by the message-type mappers registered here."""
+"""EANCOM EDIFACT: the syntax layer reads and checks every message; mapping a message to
+the model is done by the message-type mappers registered here (ORDERS, INVOIC)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from edimap._api import Item, register_format
 from edimap.edifact.reader import EdifactReader, Message
 from edimap.findings import (
     FieldError,
@@ -17,6 +17,7 @@ from edimap.findings import (
     has_errors,
     register,
 )
+from edimap.formats.base import Format, Item
 from edimap.model import Document, Order, OrderResponse
 
 MESSAGE_UNSUPPORTED = register(
@@ -109,4 +110,24 @@ def _map_invoic(message: Message) -> tuple[Document | None, list[Finding]]:
 
 MAPPERS["ORDERS"] = _map_orders
 MAPPERS["INVOIC"] = _map_invoic
-register_format("eancom", _read, _write)
+
+
+class EancomFormat(Format):
+    """EANCOM interchanges: every ORDERS and INVOIC message of every interchange read; the
+    documents written as one interchange."""
+
+    name = "eancom"
+    extension = "edi"
+    writer_options = frozenset({"version", "sender", "recipient", "control_ref",
+                                "syntax_id", "prepared", "test"})
+
+    def detect(self, head: bytes) -> bool:
+        # A file that starts like JSON or XML is not one, whatever it mentions.
+        return head[:3] in (b"UNA", b"UNB") or (
+            head[:1] not in (b"{", b"[", b"<") and b"UNB" in head[:1024])
+
+    def read(self, data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
+        return _read(data, source)
+
+    def write(self, documents: Document | Sequence[Document], **options: Any) -> bytes:
+        return _write(documents, **options)

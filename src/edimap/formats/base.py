@@ -1,0 +1,102 @@
+"""The contract of a format plug-in, and the :class:`Item` every reader returns.
+
+A format is one object that knows one kind of file:
+
+- ``name`` — what users type (``--to NAME``, ``edimap.write(…, format=NAME)``);
+- ``extension`` — the file extension of its output files, without the dot;
+- ``detect(head)`` — whether content that starts with ``head`` is in this format;
+- ``read(data, source)`` — every document of an input as :class:`Item`\\ s, plus findings
+  about the input as a whole; never raises on bad content;
+- ``write(documents, **options)`` — the bytes of one output file; raises
+  :class:`~edimap.EdimapError` (a :class:`~edimap.ValidationError` naming the field) for a
+  document it cannot write; ``writer_options`` names the options it takes;
+- ``validate(data, source, *, rules, explain)`` — the checks of this format beyond reading
+  it (an official schema, rule sets); none by default;
+- ``output_name(document)`` — the file one document is written to
+  (``Order-4500012345.xml``); ``one_document_per_file`` when the format cannot hold more
+  than one document in a file.
+
+Formats register with :func:`edimap.formats.register`; edimap's own are ``json``,
+``eancom`` and ``oioubl``, one module each beside this one.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import attrs
+
+from edimap.findings import Finding, has_errors
+from edimap.model import Document
+
+__all__ = ["FILE_KINDS", "Format", "Item", "safe_file_id"]
+
+FILE_KINDS = {"order": "Order", "invoice": "Invoice", "credit_note": "CreditNote",
+              "order_response": "OrderResponseSimple"}
+"""Output files are named by the document's OIOUBL root element and its ID."""
+
+
+def safe_file_id(document_id: str) -> str:
+    """A document's ID as part of a file name: anything but letters, digits, ``-_.``
+    becomes ``_``."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in document_id)
+
+
+@attrs.frozen(kw_only=True)
+class Item:
+    """One message or document of the input, whether it converted or not.
+
+    ``reference`` names it within the input: the EDIFACT message reference (UNH 0062), the
+    XML document's ID, or ``[i]`` for the i-th object of a JSON array. An EDIFACT message
+    also has the ``sender`` (UNB S002 0004) and ``interchange_ref`` (UNB 0020) of its
+    interchange.
+    """
+
+    index: int
+    reference: str | None
+    document: Document | None
+    findings: tuple[Finding, ...] = ()
+    sender: str | None = None
+    interchange_ref: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the item converted and has no error-level finding."""
+        return self.document is not None and not has_errors(self.findings)
+
+
+class Format(abc.ABC):
+    """One file format edimap reads and writes (see the module docstring)."""
+
+    name: ClassVar[str]
+    extension: ClassVar[str]
+    one_document_per_file: ClassVar[bool] = False
+    writer_options: ClassVar[frozenset[str]] = frozenset()
+
+    @abc.abstractmethod
+    def detect(self, head: bytes) -> bool:
+        """Whether content starting with ``head`` (BOM and leading white space removed,
+        at most 4 KiB) is in this format."""
+
+    @abc.abstractmethod
+    def read(self, data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
+        """Every document of ``data`` as an item, and the findings about the input."""
+
+    @abc.abstractmethod
+    def write(self, documents: Document | Sequence[Document], **options: Any) -> bytes:
+        """The bytes of one output file holding ``documents``."""
+
+    def validate(self, data: bytes, source: str | None, *, rules: bool = True,
+                 explain: bool = False) -> list[Finding]:
+        """Checks beyond reading (schemas, rule sets); the readers' findings come apart."""
+        return []
+
+    def output_name(self, document: Document) -> str:
+        """The name of the file ``document`` is written to on its own."""
+        return (f"{FILE_KINDS[document.kind.value]}-{safe_file_id(document.id)}"
+                f".{self.extension}")
+
+    def __repr__(self) -> str:
+        return f"<format {self.name}>"

@@ -1,0 +1,103 @@
+"""One conversion path: read an input, then write each document it holds, with one
+:class:`Outcome` per document (or for the input itself, when nothing in it could be
+read). The command line (one input, many, standard input) and the batch runner go through
+it; a bad message or a refused document never stops the others.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from edimap import _api, formats
+from edimap.findings import EdimapError, Location, Severity, register
+from edimap.formats.base import Format
+from edimap.model import Document
+
+__all__ = ["Outcome", "convert_input", "read_input", "write_document", "writer_options"]
+
+SOURCE = register(
+    "IO-SOURCE", Severity.ERROR,
+    "An input of a batch cannot be opened or read.",
+    "Check the path and its permissions; the other inputs are converted all the same.",
+    "a file removed while the batch ran")
+WRITE_REFUSED = register(
+    "WRITE-REFUSED", Severity.ERROR,
+    "A document was read, but the target format cannot be written from it: it needs "
+    "content the document lacks.",
+    "Read the message: it names the field; complete the document or choose another format.",
+    "an order whose seller has neither a GLN nor a CVR number, written as OIOUBL")
+
+
+@attrs.frozen
+class Outcome:
+    """What became of one message or document of one input. ``document`` is set between
+    reading and writing; ``data`` and ``output_name`` once written on its own."""
+
+    input: str
+    reference: str | None
+    converted: bool
+    findings: tuple[dict[str, Any], ...]
+    output_name: str | None = None
+    data: bytes | None = attrs.field(default=None, repr=False)
+    document: Document | None = attrs.field(default=None, repr=False, eq=False)
+
+    def to_dict(self, output: str | None) -> dict[str, Any]:
+        return {"input": self.input, "reference": self.reference,
+                "outcome": "converted" if self.converted else "failed",
+                "output": output, "findings": list(self.findings)}
+
+
+def writer_options(fmt: Format, options: dict[str, Any]) -> dict[str, Any]:
+    """The options ``fmt``'s writer takes, out of all the command line gathered."""
+    return {k: v for k, v in options.items() if k in fmt.writer_options}
+
+
+def read_input(source: Any, name: str, from_format: str = "auto") -> list[Outcome]:
+    """One outcome per message or document of ``source``, the readable ones holding their
+    document; the input itself is a failed outcome when nothing in it could be read or its
+    envelope is broken (its input-level warnings otherwise go with its first document).
+    An input that cannot be opened raises :class:`~edimap.SourceError`."""
+    result = _api.read(source, format=from_format)
+    outcomes: list[Outcome] = []
+    input_findings = tuple(f.to_dict() for f in result.findings)
+    if not result.items or any(f["severity"] == "error" for f in input_findings):
+        outcomes.append(Outcome(name, None, False, input_findings))
+        input_findings = ()
+    for item in result.items:
+        findings = (*input_findings, *(f.to_dict() for f in item.findings))
+        input_findings = ()
+        ok = item.ok and item.document is not None
+        outcomes.append(Outcome(name, item.reference, ok, findings,
+                                document=item.document if ok else None))
+    return outcomes
+
+
+def write_document(outcome: Outcome, fmt: Format, options: dict[str, Any]) -> Outcome:
+    """``outcome``'s document written on its own, or failed with ``WRITE-REFUSED``."""
+    document = outcome.document
+    if document is None:
+        return outcome
+    try:
+        data = fmt.write(document, **writer_options(fmt, options))
+    except EdimapError as exc:
+        refused = WRITE_REFUSED(str(exc), Location(source=outcome.input,
+                                                   message_ref=outcome.reference))
+        return attrs.evolve(outcome, converted=False, document=None,
+                            findings=(*outcome.findings, refused.to_dict()))
+    return attrs.evolve(outcome, output_name=fmt.output_name(document), data=data,
+                        document=None)
+
+
+def convert_input(path: str, to_format: str, from_format: str,
+                  options: dict[str, Any]) -> list[Outcome]:
+    """Read the file ``path`` and write each of its documents on its own as
+    ``to_format``."""
+    fmt = formats.get(to_format)
+    try:
+        outcomes = read_input(Path(path), path, from_format)
+    except EdimapError as exc:  # gone or unreadable since the batch started
+        return [Outcome(path, None, False, (SOURCE(str(exc), Location(source=path)).to_dict(),))]
+    return [write_document(o, fmt, options) for o in outcomes]
