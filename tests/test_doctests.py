@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["edimap.ids.gln", "edimap.ids.gtin", "edimap.ids.cvr", "edimap.edifact.syntax",
-           "edimap.edifact.writer"]
+           "edimap.edifact.writer", "edimap._codes", "edimap.formats"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -28,3 +28,17 @@ ISO_4217 = frozenset(
 UNIT_CODE = re.compile(r"[A-Z0-9]{2,3}\Z")  # (\Z: "$" would also take a final "\n")
 
 COUNTRY_CODE = re.compile(r"[A-Z]{2}\Z")
+
+# The OIOUBL PaymentChannelCode each UNCL 4461 payment means code implies (EANCOM has no
+# field for the channel: only an implied one can be carried there).
+IMPLIED_PAYMENT_CHANNEL = {"42": "DK:BANK", "31": "IBAN", "93": "DK:FIK", "50": "DK:GIRO",
+                           "97": "DK:NEMKONTO"}
+
+
+def ascii_digits(text: str) -> bool:
+    """True for a non-empty run of 0-9 (``str.isdigit`` also takes '¹' and '٣').
+
+    >>> ascii_digits("0042"), ascii_digits("4²"), ascii_digits("")
+    (True, False, False)
+    """
+    return text.isascii() and text.isdigit()

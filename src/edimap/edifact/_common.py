@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
+from edimap._codes import ascii_digits
 from edimap.edifact.reader import Message
 from edimap.edifact.syntax import Segment, parse_decimal_text
 from edimap.findings import Finding, Location, Severity, register
@@ -134,7 +135,7 @@ class MapContext:
             self.add(BAD_DATE(f"DTM+{qualifier} has format {fmt!r}, which edimap does not "
                               "read (102, 203, 204, 101, 201, 718)", self.loc(index, 1, 3)))
             return None, None
-        if len(value) != lengths[fmt] or not _ascii_digits(value.replace("-", "")):
+        if len(value) != lengths[fmt] or not ascii_digits(value.replace("-", "")):
             self.add(BAD_DATE(f"DTM+{qualifier} value {value!r} does not fit format {fmt} "
                               f"({lengths[fmt]} characters)", self.loc(index, 1, 2)))
             return None, None
@@ -203,7 +204,3 @@ def wrap(text: str, width: int) -> list[str]:
 def first(segment: Segment, element: int) -> str:
     return segment.get(element, 1)
 
-
-def _ascii_digits(text: str) -> bool:
-    """True for a non-empty run of 0-9 (``str.isdigit`` also takes '¹' and '٣')."""
-    return text.isascii() and text.isdigit()

@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from edimap._codes import UNIT_CODE
+from edimap._codes import UNIT_CODE, ascii_digits
 from edimap.edifact._common import (
     AMBIGUOUS,
     BAD_GTIN,
@@ -48,6 +48,9 @@ from edimap.model import (
 GTIN_TYPES = frozenset({"EN", "SRV", "UP", "EU", "SRS"})
 PARTY_ROLES = {"BY": "buyer", "SU": "seller", "DP": "delivery", "IV": "invoicee",
                "UC": "ultimate_consignee"}
+"""NAD 3035 → the model's party, in ORDERS."""
+INVOICE_PARTY_ROLES = {q: role for q, role in PARTY_ROLES.items() if q != "UC"}
+"""NAD 3035 → the model's party, in INVOIC (an invoice has no ultimate consignee)."""
 ROLE_QUALIFIERS = {v: k for k, v in PARTY_ROLES.items()}
 
 
@@ -69,7 +72,7 @@ def structure_roles(message: Message) -> tuple[tuple[str, ...], list[Finding]]:
     if definition is None:
         release = message.release.upper()
         year = release[:2]
-        nearest = "01B" if _ascii_digits(year) and "01" <= year < "90" else "96A"
+        nearest = "01B" if ascii_digits(year) and "01" <= year < "90" else "96A"
         definition = definition_for(message.type, "D", nearest)
         fallback = True
         findings.append(FALLBACK_DEFINITION(
@@ -201,7 +204,7 @@ def read_terms(ctx: MapContext, i: int, seg: Segment,
             ctx.not_carried(i, "second PAT")
             return terms
         terms = {"code": seg.get(1) or None}
-        if seg.get(3, 3) == "D" and _ascii_digits(seg.get(3, 4)):
+        if seg.get(3, 3) == "D" and ascii_digits(seg.get(3, 4)):
             terms["net_days"] = int(seg.get(3, 4))
         elif seg.get(3, 4):
             ctx.not_carried(i, f"PAT period {':'.join(seg.components(3))}")
@@ -225,7 +228,7 @@ def start_alc(ctx: MapContext, i: int, seg: Segment) -> dict[str, Any]:
     fields: dict[str, Any] = {"is_charge": kind == "C", "_index": i}
     if any(seg.components(2)) or seg.get(3):
         ctx.not_carried(i, "ALC allowance/charge number or settlement")
-    if _ascii_digits(seg.get(4)):
+    if ascii_digits(seg.get(4)):
         fields["sequence"] = int(seg.get(4))
     fields["reason_code"] = seg.get(5, 1) or None
     fields["reason"] = seg.get(5, 4) or None
@@ -577,7 +580,3 @@ def read_line_segment(ctx: MapContext, i: int, seg: Segment, line: LineDraft,
     else:
         ctx.not_carried(i, f"line {tag}")
 
-
-def _ascii_digits(text: str) -> bool:
-    """True for a non-empty run of 0-9 (``str.isdigit`` also takes '¹' and '٣')."""
-    return text.isascii() and text.isdigit()

@@ -24,6 +24,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from edimap._codes import IMPLIED_PAYMENT_CHANNEL
 from edimap.edifact._common import (
     AMBIGUOUS,
     MISSING_VALUE,
@@ -32,7 +33,9 @@ from edimap.edifact._common import (
     date_102,
 )
 from edimap.edifact._parts import (
+    INVOICE_PARTY_ROLES,
     MODEL_INVALID,
+    ROLE_QUALIFIERS,
     LineDraft,
     PartyDraft,
     alc_segments,
@@ -80,8 +83,6 @@ DIRECTORIES: dict[str, tuple[str, ...]] = {
 INVOICE_TYPES = frozenset({"380", "381", "383", "384", "385", "386", "389", "390", "393",
                            "325", "82", "83", "84", "130", "382", "67", "261", "262", "308",
                            "388", "527"})
-PARTY_ROLES = {"BY": "buyer", "SU": "seller", "DP": "delivery", "IV": "invoicee"}
-ROLE_QUALIFIERS = {v: k for k, v in PARTY_ROLES.items()}
 QTY_KEYS = {"47": "quantity", "46": "delivered_quantity", "59": "units_per_package",
             "192": "free_quantity"}
 HEADER_REFS = {"ON": "order_id", "IV": "corrected_invoice_id", "DQ": "delivery_note_id",
@@ -91,10 +92,6 @@ SUMMARY = {"79": "line_total", "176": "tax_total", "9": "payable", "113": "prepa
            "39": "_total",
            "125": "_taxable"}
 
-# The OIOUBL payment channel each means code implies; EANCOM has no field for it, so only an
-# implied channel can be written (and it reads back as None: implied).
-IMPLIED_CHANNELS = {"42": "DK:BANK", "31": "IBAN", "93": "DK:FIK", "50": "DK:GIRO",
-                    "97": "DK:NEMKONTO"}
 
 LINE_TOLERANCE = Decimal("0.01")
 TAX_TOLERANCE = Decimal("1.00")
@@ -206,7 +203,7 @@ def read_invoice(message: Message) -> tuple[Invoice | None, list[Finding]]:
                 ctx.not_carried(i, f"{tag} in references")
         elif role == "parties":
             if tag == "NAD":
-                party = read_nad(ctx, i, seg, parties, PARTY_ROLES)
+                party = read_nad(ctx, i, seg, parties, INVOICE_PARTY_ROLES)
             elif tag == "FII" and party is not None and party.qualifier == "SU":
                 _read_fii(seg, means)
             else:
@@ -320,7 +317,7 @@ def read_invoice(message: Message) -> tuple[Invoice | None, list[Finding]]:
     header["type_code"] = code if code not in (None, "380", "381") else None
     header.setdefault("currency", "DKK")
     ctx.flush_not_carried()
-    built_parties = {PARTY_ROLES[q]: p for q, p in ((q, build_party(ctx, p))
+    built_parties = {INVOICE_PARTY_ROLES[q]: p for q, p in ((q, build_party(ctx, p))
                                                    for q, p in parties.items()) if p}
     if summary_allowances and not allowances:
         # Some senders state document allowances and charges only in the summary group.
@@ -589,7 +586,7 @@ def invoice_to_message(invoice: Invoice, *, reference: str, version: str = "d96a
             invoice.seller is None:
         raise ValidationError([field_error("payment_means", "the account goes with the seller "
                                            "(NAD+SU FII); the invoice has no seller")])
-    implied = means is not None and IMPLIED_CHANNELS.get(means.code) == means.channel
+    implied = means is not None and IMPLIED_PAYMENT_CHANNEL.get(means.code) == means.channel
     if means is not None and ((means.channel and not implied) or means.iban or means.payment_id
                               or means.instruction_id or means.creditor_account
                               or means.due_date):

@@ -37,6 +37,7 @@ from typing import IO
 
 import attrs
 
+from edimap._codes import ascii_digits
 from edimap.edifact.syntax import (
     DEFAULT_V3,
     UNOA_REPERTOIRE,
@@ -275,7 +276,7 @@ class InterchangeHeader:
 
     @property
     def syntax_version_number(self) -> int:
-        return int(self.syntax_version) if _ascii_digits(self.syntax_version) else 3
+        return int(self.syntax_version) if ascii_digits(self.syntax_version) else 3
 
 
 @attrs.frozen(kw_only=True)
@@ -1485,7 +1486,7 @@ def _parse_unb(seg: Segment, tokens: _Tokenizer, findings: list[Finding],
     date = header.date
     if date:
         wanted = 8 if version == "4" else 6
-        if not _ascii_digits(date) or len(date) not in (6, 8):
+        if not ascii_digits(date) or len(date) not in (6, 8):
             findings.append(UNB_DATE(f"UNB date {date!r} is not a date", loc(4, 1)))
         elif len(date) != wanted:
             findings.append(UNB_DATE(
@@ -1535,7 +1536,3 @@ def read_interchanges(
             result.append(Interchange(header=None, messages=(), findings=tuple(orphans)))
     return result
 
-
-def _ascii_digits(text: str) -> bool:
-    """True for a non-empty run of 0-9 (``str.isdigit`` also takes '¹' and '٣')."""
-    return text.isascii() and text.isdigit()

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 from lxml import etree
 
+from edimap._codes import IMPLIED_PAYMENT_CHANNEL, ascii_digits
 from edimap.findings import Finding, Location, Severity, ValidationError, register
 from edimap.ids import cvr as _cvr
 from edimap.ids import gln as _gln
@@ -631,8 +632,7 @@ def _means(r: _Reader, element: etree._Element) -> PaymentMeans | None:
     channel = r.text(element, "cbc:PaymentChannelCode")
     account_id = r.text(account, "cbc:ID")
     code = r.text(element, "cbc:PaymentMeansCode")
-    implied = {"42": "DK:BANK", "31": "IBAN", "93": "DK:FIK", "50": "DK:GIRO",
-               "97": "DK:NEMKONTO"}.get(code or "")
+    implied = IMPLIED_PAYMENT_CHANNEL.get(code or "")
     fields = {
         "code": code,
         "channel": channel if channel != implied else None,  # None: the code's own
@@ -670,7 +670,7 @@ def _terms(r: _Reader, element: etree._Element | None) -> PaymentTerms | None:
         "note": r.text(element, "cbc:Note"),
         "discount_percent": r.decimal(element, "cbc:SettlementDiscountPercent"),
         "due_date": r.date(element, "cbc:PaymentDueDate") or r.date(period, "cbc:EndDate"),
-        "net_days": int(days) if _ascii_digits(days) and duration is not None
+        "net_days": int(days) if ascii_digits(days) and duration is not None
         and duration.get("unitCode") == "DAY" else None,
     }
     if duration is not None and fields["net_days"] is None:
@@ -779,7 +779,3 @@ def _delivery_dates(r: _Reader, delivery: etree._Element | None, fields: dict[st
     elif start or end:
         fields["delivery_date"] = start or end
 
-
-def _ascii_digits(text: str) -> bool:
-    """True for a non-empty run of 0-9 (``str.isdigit`` also takes '¹' and '٣')."""
-    return text.isascii() and text.isdigit()

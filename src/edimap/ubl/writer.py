@@ -15,6 +15,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from edimap._codes import IMPLIED_PAYMENT_CHANNEL
 from edimap.findings import FieldError, ValidationError
 from edimap.model import (
     Address,
@@ -40,8 +41,6 @@ ROOT_NS = {"Invoice": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
                "urn:oasis:names:specification:ubl:schema:xsd:OrderResponseSimple-2"}
 OIOUBL_CATEGORY = {TaxCategory.STANDARD: "StandardRated", TaxCategory.ZERO: "ZeroRated",
                    TaxCategory.REVERSE_CHARGE: "ReverseCharge"}
-IMPLIED_CHANNEL = {"42": "DK:BANK", "31": "IBAN", "93": "DK:FIK", "50": "DK:GIRO",
-                   "97": "DK:NEMKONTO"}
 UNITS = {"PCE": "EA"}  # EANCOM piece → UN/ECE Rec 20
 _UUID_NAMESPACE = uuid.UUID("7f1d0c52-53a4-4f55-9a5b-6d8f2c1e0a11")
 
@@ -436,7 +435,7 @@ def _invoice(invoice: Invoice) -> _Builder:
         b.el(element, "cbc:PaymentMeansCode", means.code)
         if means.due_date:
             b.el(element, "cbc:PaymentDueDate", means.due_date.isoformat())
-        channel = means.channel or IMPLIED_CHANNEL.get(means.code)
+        channel = means.channel or IMPLIED_PAYMENT_CHANNEL.get(means.code)
         if channel:
             b.el(element, "cbc:PaymentChannelCode", channel, listAgencyID="320",
                  listID="urn:oioubl:codelist:paymentchannelcode-1.1")
