@@ -22,39 +22,30 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from edimap._codes import IMPLIED_PAYMENT_CHANNEL
 from edimap.edifact._common import (
-    AMBIGUOUS,
     MISSING_VALUE,
     UNUSUAL,
     MapContext,
     date_102,
 )
+from edimap.edifact._mapper import MessageReader
 from edimap.edifact._parts import (
     INVOICE_PARTY_ROLES,
     MODEL_INVALID,
     ROLE_QUALIFIERS,
     LineDraft,
-    PartyDraft,
     alc_segments,
     build,
     build_alc,
-    build_party,
     field_error,
     ftx_lines,
     nad_segments,
     pat_segments,
-    read_alc_detail,
     read_lin,
     read_line_segment,
-    read_nad,
-    read_party_detail,
-    read_pri,
-    read_terms,
-    start_alc,
-    structure_roles,
 )
 from edimap.edifact.reader import Message
 from edimap.edifact.syntax import DEFAULT_V3, Delimiters, Segment, format_decimal
@@ -62,7 +53,6 @@ from edimap.edifact.writer import MessageDraft
 from edimap.findings import Finding, Severity, ValidationError, register
 from edimap.model import (
     DocumentKind,
-    DocumentReference,
     Invoice,
     InvoiceLine,
     PaymentMeans,
@@ -85,8 +75,6 @@ INVOICE_TYPES = frozenset({"380", "381", "383", "384", "385", "386", "389", "390
                            "388", "527"})
 QTY_KEYS = {"47": "quantity", "46": "delivered_quantity", "59": "units_per_package",
             "192": "free_quantity"}
-HEADER_REFS = {"ON": "order_id", "IV": "corrected_invoice_id", "DQ": "delivery_note_id",
-               "CT": "contract_id", "VN": "seller_order_id"}
 SUMMARY = {"79": "line_total", "176": "tax_total", "9": "payable", "113": "prepaid",
            "259": "charge_total", "260": "allowance_total", "86": "_total", "77": "_total",
            "39": "_total",
@@ -106,261 +94,270 @@ RECONCILE = register(
 
 def read_invoice(message: Message) -> tuple[Invoice | None, list[Finding]]:
     """Map one INVOIC message to an :class:`Invoice` and the findings about it."""
-    roles, findings = structure_roles(message)
-    ctx = MapContext(message, roles)
-    ctx.findings.extend(findings)
-    segs = message.segments
-    header: dict[str, Any] = {}
-    notes: list[str] = []
-    refs: list[DocumentReference] = []
-    parties: dict[str, PartyDraft] = {}
-    party: PartyDraft | None = None
-    lines: list[LineDraft] = []
-    line: LineDraft | None = None
-    allowances: list[dict[str, Any]] = []
-    allowance: dict[str, Any] | None = None
-    terms: dict[str, Any] | None = None
-    means: dict[str, Any] = {}
-    last_ref: DocumentReference | None = None
-    stated: dict[str, tuple[int, Decimal]] = {}
-    subtotals: list[dict[str, Any]] = []
-    header_due: dt.date | None = None
-    summary_allowances: list[dict[str, Any]] = []
-    header_taxes: list[dict[str, Any]] = []
+    return _InvoiceReader(message).read()
 
-    def set_once(key: str, value: Any, index: int, what: str) -> None:
-        if value is None:
-            return
-        if key in header and header[key] != value:
-            ctx.add(AMBIGUOUS(f"{what} is given twice: {header[key]!s} and {value!s}",
-                              ctx.loc(index)))
-            return
-        header[key] = value
 
-    for i, seg in enumerate(segs):
-        tag = seg.tag
-        role = roles[i] if i < len(roles) else ""
-        if tag in ("UNH", "UNT"):
-            continue
-        if role == "":
-            if tag == "BGM":
-                code = seg.get(1, 1)
-                set_once("_code", code or None, i, "the document code")
-                set_once("id", seg.get(2, 1) or None, i, "the invoice number")
-                if seg.get(3) and seg.get(3) != "9":
-                    ctx.not_carried(i, f"BGM message function {seg.get(3)}")
-            elif tag == "DTM":
-                q = seg.get(1, 1)
-                start, end = ctx.date(i)
-                key = {"137": "issue_date", "35": "delivery_date",
-                       "131": "tax_point_date"}.get(q)
-                if q == "3" and not any(s.tag == "DTM" and s.get(1, 1) == "137" for s in segs):
-                    ctx.add(UNUSUAL("DTM+3 (invoice date) read as the document date; EANCOM "
-                                    "uses DTM+137", ctx.loc(i, 1, 1)))
-                    key = "issue_date"
-                if q == "263":
-                    set_once("period_start", start, i, "DTM+263 start")
-                    set_once("period_end", end, i, "DTM+263 end")
-                elif q in ("13", "140"):
-                    header_due = start
-                elif key is None:
-                    ctx.not_carried(i, f"DTM+{q}")
-                else:
-                    set_once(key, start, i, f"DTM+{q}")
-            elif tag == "FTX":
-                text = ctx.text(seg.components(4))
-                if text:
-                    notes.append(text)
-            elif tag == "PAI":
-                code = seg.get(1, 3)
-                if code:
-                    means["code"] = code
-            elif tag in ("UNS", "CNT"):
-                line = None
-                if tag == "CNT" and seg.get(1, 1) == "2":
-                    counted = ctx.number(i, 1, 2, what="line count")
-                    if counted is not None and counted != len(lines):
-                        ctx.add(UNUSUAL(f"CNT+2 says {counted} lines but the message has "
-                                        f"{len(lines)}", ctx.loc(i, 1, 2)))
-            else:
-                ctx.not_carried(i)
-        elif role == "references":
-            if tag == "RFF":
-                q, value = seg.get(1, 1), seg.get(1, 2)
-                key = HEADER_REFS.get(q)
-                last_ref = None
-                if key is not None:
-                    set_once(key, value or None, i, f"RFF+{q}")
-                elif value:
-                    last_ref = DocumentReference(kind=q, id=value)
-                    refs.append(last_ref)
-            elif tag == "DTM" and seg.get(1, 1) == "171" and last_ref is not None:
-                start, _ = ctx.date(i)
-                if start:
-                    refs[-1] = last_ref = DocumentReference(kind=last_ref.kind, id=last_ref.id,
-                                                            date=start)
-            else:
-                ctx.not_carried(i, f"{tag} in references")
-        elif role == "parties":
-            if tag == "NAD":
-                party = read_nad(ctx, i, seg, parties, INVOICE_PARTY_ROLES)
-            elif tag == "FII" and party is not None and party.qualifier == "SU":
-                _read_fii(seg, means)
-            else:
-                ctx.not_carried(i, f"{tag} after NAD")
-        elif role.startswith("parties/") and party is not None:
-            read_party_detail(ctx, i, seg, role, party)
-        elif role == "currencies":
-            if tag == "CUX" and seg.get(1, 2) and (seg.get(1, 1) == "2" or "currency" not in
-                                                    header):
-                if seg.get(1, 1) != "2":
-                    ctx.add(UNUSUAL(f"CUX+{seg.get(1, 1)} read as the invoice currency "
-                                    "(EANCOM: CUX+2)", ctx.loc(i, 1, 1)))
-                set_once("currency", seg.get(1, 2), i, "the invoice currency (CUX+2)")
-            else:
-                ctx.not_carried(i, f"{tag} in currencies")
-        elif role == "payment-terms":
-            if tag == "PAI":
-                means["code"] = seg.get(1, 3) or means.get("code")
-            elif tag == "FII":
-                _read_fii(seg, means)
-            else:
-                terms = read_terms(ctx, i, seg, terms)
-        elif role.startswith("allowances") or role == "summary-allowances":
-            target = allowances if role != "summary-allowances" else summary_allowances
-            if tag == "ALC":
-                allowance = start_alc(ctx, i, seg)
-                target.append(allowance)
-            elif allowance is not None:
-                read_alc_detail(ctx, i, seg, allowance)
-        elif role == "taxes":
-            if tag == "TAX":
-                header_taxes.append({})
-                _read_tax(ctx, i, seg, header_taxes[-1], "category", "percent")
-            else:
-                ctx.not_carried(i, f"header {tag} with TAX")
-        elif role == "lines":
-            if tag == "LIN":
-                line = LineDraft(i)
-                lines.append(line)
-                read_lin(ctx, i, seg, line)
-            elif line is not None:
-                read_line_segment(ctx, i, seg, line, QTY_KEYS, "47", ("12", "1"))
-        elif role == "lines/line-amounts" and line is not None:
-            if tag == "MOA" and seg.get(1, 1) == "203":
-                line_value = ctx.number(i, 1, 2, what="line amount")
-                if line_value is not None:
-                    line.fields["line_amount"] = line_value
-                    line.fields["_amount_index"] = i
-            else:
-                ctx.not_carried(i, f"line {tag}+{seg.get(1, 1)}")
-        elif role == "lines/line-prices" and line is not None:
-            if tag == "PRI":
-                read_pri(ctx, i, seg, line)
-            else:
-                ctx.not_carried(i, f"{tag} with PRI")
-        elif role == "lines/line-references" and line is not None:
-            if tag == "RFF" and seg.get(1, 1) == "LI":
-                line.fields["order_line_id"] = seg.get(1, 2) or None
-            elif tag == "RFF" and seg.get(1, 1) == "ON" and seg.get(1, 3):
-                line.fields["order_line_id"] = seg.get(1, 3)
-            else:
-                ctx.not_carried(i, f"line {tag}+{seg.get(1, 1)}")
-        elif role == "lines/line-taxes" and line is not None:
-            if tag == "TAX":
-                _read_tax(ctx, i, seg, line.fields, "tax_category", "tax_percent")
-            else:
-                ctx.not_carried(i, f"line {tag} with TAX")
-        elif role.startswith("lines/line-allowances") and line is not None:
-            if tag == "ALC":
-                line.fields["allowance_charges"].append(start_alc(ctx, i, seg))
-            elif line.fields["allowance_charges"]:
-                read_alc_detail(ctx, i, seg, line.fields["allowance_charges"][-1])
-        elif role == "summary-amounts":
-            if tag == "MOA":
-                q = seg.get(1, 1)
-                amount = ctx.number(i, 1, 2, what=f"MOA+{q}")
-                key = SUMMARY.get(q)
-                if key is None:
-                    ctx.not_carried(i, f"summary MOA+{q}")
-                elif amount is not None:
-                    stated.setdefault(key, (i, amount))
-            else:
-                ctx.not_carried(i, f"summary {tag}")
-        elif role == "summary-taxes":
-            if tag == "TAX":
-                subtotals.append({"_index": i})
-                _read_tax(ctx, i, seg, subtotals[-1], "category", "percent")
-            elif tag == "MOA" and subtotals:
-                q = seg.get(1, 1)
-                key = {"124": "tax_amount", "176": "tax_amount", "125": "taxable_amount"}.get(q)
-                if key:
-                    subtotals[-1][key] = ctx.number(i, 1, 2, what=f"MOA+{q}")
-                    subtotals[-1]["_" + key] = i
-                else:
-                    ctx.not_carried(i, f"tax breakdown MOA+{q}")
+class _InvoiceReader(MessageReader):
+    """INVOIC by segment-group role: the shared groups, and the header, payment, taxes,
+    lines, summary and tax breakdown of an invoice."""
+
+    ROLES: ClassVar[dict[str, str]] = {
+        **MessageReader.ROLES, "currencies": "on_currency", "payment-terms": "on_payment",
+        "summary-allowances": "on_summary_allowance", "taxes": "on_tax", "lines": "on_line",
+        "lines/line-amounts": "on_line_amount", "lines/line-references": "on_line_reference",
+        "lines/line-taxes": "on_line_tax", "summary-amounts": "on_summary_amount",
+        "summary-taxes": "on_tax_breakdown"}
+    DOCUMENT = "invoice"
+    PARTY_ROLES = INVOICE_PARTY_ROLES
+    HEADER_REFS: ClassVar[dict[str, str]] = {
+        "ON": "order_id", "IV": "corrected_invoice_id", "DQ": "delivery_note_id",
+        "CT": "contract_id", "VN": "seller_order_id"}
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.lines: list[LineDraft] = []
+        self.codes: dict[str, Any] = {}  # BGM 1001, kept apart from the model's fields
+        self.means: dict[str, Any] = {}
+        self.stated: dict[str, tuple[int, Decimal]] = {}
+        self.subtotals: list[dict[str, Any]] = []
+        self.header_due: dt.date | None = None
+        self.summary_allowances: list[dict[str, Any]] = []
+        self.header_taxes: list[dict[str, Any]] = []
+
+    # --- header ---------------------------------------------------------------------------
+
+    def header_BGM(self, i: int, seg: Segment) -> None:
+        self.set_once("code", seg.get(1, 1) or None, i, "the document code", self.codes)
+        self.set_once("id", seg.get(2, 1) or None, i, "the invoice number")
+        if seg.get(3) and seg.get(3) != "9":
+            self.ctx.not_carried(i, f"BGM message function {seg.get(3)}")
+
+    def header_DTM(self, i: int, seg: Segment) -> None:
+        q = seg.get(1, 1)
+        start, end = self.ctx.date(i)
+        key = self.document_date(i, seg, _HEADER_DATES, (
+            "3", "DTM+3 (invoice date) read as the document date; EANCOM uses DTM+137"))
+        if q == "263":
+            self.set_once("period_start", start, i, "DTM+263 start")
+            self.set_once("period_end", end, i, "DTM+263 end")
+        elif q in ("13", "140"):
+            self.header_due = start
+        elif key is None:
+            self.ctx.not_carried(i, f"DTM+{q}")
         else:
-            ctx.not_carried(i, f"{tag} ({role or 'header'})")
+            self.set_once(key, start, i, f"DTM+{q}")
 
-    if header_due is not None:
-        terms = terms if terms is not None else {}
-        terms.setdefault("due_date", header_due)
-    code = header.pop("_code", None)
-    if "id" not in header:
-        ctx.add(MISSING_VALUE("the invoice has no number (BGM C106 1004)", ctx.loc(0)))
-    if "issue_date" not in header:
-        ctx.add(MISSING_VALUE("the invoice has no document date (DTM+137)", ctx.loc(0)))
-    if code and code not in INVOICE_TYPES:
-        ctx.add(UNUSUAL(f"BGM document code {code} is not an invoice code; read as an invoice",
-                        ctx.loc(1, 1)))
-    header["kind"] = DocumentKind.CREDIT_NOTE if code == "381" else DocumentKind.INVOICE
-    header["type_code"] = code if code not in (None, "380", "381") else None
-    header.setdefault("currency", "DKK")
-    ctx.flush_not_carried()
-    built_parties = {INVOICE_PARTY_ROLES[q]: p for q, p in ((q, build_party(ctx, p))
-                                                   for q, p in parties.items()) if p}
-    if summary_allowances and not allowances:
-        # Some senders state document allowances and charges only in the summary group.
-        allowances = summary_allowances
-    elif summary_allowances:
-        ctx.not_carried(summary_allowances[0]["_index"], "summary ALC (repeats the header "
-                        "allowances and charges)")
+    def header_PAI(self, i: int, seg: Segment) -> None:
+        if seg.get(1, 3):
+            self.means["code"] = seg.get(1, 3)
+
+    def header_UNS(self, i: int, seg: Segment) -> None:
+        self.line = None
+
+    def header_CNT(self, i: int, seg: Segment) -> None:
+        self.line = None
+        if seg.get(1, 1) == "2":
+            counted = self.ctx.number(i, 1, 2, what="line count")
+            if counted is not None and counted != len(self.lines):
+                self.ctx.add(UNUSUAL(f"CNT+2 says {counted} lines but the message has "
+                                     f"{len(self.lines)}", self.ctx.loc(i, 1, 2)))
+
+    # --- header groups ----------------------------------------------------------------------
+
+    def party_segment(self, i: int, seg: Segment) -> None:
+        if seg.tag == "FII" and self.party is not None and self.party.qualifier == "SU":
+            _read_fii(seg, self.means)
+        else:
+            super().party_segment(i, seg)
+
+    def on_currency(self, i: int, seg: Segment) -> bool:
+        """SG7: CUX+2 (or the first CUX with a currency, with a warning)."""
+        if seg.tag == "CUX" and seg.get(1, 2) and (seg.get(1, 1) == "2"
+                                                   or "currency" not in self.header):
+            if seg.get(1, 1) != "2":
+                self.ctx.add(UNUSUAL(f"CUX+{seg.get(1, 1)} read as the invoice currency "
+                                     "(EANCOM: CUX+2)", self.ctx.loc(i, 1, 1)))
+            self.set_once("currency", seg.get(1, 2), i, "the invoice currency (CUX+2)")
+        else:
+            self.ctx.not_carried(i, f"{seg.tag} in currencies")
+        return True
+
+    def on_payment(self, i: int, seg: Segment) -> bool:
+        """SG8: PAT with DTM and PCD; PAI and FII, the payment means."""
+        if seg.tag == "PAI":
+            self.means["code"] = seg.get(1, 3) or self.means.get("code")
+        elif seg.tag == "FII":
+            _read_fii(seg, self.means)
+        else:
+            self.on_payment_terms(i, seg)
+        return True
+
+    def on_summary_allowance(self, i: int, seg: Segment) -> bool:
+        """SG50/SG52 after UNS: ALC with its MOA."""
+        return self._allowance(i, seg, self.summary_allowances)
+
+    def on_tax(self, i: int, seg: Segment) -> bool:
+        """SG6: TAX, the invoice's VAT rates."""
+        if seg.tag == "TAX":
+            self.header_taxes.append({})
+            _read_tax(self.ctx, i, seg, self.header_taxes[-1], "category", "percent")
+        else:
+            self.ctx.not_carried(i, f"header {seg.tag} with TAX")
+        return True
+
+    # --- lines ----------------------------------------------------------------------------------
+
+    def on_line(self, i: int, seg: Segment) -> bool:
+        """SG25/SG26: LIN, PIA, IMD, QTY, DTM, FTX …"""
+        if seg.tag == "LIN":
+            self.line = LineDraft(i)
+            self.lines.append(self.line)
+            read_lin(self.ctx, i, seg, self.line)
+        elif self.line is not None:
+            read_line_segment(self.ctx, i, seg, self.line, QTY_KEYS, "47", ("12", "1"))
+        return True
+
+    def on_line_amount(self, i: int, seg: Segment) -> bool:
+        """MOA+203, the line amount."""
+        if self.line is None:
+            return False
+        if seg.tag == "MOA" and seg.get(1, 1) == "203":
+            value = self.ctx.number(i, 1, 2, what="line amount")
+            if value is not None:
+                self.line.fields["line_amount"] = value
+                self.line.fields["_amount_index"] = i
+        else:
+            self.ctx.not_carried(i, f"line {seg.tag}+{seg.get(1, 1)}")
+        return True
+
+    def on_line_reference(self, i: int, seg: Segment) -> bool:
+        """RFF+LI (or RFF+ON with a line number): the order line."""
+        if self.line is None:
+            return False
+        if seg.tag == "RFF" and seg.get(1, 1) == "LI":
+            self.line.fields["order_line_id"] = seg.get(1, 2) or None
+        elif seg.tag == "RFF" and seg.get(1, 1) == "ON" and seg.get(1, 3):
+            self.line.fields["order_line_id"] = seg.get(1, 3)
+        else:
+            self.ctx.not_carried(i, f"line {seg.tag}+{seg.get(1, 1)}")
+        return True
+
+    def on_line_tax(self, i: int, seg: Segment) -> bool:
+        """TAX of a line: its VAT category and rate."""
+        if self.line is None:
+            return False
+        if seg.tag == "TAX":
+            _read_tax(self.ctx, i, seg, self.line.fields, "tax_category", "tax_percent")
+        else:
+            self.ctx.not_carried(i, f"line {seg.tag} with TAX")
+        return True
+
+    # --- summary --------------------------------------------------------------------------
+
+    def on_summary_amount(self, i: int, seg: Segment) -> bool:
+        """SG48 after UNS: MOA 79/125/176/86/9/113/259/260, kept to reconcile and carry."""
+        if seg.tag != "MOA":
+            self.ctx.not_carried(i, f"summary {seg.tag}")
+            return True
+        q = seg.get(1, 1)
+        amount = self.ctx.number(i, 1, 2, what=f"MOA+{q}")
+        key = SUMMARY.get(q)
+        if key is None:
+            self.ctx.not_carried(i, f"summary MOA+{q}")
+        elif amount is not None:
+            self.stated.setdefault(key, (i, amount))
+        return True
+
+    def on_tax_breakdown(self, i: int, seg: Segment) -> bool:
+        """SG50 after UNS: TAX with MOA 124/176 (tax) and 125 (taxable amount)."""
+        if seg.tag == "TAX":
+            self.subtotals.append({"_index": i})
+            _read_tax(self.ctx, i, seg, self.subtotals[-1], "category", "percent")
+        elif seg.tag == "MOA" and self.subtotals:
+            q = seg.get(1, 1)
+            key = {"124": "tax_amount", "176": "tax_amount", "125": "taxable_amount"}.get(q)
+            if key:
+                self.subtotals[-1][key] = self.ctx.number(i, 1, 2, what=f"MOA+{q}")
+                self.subtotals[-1]["_" + key] = i
+            else:
+                self.ctx.not_carried(i, f"tax breakdown MOA+{q}")
+        return True
+
+    # --- after the walk -----------------------------------------------------------------------
+
+    def read(self) -> tuple[Invoice | None, list[Finding]]:
+        self.read_segments()
+        ctx = self.ctx
+        self._check_header()
         ctx.flush_not_carried()
-    _default_line_taxes(ctx, lines, subtotals + header_taxes)
-    built_lines = [_build_line(ctx, ln) for ln in lines]
-    built_acs = [build_alc(ctx, a) for a in allowances]
-    built_subtotals = [_build_subtotal(ctx, s) for s in subtotals]
-    for key in ("line_total", "tax_total", "payable", "prepaid", "charge_total",
-                "allowance_total"):
-        if key in stated:
-            header[key] = stated[key][1]
-    if means and "code" not in means:
-        ctx.not_carried(0, "FII bank account without a PAI payment means code")
-        ctx.flush_not_carried()
-    elif means:
-        payment = build(ctx, 0, PaymentMeans, means, "payment means")
-        if payment is not None:
-            header["payment_means"] = [payment]
-    if any(f.severity is Severity.ERROR for f in ctx.findings):
-        return None, ctx.findings
-    try:
-        fields: dict[str, Any] = {**header, **built_parties}
-        invoice = Invoice(
-            notes=notes, references=refs,
-            lines=[ln for ln, _ in built_lines if ln is not None],
-            allowance_charges=[a for a in built_acs if a is not None],
-            tax_subtotals=[s for s in built_subtotals if s is not None],
-            payment_terms=PaymentTerms(**terms) if terms else None,
-            **fields,
-        )
-    except ValidationError as exc:
-        for err in exc.errors:
-            ctx.add(MODEL_INVALID(str(err), ctx.loc(0)))
-        return None, ctx.findings
-    _reconcile(ctx, invoice, built_lines, stated, subtotals)
-    if any(f.severity is Severity.ERROR for f in ctx.findings):
-        return None, ctx.findings
-    return invoice, ctx.findings
+        parties = self.built_parties()
+        self._choose_allowances()
+        _default_line_taxes(ctx, self.lines, self.subtotals + self.header_taxes)
+        built_lines = [_build_line(ctx, ln) for ln in self.lines]
+        allowance_charges = self.built_allowances()
+        built_subtotals = [_build_subtotal(ctx, s) for s in self.subtotals]
+        self._carry_totals_and_means()
+        if any(f.severity is Severity.ERROR for f in ctx.findings):
+            return None, ctx.findings
+        fields: dict[str, Any] = {**self.header, **parties}
+        try:
+            invoice = Invoice(
+                notes=self.notes, references=self.refs,
+                lines=[ln for ln, _ in built_lines if ln is not None],
+                allowance_charges=allowance_charges,
+                tax_subtotals=[s for s in built_subtotals if s is not None],
+                payment_terms=PaymentTerms(**self.terms) if self.terms else None,
+                **fields,
+            )
+        except ValidationError as exc:
+            for err in exc.errors:
+                ctx.add(MODEL_INVALID(str(err), ctx.loc(0)))
+            return None, ctx.findings
+        _reconcile(ctx, invoice, built_lines, self.stated, self.subtotals)
+        if any(f.severity is Severity.ERROR for f in ctx.findings):
+            return None, ctx.findings
+        return invoice, ctx.findings
+
+    def _check_header(self) -> None:
+        """The number and date are there; the document code says invoice or credit note;
+        a due date in the header goes to the payment terms."""
+        ctx, header = self.ctx, self.header
+        if self.header_due is not None:
+            self.terms = self.terms if self.terms is not None else {}
+            self.terms.setdefault("due_date", self.header_due)
+        code = self.codes.get("code")
+        self.require_number_and_date()
+        if code and code not in INVOICE_TYPES:
+            ctx.add(UNUSUAL(f"BGM document code {code} is not an invoice code; read as an "
+                            "invoice", ctx.loc(1, 1)))
+        header["kind"] = DocumentKind.CREDIT_NOTE if code == "381" else DocumentKind.INVOICE
+        header["type_code"] = code if code not in (None, "380", "381") else None
+        header.setdefault("currency", "DKK")
+
+    def _choose_allowances(self) -> None:
+        if self.summary_allowances and not self.allowances:
+            # Some senders state document allowances and charges only in the summary group.
+            self.allowances = self.summary_allowances
+        elif self.summary_allowances:
+            self.ctx.not_carried(self.summary_allowances[0]["_index"], "summary ALC (repeats "
+                                 "the header allowances and charges)")
+            self.ctx.flush_not_carried()
+
+    def _carry_totals_and_means(self) -> None:
+        for key in ("line_total", "tax_total", "payable", "prepaid", "charge_total",
+                    "allowance_total"):
+            if key in self.stated:
+                self.header[key] = self.stated[key][1]
+        if self.means and "code" not in self.means:
+            self.ctx.not_carried(0, "FII bank account without a PAI payment means code")
+            self.ctx.flush_not_carried()
+        elif self.means:
+            payment = build(self.ctx, 0, PaymentMeans, self.means, "payment means")
+            if payment is not None:
+                self.header["payment_means"] = [payment]
+
+
+_HEADER_DATES = {"137": "issue_date", "35": "delivery_date", "131": "tax_point_date"}
 
 
 def _read_fii(seg: Segment, means: dict[str, Any]) -> None:

@@ -15,49 +15,36 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
-
-import attrs
+from typing import Any, ClassVar
 
 from edimap.edifact._common import (
-    AMBIGUOUS,
     MISSING_VALUE,
     UNUSUAL,
     MapContext,
     date_102,
     wrap,
 )
+from edimap.edifact._mapper import MessageReader
 from edimap.edifact._parts import (
     MODEL_INVALID,
-    PARTY_ROLES,
     ROLE_QUALIFIERS,
     LineDraft,
-    PartyDraft,
     alc_segments,
     build,
     build_alc,
-    build_party,
     field_error,
     ftx_lines,
     nad_segments,
     pat_segments,
-    read_alc_detail,
     read_lin,
     read_line_segment,
-    read_nad,
     read_order_line,
-    read_party_detail,
-    read_pri,
-    read_terms,
-    start_alc,
-    structure_roles,
 )
 from edimap.edifact.reader import Message
 from edimap.edifact.syntax import DEFAULT_V3, Delimiters, Segment, format_decimal
 from edimap.edifact.writer import MessageDraft
 from edimap.findings import Finding, Severity, ValidationError
 from edimap.model import (
-    DocumentReference,
     Order,
     OrderLine,
     Party,
@@ -76,188 +63,124 @@ ORDER_TYPES = frozenset({"220", "221", "224", "226", "227", "22E", "105", "402",
 
 def read_order(message: Message) -> tuple[Order | None, list[Finding]]:
     """Map one ORDERS message to an :class:`Order` and the findings about it."""
-    roles, findings = structure_roles(message)
-    ctx = MapContext(message, roles)
-    ctx.findings.extend(findings)
-    segs = message.segments
-    header: dict[str, Any] = {}
-    notes: list[str] = []
-    refs: list[DocumentReference] = []
-    parties: dict[str, PartyDraft] = {}
-    party: PartyDraft | None = None
-    lines: list[LineDraft | OrderLine] = []
-    line: LineDraft | None = None
-    allowances: list[dict[str, Any]] = []
-    allowance: dict[str, Any] | None = None
-    terms: dict[str, Any] | None = None
-    last_ref: DocumentReference | None = None
-    count_lines: tuple[int, Decimal] | None = None
+    return _OrderReader(message).read()
 
-    def set_once(target: dict[str, Any], key: str, value: Any, index: int, what: str) -> None:
-        if value is None:
-            return
-        if key in target and target[key] != value:
-            ctx.add(AMBIGUOUS(f"{what} is given twice: {target[key]!s} and {value!s}",
-                              ctx.loc(index)))
-            return
-        target[key] = value
 
-    skip = 0  # segments read_order_line has read already
-    for i, seg in enumerate(segs):
-        if skip:
-            skip -= 1
-            continue
-        tag = seg.tag
-        role = roles[i] if i < len(roles) else ""
-        if role == "lines":  # most segments: tested first
-            if tag == "LIN":
-                taken, read = read_order_line(segs, roles, i)
-                if read is None:
-                    line = LineDraft(i)
-                    read_lin(ctx, i, seg, line)
-                    lines.append(line)
-                else:
-                    skip = taken - 1
-                    lines.append(read)
-                    # (A line read whole is followed by no segment of its own.)
-                    line = read if isinstance(read, LineDraft) else None
-            elif line is not None:
-                read_line_segment(ctx, i, seg, line, _QTY_KEYS, "21")
-            continue
-        if role == "lines/line-prices" and line is not None:
-            if tag == "PRI":
-                read_pri(ctx, i, seg, line)
+class _OrderReader(MessageReader):
+    """ORDERS by segment-group role: the shared groups, and the header, currencies, payment
+    terms and lines of an order."""
+
+    ROLES: ClassVar[dict[str, str]] = {
+        **MessageReader.ROLES, "lines": "on_line", "currencies": "on_currency",
+        "payment-terms*": "on_payment_terms"}
+    DOCUMENT = "order"
+    HEADER_REFS: ClassVar[dict[str, str]] = {"VN": "seller_order_id"}
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.lines: list[LineDraft | OrderLine] = []
+        self.count_lines: tuple[int, Decimal] | None = None
+
+    def on_line(self, i: int, seg: Segment) -> bool:
+        """SG25: LIN, PIA, IMD, QTY, DTM, FTX … (a line of the common shapes read whole)."""
+        if seg.tag == "LIN":
+            taken, read = read_order_line(self.segs, self.roles, i)
+            if read is None:
+                self.line = LineDraft(i)
+                read_lin(self.ctx, i, seg, self.line)
+                self.lines.append(self.line)
             else:
-                ctx.not_carried(i, f"{tag} with PRI")
-            continue
-        if tag in ("UNH", "UNT"):
-            continue
-        if role == "":
-            if tag == "BGM":
-                set_once(header, "order_type", seg.get(1, 1) or None, i, "BGM document code")
-                set_once(header, "id", seg.get(2, 1) or None, i, "the order number")
-                if seg.get(3):
-                    header["message_function"] = seg.get(3)
-                if seg.get(4):
-                    ctx.not_carried(i, f"BGM response type {seg.get(4)}")
-            elif tag == "DTM":
-                q = seg.get(1, 1)
-                start, end = ctx.date(i)
-                key = _HEADER_DATES.get(q)
-                if q == "4" and not any(s.tag == "DTM" and s.get(1, 1) == "137" for s in segs):
-                    ctx.add(UNUSUAL("DTM+4 (order date) read as the document date; EANCOM "
-                                    "orders use DTM+137", ctx.loc(i, 1, 1)))
-                    key = "issue_date"
-                if key is None:
-                    ctx.not_carried(i, f"DTM+{q}")
-                elif end is not None and key == "delivery_date":
-                    set_once(header, "earliest_delivery_date", start, i, "DTM+2 start")
-                    set_once(header, "latest_delivery_date", end, i, "DTM+2 end")
-                else:
-                    set_once(header, key, start, i, f"DTM+{q}")
-            elif tag == "FTX":
-                if len(seg.components(4)) > 5:
-                    ctx.add(UNUSUAL("FTX text has more than the 5 lines of C108 (an unescaped "
-                                    "':'?); all were kept", ctx.loc(i, 4, 6)))
-                text = ctx.text(seg.components(4))
-                if text:
-                    notes.append(text)
-                if seg.get(1) not in ("AAI", "ZZZ", "PUR", "DEL", "GEN", ""):
-                    ctx.not_carried(i, f"FTX subject {seg.get(1)}")
-            elif tag == "CNT":
-                if seg.get(1, 1) == "2":
-                    counted = ctx.number(i, 1, 2, what="line count")
-                    if counted is not None:
-                        count_lines = (i, counted)
-                else:
-                    ctx.not_carried(i, f"CNT+{seg.get(1, 1)}")
-            elif tag == "UNS":
-                line = None
-            else:
-                ctx.not_carried(i)
-        elif role == "references":
-            if tag == "RFF":
-                q, value = seg.get(1, 1), seg.get(1, 2)
-                if q == "VN":
-                    set_once(header, "seller_order_id", value or None, i, "RFF+VN")
-                    last_ref = None
-                elif value:
-                    last_ref = DocumentReference(kind=q, id=value)
-                    refs.append(last_ref)
-            elif tag == "DTM" and seg.get(1, 1) == "171" and last_ref is not None:
-                start, _ = ctx.date(i)
-                if start:
-                    refs[-1] = last_ref = attrs.evolve(last_ref, date=start)
-            else:
-                ctx.not_carried(i, f"{tag} in references")
-        elif role == "parties":
-            if tag == "NAD":
-                party = read_nad(ctx, i, seg, parties)
-            else:
-                ctx.not_carried(i, f"{tag} after NAD")
-        elif role.startswith("parties/") and party is not None:
-            read_party_detail(ctx, i, seg, role, party)
-        elif role == "currencies":
-            if tag == "CUX":
-                usage, code = seg.get(1, 1), seg.get(1, 2)
-                if usage == "2" and code:
-                    set_once(header, "currency", code, i, "the order currency (CUX+2)")
-                    if seg.get(2):
-                        ctx.not_carried(i, "second currency in CUX")
-                else:
-                    ctx.not_carried(i, f"CUX+{usage}")
-            else:
-                ctx.not_carried(i, f"{tag} in currencies")
-        elif role.startswith("payment-terms"):
-            terms = read_terms(ctx, i, seg, terms)
-        elif role.startswith("allowances"):
-            if tag == "ALC":
-                allowance = start_alc(ctx, i, seg)
-                allowances.append(allowance)
-            elif allowance is not None:
-                read_alc_detail(ctx, i, seg, allowance)
-        elif role.startswith("lines/line-allowances") and line is not None:
-            if tag == "ALC":
-                allowance = start_alc(ctx, i, seg)
-                line.fields["allowance_charges"].append(allowance)
-            elif line.fields["allowance_charges"]:
-                read_alc_detail(ctx, i, seg, line.fields["allowance_charges"][-1])
+                self.skip = taken - 1
+                self.lines.append(read)
+                # (A line read whole is followed by no segment of its own.)
+                self.line = read if isinstance(read, LineDraft) else None
+        elif self.line is not None:
+            read_line_segment(self.ctx, i, seg, self.line, _QTY_KEYS, "21")
+        return True
+
+    def header_BGM(self, i: int, seg: Segment) -> None:
+        self.set_once("order_type", seg.get(1, 1) or None, i, "BGM document code")
+        self.set_once("id", seg.get(2, 1) or None, i, "the order number")
+        if seg.get(3):
+            self.header["message_function"] = seg.get(3)
+        if seg.get(4):
+            self.ctx.not_carried(i, f"BGM response type {seg.get(4)}")
+
+    def header_DTM(self, i: int, seg: Segment) -> None:
+        start, end = self.ctx.date(i)
+        key = self.document_date(i, seg, _HEADER_DATES, (
+            "4", "DTM+4 (order date) read as the document date; EANCOM orders use DTM+137"))
+        if key is None:
+            self.ctx.not_carried(i, f"DTM+{seg.get(1, 1)}")
+        elif end is not None and key == "delivery_date":
+            self.set_once("earliest_delivery_date", start, i, "DTM+2 start")
+            self.set_once("latest_delivery_date", end, i, "DTM+2 end")
         else:
-            ctx.not_carried(i, f"{tag} ({role or 'header'})")
+            self.set_once(key, start, i, f"DTM+{seg.get(1, 1)}")
 
-    if "id" not in header:
-        ctx.add(MISSING_VALUE("the order has no number (BGM C106 1004)", ctx.loc(0)))
-    if "issue_date" not in header:
-        ctx.add(MISSING_VALUE("the order has no document date (DTM+137)", ctx.loc(0)))
-    if header.get("order_type") and header["order_type"] not in ORDER_TYPES:
-        ctx.add(UNUSUAL(f"BGM document code {header['order_type']} is not an order code "
-                        "(220, 221, 226, …); kept as the order type", ctx.loc(1, 1)))
-    if "currency" not in header:
-        header["currency"] = "DKK"
-    if count_lines is not None and count_lines[1] != len(lines):
-        ctx.add(UNUSUAL(f"CNT+2 says {count_lines[1]} lines but the message has {len(lines)}",
-                        ctx.loc(count_lines[0], 1, 2)))
-    ctx.flush_not_carried()
-    built_parties = {PARTY_ROLES[q]: p for q, p in ((q, build_party(ctx, p))
-                                                   for q, p in parties.items()) if p}
-    built_lines = [_build_line(ctx, ln) for ln in lines]
-    built_acs = [build_alc(ctx, a) for a in allowances]
-    if any(f.severity is Severity.ERROR for f in ctx.findings):
-        return None, ctx.findings
-    try:
-        fields: dict[str, Any] = {**header, **built_parties}
-        order = Order(
-            notes=notes, references=refs,
-            lines=[ln for ln in built_lines if ln is not None],
-            allowance_charges=[a for a in built_acs if a is not None],
-            payment_terms=PaymentTerms(**terms) if terms else None,
-            **fields,
-        )
-    except ValidationError as exc:
-        for err in exc.errors:
-            ctx.add(MODEL_INVALID(str(err), ctx.loc(0)))
-        return None, ctx.findings
-    return order, ctx.findings
+    def header_FTX(self, i: int, seg: Segment) -> None:
+        if len(seg.components(4)) > 5:
+            self.ctx.add(UNUSUAL("FTX text has more than the 5 lines of C108 (an unescaped "
+                                 "':'?); all were kept", self.ctx.loc(i, 4, 6)))
+        super().header_FTX(i, seg)
+        if seg.get(1) not in ("AAI", "ZZZ", "PUR", "DEL", "GEN", ""):
+            self.ctx.not_carried(i, f"FTX subject {seg.get(1)}")
+
+    def header_CNT(self, i: int, seg: Segment) -> None:
+        if seg.get(1, 1) == "2":
+            counted = self.ctx.number(i, 1, 2, what="line count")
+            if counted is not None:
+                self.count_lines = (i, counted)
+        else:
+            self.ctx.not_carried(i, f"CNT+{seg.get(1, 1)}")
+
+    def header_UNS(self, i: int, seg: Segment) -> None:
+        self.line = None
+
+    def on_currency(self, i: int, seg: Segment) -> bool:
+        """SG7: CUX+2, the order currency."""
+        usage, code = seg.get(1, 1), seg.get(1, 2)
+        if seg.tag != "CUX":
+            self.ctx.not_carried(i, f"{seg.tag} in currencies")
+        elif usage == "2" and code:
+            self.set_once("currency", code, i, "the order currency (CUX+2)")
+            if seg.get(2):
+                self.ctx.not_carried(i, "second currency in CUX")
+        else:
+            self.ctx.not_carried(i, f"CUX+{usage}")
+        return True
+
+    def read(self) -> tuple[Order | None, list[Finding]]:
+        self.read_segments()
+        ctx, header = self.ctx, self.header
+        self.require_number_and_date()
+        if header.get("order_type") and header["order_type"] not in ORDER_TYPES:
+            ctx.add(UNUSUAL(f"BGM document code {header['order_type']} is not an order code "
+                            "(220, 221, 226, …); kept as the order type", ctx.loc(1, 1)))
+        header.setdefault("currency", "DKK")
+        if self.count_lines is not None and self.count_lines[1] != len(self.lines):
+            ctx.add(UNUSUAL(f"CNT+2 says {self.count_lines[1]} lines but the message has "
+                            f"{len(self.lines)}", ctx.loc(self.count_lines[0], 1, 2)))
+        ctx.flush_not_carried()
+        parties = self.built_parties()
+        built_lines = [_build_line(ctx, ln) for ln in self.lines]
+        allowance_charges = self.built_allowances()
+        if any(f.severity is Severity.ERROR for f in ctx.findings):
+            return None, ctx.findings
+        fields: dict[str, Any] = {**header, **parties}
+        try:
+            order = Order(
+                notes=self.notes, references=self.refs,
+                lines=[ln for ln in built_lines if ln is not None],
+                allowance_charges=allowance_charges,
+                payment_terms=PaymentTerms(**self.terms) if self.terms else None,
+                **fields,
+            )
+        except ValidationError as exc:
+            for err in exc.errors:
+                ctx.add(MODEL_INVALID(str(err), ctx.loc(0)))
+            return None, ctx.findings
+        return order, ctx.findings
 
 
 _HEADER_DATES = {"137": "issue_date", "2": "delivery_date", "64": "earliest_delivery_date",
