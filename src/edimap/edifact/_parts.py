@@ -3,7 +3,7 @@ and charges, item numbers, prices, payment terms — read and written the same w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +37,8 @@ from edimap.model import (
     Address,
     AllowanceCharge,
     Contact,
+    DocumentReference,
+    InvoiceLine,
     OrderLine,
     Party,
     PartyId,
@@ -580,3 +582,61 @@ def read_line_segment(ctx: MapContext, i: int, seg: Segment, line: LineDraft,
     else:
         ctx.not_carried(i, f"line {tag}")
 
+
+
+# --- writing: segments ORDERS and INVOIC write alike ------------------------------------------
+
+
+def note_segments(notes: Sequence[str]) -> list[Segment]:
+    """FTX+AAI for each of the document's notes."""
+    return [Segment.build("FTX", "AAI", None, None, ftx_lines(note, f"notes[{i}]"))
+            for i, note in enumerate(notes)]
+
+
+def reference_segments(references: Sequence[DocumentReference]) -> list[Segment]:
+    """SG1: RFF with its DTM+171 for each document reference."""
+    body = []
+    for ref in references:
+        body.append(Segment.build("RFF", [ref.kind, ref.id]))
+        if ref.date:
+            body.append(Segment.build("DTM", ["171", date_102(ref.date), "102"]))
+    return body
+
+
+def terms_and_charges(terms: PaymentTerms | None, charges: Sequence[AllowanceCharge],
+                      num: Callable[[Decimal], str]) -> list[Segment]:
+    """SG8 PAT and SG19/SG16 ALC of the document."""
+    body = pat_segments(terms, num) if terms is not None else []
+    for ac in charges:
+        body.extend(alc_segments(ac, num))
+    return body
+
+
+def item_segments(line: OrderLine | InvoiceLine, gtin_type: str) -> list[Segment]:
+    """LIN with the GTIN, and PIA with the seller's and buyer's item numbers."""
+    body = [Segment.build("LIN", line.line_id, None,
+                          [line.gtin, gtin_type] if line.gtin else None)]
+    ids = [[v, k] for v, k in ((line.seller_item_id, "SA"), (line.buyer_item_id, "IN")) if v]
+    if ids:
+        body.append(Segment.build("PIA", "5", *ids))
+    return body
+
+
+def description_segment(description: str, path: str) -> Segment:
+    """IMD+F with the description in two lines of 35 (C273 7008)."""
+    parts = wrap(description, 35)
+    if len(parts) > 2:
+        raise ValidationError([field_error(path, "longer than one IMD carries (70 characters)")])
+    return Segment.build("IMD", "F", None, ["", "", "", *parts])
+
+
+def price_segments(line: OrderLine | InvoiceLine,
+                   num: Callable[[Decimal], str]) -> list[Segment]:
+    """SG28/SG32: PRI+AAA (net, with its basis) and PRI+AAB (gross)."""
+    body = []
+    if line.price is not None:
+        basis = num(line.price_basis) if line.price_basis is not None else None
+        body.append(Segment.build("PRI", ["AAA", num(line.price), None, None, basis]))
+    if line.gross_price is not None:
+        body.append(Segment.build("PRI", ["AAB", num(line.gross_price)]))
+    return body

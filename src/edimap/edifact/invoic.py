@@ -21,6 +21,7 @@ from the lines and allowances, never copying stated totals.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -40,12 +41,17 @@ from edimap.edifact._parts import (
     alc_segments,
     build,
     build_alc,
+    description_segment,
     field_error,
     ftx_lines,
+    item_segments,
     nad_segments,
-    pat_segments,
+    note_segments,
+    price_segments,
     read_lin,
     read_line_segment,
+    reference_segments,
+    terms_and_charges,
 )
 from edimap.edifact.reader import Message
 from edimap.edifact.syntax import DEFAULT_V3, Delimiters, Segment, format_decimal
@@ -540,7 +546,16 @@ def invoice_to_message(invoice: Invoice, *, reference: str, version: str = "d96a
     def num(value: Decimal) -> str:
         return format_decimal(value, delimiters)
 
-    totals = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid)
+    body = _invoice_header(invoice, num)
+    for line in invoice.lines:
+        body.extend(_invoice_line(line, gtin_type, num))
+    body.extend(_summary(invoice, num))
+    return MessageDraft(reference=reference, identifier=DIRECTORIES[version], body=body)
+
+
+def _invoice_header(invoice: Invoice, num: Callable[[Decimal], str]) -> list[Segment]:
+    """BGM, DTM, PAI, FTX, SG1 references, SG2 parties (the seller's account in FII), SG7
+    CUX, SG8 PAT, SG15 ALC."""
     body: list[Segment] = [
         Segment.build("BGM", invoice.effective_type_code, invoice.id, "9"),
         Segment.build("DTM", ["137", date_102(invoice.issue_date), "102"]),
@@ -557,30 +572,36 @@ def invoice_to_message(invoice: Invoice, *, reference: str, version: str = "d96a
     means = invoice.payment_means[0] if invoice.payment_means else None
     if means is not None:
         body.append(Segment.build("PAI", ["", "", means.code]))
-    for i, note in enumerate(invoice.notes):
-        body.append(Segment.build("FTX", "AAI", None, None, ftx_lines(note, f"notes[{i}]")))
+    body.extend(note_segments(invoice.notes))
     for q, key in (("ON", "order_id"), ("VN", "seller_order_id"), ("IV", "corrected_invoice_id"),
                    ("DQ", "delivery_note_id"), ("CT", "contract_id")):
         ref: str | None = getattr(invoice, key)
         if ref:
             body.append(Segment.build("RFF", [q, ref]))
-    for doc_ref in invoice.references:
-        body.append(Segment.build("RFF", [doc_ref.kind, doc_ref.id]))
-        if doc_ref.date:
-            body.append(Segment.build("DTM", ["171", date_102(doc_ref.date), "102"]))
+    body.extend(reference_segments(invoice.references))
+    body.extend(_party_segments(invoice, means))
+    if invoice.currency != "DKK":
+        body.append(Segment.build("CUX", ["2", invoice.currency, "4"]))
+    body.extend(terms_and_charges(invoice.payment_terms, invoice.allowance_charges, num))
+    return body
+
+
+def _party_segments(invoice: Invoice, means: PaymentMeans | None) -> list[Segment]:
+    """SG2: NAD of each party; the payment account goes with the seller (FII+RB). Refuses
+    payment means details INVOIC has no place for."""
+    account = means is not None and bool(means.account_id or means.bank_reg_no or means.bic)
+    body: list[Segment] = []
     for role in ("seller", "buyer", "delivery", "invoicee"):
         party = getattr(invoice, role)
         if party is None:
             continue
         segments = nad_segments(ROLE_QUALIFIERS[role], party, role)
-        if role == "seller" and means is not None and (means.account_id or means.bank_reg_no
-                                                       or means.bic):
+        if role == "seller" and means is not None and account:
             segments.insert(1, Segment.build(
                 "FII", "RB", [means.account_id or ""],
                 [means.bic or "", "", "", means.bank_reg_no or ""]))
         body.extend(segments)
-    if means is not None and (means.account_id or means.bank_reg_no or means.bic) and \
-            invoice.seller is None:
+    if account and invoice.seller is None:
         raise ValidationError([field_error("payment_means", "the account goes with the seller "
                                            "(NAD+SU FII); the invoice has no seller")])
     implied = means is not None and IMPLIED_PAYMENT_CHANNEL.get(means.code) == means.channel
@@ -589,41 +610,39 @@ def invoice_to_message(invoice: Invoice, *, reference: str, version: str = "d96a
                               or means.due_date):
         raise ValidationError([field_error("payment_means", "INVOIC carries the means code, "
                                            "account, bank registration number and BIC only")])
-    if invoice.currency != "DKK":
-        body.append(Segment.build("CUX", ["2", invoice.currency, "4"]))
-    if invoice.payment_terms is not None:
-        body.extend(pat_segments(invoice.payment_terms, num))
-    for ac in invoice.allowance_charges:
+    return body
+
+
+def _invoice_line(line: InvoiceLine, gtin_type: str,
+                  num: Callable[[Decimal], str]) -> list[Segment]:
+    """SG26: LIN, PIA, IMD, QTY 47/46/59/192, FTX, MOA+203, SG29 PRI, SG30 RFF+LI, SG34
+    TAX, SG39 ALC."""
+    body = item_segments(line, gtin_type)
+    if line.description:
+        body.append(description_segment(line.description, "lines.description"))
+    body.append(Segment.build("QTY", ["47", num(line.quantity), line.unit or None]))
+    for q, qty in (("46", line.delivered_quantity), ("59", line.units_per_package),
+                   ("192", line.free_quantity)):
+        if qty is not None:
+            body.append(Segment.build("QTY", [q, num(qty)]))
+    if line.note:
+        body.append(Segment.build("FTX", "AAI", None, None, ftx_lines(line.note, "note")))
+    body.append(Segment.build("MOA", ["203", num(line.line_amount)]))
+    body.extend(price_segments(line, num))
+    if line.order_line_id:
+        body.append(Segment.build("RFF", ["LI", line.order_line_id]))
+    body.append(_tax(line.tax_category, line.tax_percent, num))
+    for ac in line.allowance_charges:
         body.extend(alc_segments(ac, num))
-    for line in invoice.lines:
-        body.append(Segment.build("LIN", line.line_id, None,
-                                  [line.gtin, gtin_type] if line.gtin else None))
-        ids = [[v, k] for v, k in ((line.seller_item_id, "SA"), (line.buyer_item_id, "IN")) if v]
-        if ids:
-            body.append(Segment.build("PIA", "5", *ids))
-        if line.description:
-            body.append(Segment.build("IMD", "F", None, ["", "", "", *_imd(line.description)]))
-        body.append(Segment.build("QTY", ["47", num(line.quantity), line.unit or None]))
-        for q, qty in (("46", line.delivered_quantity), ("59", line.units_per_package),
-                       ("192", line.free_quantity)):
-            if qty is not None:
-                body.append(Segment.build("QTY", [q, num(qty)]))
-        if line.note:
-            body.append(Segment.build("FTX", "AAI", None, None, ftx_lines(line.note, "note")))
-        body.append(Segment.build("MOA", ["203", num(line.line_amount)]))
-        if line.price is not None:
-            basis = num(line.price_basis) if line.price_basis is not None else None
-            body.append(Segment.build("PRI", ["AAA", num(line.price), None, None, basis]))
-        if line.gross_price is not None:
-            body.append(Segment.build("PRI", ["AAB", num(line.gross_price)]))
-        if line.order_line_id:
-            body.append(Segment.build("RFF", ["LI", line.order_line_id]))
-        body.append(_tax(line.tax_category, line.tax_percent, num))
-        for ac in line.allowance_charges:
-            body.extend(alc_segments(ac, num))
-    body.append(Segment.build("UNS", "S"))
-    body.append(Segment.build("CNT", ["2", str(len(invoice.lines))]))
-    body.append(Segment.build("MOA", ["79", num(totals.line_total)]))
+    return body
+
+
+def _summary(invoice: Invoice, num: Callable[[Decimal], str]) -> list[Segment]:
+    """UNS, CNT, SG48 MOA 79/260/259/125/176/86/113/9 and SG50 the tax breakdown, all
+    computed from the lines and allowances/charges."""
+    totals = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid)
+    body = [Segment.build("UNS", "S"), Segment.build("CNT", ["2", str(len(invoice.lines))]),
+            Segment.build("MOA", ["79", num(totals.line_total)])]
     if any(not ac.is_charge for ac in invoice.allowance_charges):
         body.append(Segment.build("MOA", ["260", num(totals.allowance_total)]))
     if any(ac.is_charge for ac in invoice.allowance_charges):
@@ -638,17 +657,7 @@ def invoice_to_message(invoice: Invoice, *, reference: str, version: str = "d96a
         body.append(_tax(sub.category, sub.percent, num))
         body.append(Segment.build("MOA", ["124", num(sub.tax_amount)]))
         body.append(Segment.build("MOA", ["125", num(sub.taxable_amount)]))
-    return MessageDraft(reference=reference, identifier=DIRECTORIES[version], body=body)
-
-
-def _imd(text: str) -> list[str]:
-    from edimap.edifact._common import wrap
-
-    parts = wrap(text, 35)
-    if len(parts) > 2:
-        raise ValidationError([field_error("lines.description", "longer than one IMD carries "
-                                           "(70 characters)")])
-    return parts
+    return body
 
 
 def _tax(category: TaxCategory, percent: Decimal, num: Any) -> Segment:

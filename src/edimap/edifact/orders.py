@@ -14,6 +14,7 @@ Writing builds the message from the model in the directory asked for; the envelo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -22,7 +23,6 @@ from edimap.edifact._common import (
     UNUSUAL,
     MapContext,
     date_102,
-    wrap,
 )
 from edimap.edifact._mapper import MessageReader
 from edimap.edifact._parts import (
@@ -32,13 +32,17 @@ from edimap.edifact._parts import (
     alc_segments,
     build,
     build_alc,
-    field_error,
+    description_segment,
     ftx_lines,
+    item_segments,
     nad_segments,
-    pat_segments,
+    note_segments,
+    price_segments,
     read_lin,
     read_line_segment,
     read_order_line,
+    reference_segments,
+    terms_and_charges,
 )
 from edimap.edifact.reader import Message
 from edimap.edifact.syntax import DEFAULT_V3, Delimiters, Segment, format_decimal
@@ -222,6 +226,16 @@ def order_to_message(order: Order, *, reference: str, version: str = "d96a",
     def num(value: Decimal) -> str:
         return format_decimal(value, delimiters)
 
+    body = _order_header(order, num)
+    for line in order.lines:
+        body.extend(_order_line(line, gtin_type, num))
+    body.append(Segment.build("UNS", "S"))
+    body.append(Segment.build("CNT", ["2", str(len(order.lines))]))
+    return MessageDraft(reference=reference, identifier=DIRECTORIES[version], body=body)
+
+
+def _order_header(order: Order, num: Callable[[Decimal], str]) -> list[Segment]:
+    """BGM, DTM, FTX, SG1 references, SG2 parties, SG7 CUX, SG8 PAT, SG19 ALC."""
     body: list[Segment] = [
         Segment.build("BGM", order.order_type, order.id, order.message_function),
         Segment.build("DTM", ["137", date_102(order.issue_date), "102"]),
@@ -231,57 +245,41 @@ def order_to_message(order: Order, *, reference: str, version: str = "d96a",
         value: dt.date | None = getattr(order, key)
         if value is not None:
             body.append(Segment.build("DTM", [q, date_102(value), "102"]))
-    for i, note in enumerate(order.notes):
-        body.append(Segment.build("FTX", "AAI", None, None, ftx_lines(note, f"notes[{i}]")))
+    body.extend(note_segments(order.notes))
     if order.seller_order_id:
         body.append(Segment.build("RFF", ["VN", order.seller_order_id]))
-    for ref in order.references:
-        body.append(Segment.build("RFF", [ref.kind, ref.id]))
-        if ref.date:
-            body.append(Segment.build("DTM", ["171", date_102(ref.date), "102"]))
+    body.extend(reference_segments(order.references))
     for role in ("buyer", "seller", "delivery", "invoicee", "ultimate_consignee"):
         party: Party | None = getattr(order, role)
         if party is not None:
             body.extend(nad_segments(ROLE_QUALIFIERS[role], party, role))
     if order.currency != "DKK":
         body.append(Segment.build("CUX", ["2", order.currency, "9"]))
-    if order.payment_terms is not None:
-        body.extend(pat_segments(order.payment_terms, num))
-    for ac in order.allowance_charges:
+    body.extend(terms_and_charges(order.payment_terms, order.allowance_charges, num))
+    return body
+
+
+def _order_line(line: OrderLine, gtin_type: str,
+                num: Callable[[Decimal], str]) -> list[Segment]:
+    """SG25: LIN, PIA, IMD, QTY 21/59/192, DTM+2, MOA+203, FTX, SG28 PRI, SG38 ALC."""
+    body = item_segments(line, gtin_type)
+    if line.description:
+        body.append(description_segment(line.description, f"lines[{line.line_id}].description"))
+    body.append(Segment.build("QTY", ["21", num(line.quantity), line.unit or None]))
+    if line.units_per_package is not None:
+        body.append(Segment.build("QTY", ["59", num(line.units_per_package)]))
+    if line.free_quantity is not None:
+        body.append(Segment.build("QTY", ["192", num(line.free_quantity)]))
+    if line.delivery_date is not None:
+        body.append(Segment.build("DTM", ["2", date_102(line.delivery_date), "102"]))
+    if line.line_amount is not None:
+        body.append(Segment.build("MOA", ["203", num(line.line_amount)]))
+    if line.note:
+        body.append(Segment.build("FTX", "AAI", None, None, ftx_lines(line.note, "note")))
+    body.extend(price_segments(line, num))
+    for ac in line.allowance_charges:
         body.extend(alc_segments(ac, num))
-    for line in order.lines:
-        body.append(Segment.build("LIN", line.line_id, None,
-                                  [line.gtin, gtin_type] if line.gtin else None))
-        ids = [[v, k] for v, k in ((line.seller_item_id, "SA"), (line.buyer_item_id, "IN")) if v]
-        if ids:
-            body.append(Segment.build("PIA", "5", *ids))
-        if line.description:
-            parts = wrap(line.description, 35)
-            if len(parts) > 2:
-                raise ValidationError([field_error(f"lines[{line.line_id}].description",
-                                              "longer than one IMD carries (70 characters)")])
-            body.append(Segment.build("IMD", "F", None, ["", "", "", *parts]))
-        body.append(Segment.build("QTY", ["21", num(line.quantity), line.unit or None]))
-        if line.units_per_package is not None:
-            body.append(Segment.build("QTY", ["59", num(line.units_per_package)]))
-        if line.free_quantity is not None:
-            body.append(Segment.build("QTY", ["192", num(line.free_quantity)]))
-        if line.delivery_date is not None:
-            body.append(Segment.build("DTM", ["2", date_102(line.delivery_date), "102"]))
-        if line.line_amount is not None:
-            body.append(Segment.build("MOA", ["203", num(line.line_amount)]))
-        if line.note:
-            body.append(Segment.build("FTX", "AAI", None, None, ftx_lines(line.note, "note")))
-        if line.price is not None:
-            basis = num(line.price_basis) if line.price_basis is not None else None
-            body.append(Segment.build("PRI", ["AAA", num(line.price), None, None, basis]))
-        if line.gross_price is not None:
-            body.append(Segment.build("PRI", ["AAB", num(line.gross_price)]))
-        for ac in line.allowance_charges:
-            body.extend(alc_segments(ac, num))
-    body.append(Segment.build("UNS", "S"))
-    body.append(Segment.build("CNT", ["2", str(len(order.lines))]))
-    return MessageDraft(reference=reference, identifier=DIRECTORIES[version], body=body)
+    return body
 
 
 
