@@ -407,7 +407,7 @@ def test_read_interchanges_groups_findings() -> None:
 
 
 def test_reference_ranges_find_duplicates() -> None:
-    from edimap.edifact.reader import _References
+    from edimap.edifact.envelope import _References
 
     refs = _References()
     order = ["1", "2", "3", "5", "4", "10", "9", "007", "A1", "0"]
