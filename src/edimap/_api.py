@@ -25,7 +25,7 @@ from edimap.model import Document
 __all__ = ["FORMATS", "Item", "ReadResult", "detect_format", "load_bytes", "read", "validate",
            "write"]
 
-FORMATS = formats.names()
+FORMATS = formats.BUILTIN
 """The names of edimap's own formats (``edimap.formats.names()`` also lists plug-ins)."""
 
 UNKNOWN_FORMAT = register(
@@ -139,7 +139,7 @@ def detect_format(data: bytes) -> str | None:
 
 
 def _check_format_name(format: str) -> None:
-    if format != "auto" and format not in formats.names():
+    if format != "auto" and format not in formats.BUILTIN and format not in formats.names():
         raise UsageError(f"unknown format {format!r}; use auto or one of "
                          f"{', '.join(formats.names())}")
 

@@ -48,10 +48,15 @@ class FormatName(click.ParamType):  # type: ignore[type-arg]  # generic from cli
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> str:
-        if value not in self._choices():
+        from edimap import formats
+
+        if value == "auto" and self.allow_auto:
+            return "auto"
+        try:
+            return formats.get(value).name
+        except UsageError:
             self.fail(f"{value!r} is not one of {', '.join(map(repr, self._choices()))}.",
                       param, ctx)
-        return str(value)
 
 
 def guard(fn: F) -> F:

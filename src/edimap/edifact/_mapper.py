@@ -7,6 +7,7 @@ their own groups; what a segment means the same in both is read here once.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -30,9 +31,6 @@ from edimap.edifact.syntax import Segment
 from edimap.model import AllowanceCharge, DocumentReference, Party
 
 __all__ = ["MessageReader"]
-
-Handler = Callable[[int, Segment], bool]
-
 
 class MessageReader:
     """The state of one message being read, and the handlers shared by ORDERS and INVOIC.
@@ -71,34 +69,45 @@ class MessageReader:
         self.allowance: dict[str, Any] | None = None
         self.terms: dict[str, Any] | None = None
         self.skip = 0  # segments a handler has read ahead
-        self._handlers: dict[str, Handler] = {}
 
     # --- the walk ---------------------------------------------------------------------------
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Handlers are looked up once per class and role, not per message.
+        cls._by_role = {}
+        cls._by_tag = {}
+
+    _by_role: ClassVar[dict[str, Callable[[Any, int, Segment], bool]]] = {}
+    _by_tag: ClassVar[dict[str, Callable[[Any, int, Segment], None] | None]] = {}
+
     def read_segments(self) -> None:
-        roles, handlers = self.roles, self._handlers
-        for i, seg in enumerate(self.segs):
-            if self.skip:
-                self.skip -= 1
-                continue
+        roles, by_role = self.roles, self._by_role
+        numbered = enumerate(self.segs)
+        for i, seg in numbered:
             if seg.tag in ("UNH", "UNT"):
                 continue
             role = roles[i] if i < len(roles) else ""
-            handler = handlers.get(role) or self._resolve(role)
-            if not handler(i, seg):
+            handler = by_role.get(role) or self._resolve(role)
+            if not handler(self, i, seg):
                 self.ctx.not_carried(i, f"{seg.tag} ({role or 'header'})")
+            if self.skip:
+                # Segments the handler read ahead (a line group read whole).
+                next(itertools.islice(numbered, self.skip - 1, None), None)
+                self.skip = 0
 
-    def _resolve(self, role: str) -> Handler:
-        name = self.ROLES.get(role)
+    @classmethod
+    def _resolve(cls, role: str) -> Callable[[Any, int, Segment], bool]:
+        name = cls.ROLES.get(role)
         if name is None:
             family = role
             while name is None and family:
-                name = self.ROLES.get(family + "*") or (
-                    self.ROLES.get(family.rpartition("/")[0] + "/*") if "/" in family
+                name = cls.ROLES.get(family + "*") or (
+                    cls.ROLES.get(family.rpartition("/")[0] + "/*") if "/" in family
                     else None)
                 family = family.rpartition("/")[0]
-        handler: Handler = getattr(self, name) if name else self.on_unknown
-        self._handlers[role] = handler
+        handler: Callable[[Any, int, Segment], bool] = getattr(cls, name or "on_unknown")
+        cls._by_role[role] = handler
         return handler
 
     def on_unknown(self, i: int, seg: Segment) -> bool:
@@ -120,11 +129,14 @@ class MessageReader:
     # --- header segments ---------------------------------------------------------------------
 
     def on_header(self, i: int, seg: Segment) -> bool:
-        handler = getattr(self, "header_" + seg.tag, None)
+        by_tag = self._by_tag
+        if seg.tag not in by_tag:
+            by_tag[seg.tag] = getattr(type(self), "header_" + seg.tag, None)
+        handler = by_tag[seg.tag]
         if handler is None:
             self.ctx.not_carried(i)
         else:
-            handler(i, seg)
+            handler(self, i, seg)
         return True
 
     def header_FTX(self, i: int, seg: Segment) -> None:

@@ -73,6 +73,8 @@ class Envelope:
         self.skipped = 0
         self.message_index = 0
         self.last: Segment | None = None
+        self._services = {"UNB": self.on_UNB, "UNG": self.on_UNG, "UNH": self.on_UNH,
+                          "UNT": self.on_UNT, "UNE": self.on_UNE, "UNZ": self.on_UNZ}
 
     # --- locations and the tokenizer's findings ---------------------------------------------
 
@@ -127,8 +129,7 @@ class Envelope:
     def service(self, seg: Segment) -> Message | None:
         """A segment the open message does not simply take: a service segment, or anything
         outside a message. The message it closed, if any."""
-        handler = getattr(self, "on_" + seg.tag, None) if seg.tag in ENVELOPE_TAGS else None
-        closed = self.on_other(seg) if handler is None else handler(seg)
+        closed = self._services.get(seg.tag, self.on_other)(seg)
         self.last = seg
         return closed
 

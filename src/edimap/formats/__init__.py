@@ -17,15 +17,13 @@ time the registry is asked). ``docs/architecture.md`` shows one.
 
 from __future__ import annotations
 
-import importlib.metadata
-
 from edimap.findings import UsageError
 from edimap.formats.base import FILE_KINDS, Format, Item, safe_file_id
 from edimap.formats.eancom import EancomFormat
 from edimap.formats.json import JsonFormat
 from edimap.formats.oioubl import OioublFormat
 
-__all__ = ["FILE_KINDS", "Format", "Item", "detect", "get", "names", "register",
+__all__ = ["BUILTIN", "FILE_KINDS", "Format", "Item", "detect", "get", "names", "register",
            "safe_file_id", "unregister"]
 
 _FORMATS: dict[str, Format] = {}
@@ -45,14 +43,21 @@ def unregister(name: str) -> None:
     _FORMATS.pop(name, None)
 
 
-def _load_entry_points() -> None:
+def _load_entry_points() -> bool:
+    """Register the formats of the ``edimap.formats`` entry point group, the first time;
+    whether any was new. (Looked for only when a name or content is not one of the formats
+    registered already: scanning installed packages costs tens of milliseconds.)"""
     global _entry_points_loaded
     if _entry_points_loaded:
-        return
+        return False
     _entry_points_loaded = True
+    import importlib.metadata
+
+    before = len(_FORMATS)
     for entry in importlib.metadata.entry_points(group="edimap.formats"):
         plugin = entry.load()
         register(plugin() if isinstance(plugin, type) else plugin)
+    return len(_FORMATS) > before
 
 
 def names() -> tuple[str, ...]:
@@ -64,7 +69,8 @@ def names() -> tuple[str, ...]:
 def get(name: str) -> Format:
     """The format called ``name``; :class:`~edimap.UsageError` naming the known ones
     otherwise."""
-    _load_entry_points()
+    if name not in _FORMATS:
+        _load_entry_points()
     try:
         return _FORMATS[name]
     except KeyError:
@@ -80,10 +86,14 @@ def _head(data: bytes) -> bytes:
 
 def detect(data: bytes) -> str | None:
     """The name of the first registered format that recognises ``data``, or None."""
-    _load_entry_points()
     head = _head(data)
-    return next((fmt.name for fmt in _FORMATS.values() if fmt.detect(head)), None)
+    found = next((fmt.name for fmt in _FORMATS.values() if fmt.detect(head)), None)
+    if found is None and _load_entry_points():
+        found = next((fmt.name for fmt in _FORMATS.values() if fmt.detect(head)), None)
+    return found
 
 
 for _builtin in (JsonFormat(), EancomFormat(), OioublFormat()):
     register(_builtin)
+BUILTIN = tuple(_FORMATS)
+"""The names of edimap's own formats."""

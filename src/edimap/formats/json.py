@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from edimap import json as canonical
 from edimap.findings import Finding, Location, Severity, UsageError, ValidationError, register
 from edimap.formats.base import Format, Item
 from edimap.model import Document
@@ -29,6 +28,8 @@ JSON_INVALID = register(
 
 
 def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
+    from edimap import json as canonical  # (cattrs: imported when JSON is first read)
+
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -85,4 +86,6 @@ class JsonFormat(Format):
         indent: int | None = options.pop("indent", 2)
         if options:
             raise UsageError(f"the JSON writer takes no option {', '.join(options)}")
+        from edimap import json as canonical
+
         return canonical.dumps(documents, indent=indent).encode("utf-8")
