@@ -111,9 +111,9 @@ class EdifactReader:
         pending = self._tokens.pending
         max_segments = self.limits.max_message_segments
         envelope_tags = ENVELOPE_TAGS
+        current = envelope.current  # a local: it changes only at service segments
         for batch in self._tokens.batches():
             for seg in batch:
-                current = envelope.current
                 if current is not None and seg.tag not in envelope_tags:
                     # The common case, kept in this loop for speed: a segment inside a
                     # message.
@@ -125,6 +125,7 @@ class EdifactReader:
                         envelope.add(seg)
                     continue
                 closed = envelope.service(seg)
+                current = envelope.current
                 if closed is not None:
                     yield closed
         closed = envelope.end()

@@ -182,27 +182,63 @@ class _Reader:
     # -- parts
 
     def party(self, element: etree._Element | None, role: str) -> Party | None:
+        """cac:Party: identifiers, name, address, tax scheme, legal entity, contact."""
         if element is None:
             return None
         fields: dict[str, Any] = {"ids": []}
+        self._endpoint(element, role, fields)
+        self._identifications(element, role, fields)
+        fields["name"] = self.text(element, "cac:PartyName/cbc:Name")
+        address = self.address(self.find(element, "cac:PostalAddress"))
+        if address is not None:
+            fields["address"] = address
+        for tax in self.findall(element, "cac:PartyTaxScheme"):
+            tax_id = self.text(tax, "cbc:CompanyID")
+            self.find(tax, "cac:TaxScheme")
+            for part in ("cac:TaxScheme/cbc:ID", "cac:TaxScheme/cbc:Name",
+                         "cac:TaxScheme/cbc:TaxTypeCode"):
+                self.find(tax, part)
+            if tax_id and "vat_id" not in fields:
+                fields["vat_id"] = tax_id
+        self._legal_entity(element, role, fields)
+        contact = self.find(element, "cac:Contact")
+        if contact is not None:
+            data = {"id": self.text(contact, "cbc:ID"), "name": self.text(contact, "cbc:Name"),
+                    "phone": self.text(contact, "cbc:Telephone"),
+                    "email": self.text(contact, "cbc:ElectronicMail")}
+            if data["id"] is not None and data["id"] in self.references:
+                data["id"] = None  # the order number standing in as the contact reference
+            if data["id"] is not None and data["id"] == data["name"]:
+                data["id"] = None
+            if any(data.values()):
+                fields["contact"] = self.build(Contact, data, contact)
+        result: Party | None = self.build(Party, fields, element)
+        return result
+
+    def _endpoint(self, element: etree._Element, role: str, fields: dict[str, Any]) -> None:
+        """cbc:EndpointID: a GLN or CVR endpoint is the party's GLN or CVR; only other
+        endpoints are kept as endpoint fields (writers derive the endpoint from those)."""
         endpoint = self.find(element, "cbc:EndpointID")
-        if endpoint is not None and (endpoint.text or "").strip():
-            value = (endpoint.text or "").strip()
-            scheme = endpoint.get("schemeID") or ""
-            if scheme:
-                fields["endpoint_id"], fields["endpoint_scheme"] = value, scheme
-            else:
-                fields["ids"].append(PartyId(value=value, scheme=None))
-            # A GLN or CVR endpoint is the party's GLN or CVR; only other endpoints are kept
-            # as endpoint fields (writers derive the endpoint from the GLN or CVR).
-            if scheme in ("GLN", "0088"):
-                gln = self.gln(value, endpoint, role)
-                if gln is not None:
-                    fields["gln"] = gln
-                    fields.pop("endpoint_id"), fields.pop("endpoint_scheme")
-            elif scheme in ("DK:CVR", "0184") and self.cvr(value, endpoint, role):
-                fields["cvr"] = self.cvr(value, endpoint, role, warn=False)
+        if endpoint is None or not (endpoint.text or "").strip():
+            return
+        value = (endpoint.text or "").strip()
+        scheme = endpoint.get("schemeID") or ""
+        if scheme:
+            fields["endpoint_id"], fields["endpoint_scheme"] = value, scheme
+        else:
+            fields["ids"].append(PartyId(value=value, scheme=None))
+        if scheme in ("GLN", "0088"):
+            gln = self.gln(value, endpoint, role)
+            if gln is not None:
+                fields["gln"] = gln
                 fields.pop("endpoint_id"), fields.pop("endpoint_scheme")
+        elif scheme in ("DK:CVR", "0184") and self.cvr(value, endpoint, role):
+            fields["cvr"] = self.cvr(value, endpoint, role, warn=False)
+            fields.pop("endpoint_id"), fields.pop("endpoint_scheme")
+
+    def _identifications(self, element: etree._Element, role: str,
+                         fields: dict[str, Any]) -> None:
+        """cac:PartyIdentification/cbc:ID: the GLN and CVR, other identifiers as ids."""
         for ident in self.findall(element, "cac:PartyIdentification/cbc:ID"):
             value = (ident.text or "").strip()
             scheme = ident.get("schemeID") or ""
@@ -219,51 +255,31 @@ class _Reader:
                     fields["cvr"] = number
                     continue
             fields["ids"].append(PartyId(value=value, scheme=scheme or None))
-        fields["name"] = self.text(element, "cac:PartyName/cbc:Name")
-        address = self.address(self.find(element, "cac:PostalAddress"))
-        if address is not None:
-            fields["address"] = address
-        for tax in self.findall(element, "cac:PartyTaxScheme"):
-            tax_id = self.text(tax, "cbc:CompanyID")
-            self.find(tax, "cac:TaxScheme")
-            for part in ("cac:TaxScheme/cbc:ID", "cac:TaxScheme/cbc:Name",
-                         "cac:TaxScheme/cbc:TaxTypeCode"):
-                self.find(tax, part)
-            if tax_id and "vat_id" not in fields:
-                fields["vat_id"] = tax_id
+
+    def _legal_entity(self, element: etree._Element, role: str,
+                      fields: dict[str, Any]) -> None:
+        """cac:PartyLegalEntity: the CVR number (CompanyID) and the registration name."""
         legal = self.find(element, "cac:PartyLegalEntity")
-        if legal is not None:
-            company = self.find(legal, "cbc:CompanyID")
-            if company is not None and (company.text or "").strip():
-                value = (company.text or "").strip()
-                number = self.cvr(value, company, role, warn=fields.get("cvr") is None) \
-                    if company.get("schemeID") in ("DK:CVR", None, "") else None
-                if number and fields.get("cvr") in (None, number):
-                    fields["cvr"] = number
-                elif company.get("schemeID") == "ZZZ" and value in (
-                        fields.get("gln"), fields.get("endpoint_id")):
-                    pass  # the party's own GLN or endpoint standing in for a CVR number
-                else:
-                    fields["ids"].append(PartyId(value=value,
-                                                 scheme=company.get("schemeID") or None))
-            registration = self.text(legal, "cbc:RegistrationName")
-            if registration and not fields.get("name"):
-                fields["name"] = registration
-            elif registration and registration != fields.get("name"):
-                self.used.discard(legal.find("cbc:RegistrationName", NS))
-        contact = self.find(element, "cac:Contact")
-        if contact is not None:
-            data = {"id": self.text(contact, "cbc:ID"), "name": self.text(contact, "cbc:Name"),
-                    "phone": self.text(contact, "cbc:Telephone"),
-                    "email": self.text(contact, "cbc:ElectronicMail")}
-            if data["id"] is not None and data["id"] in self.references:
-                data["id"] = None  # the order number standing in as the contact reference
-            if data["id"] is not None and data["id"] == data["name"]:
-                data["id"] = None
-            if any(data.values()):
-                fields["contact"] = self.build(Contact, data, contact)
-        result: Party | None = self.build(Party, fields, element)
-        return result
+        if legal is None:
+            return
+        company = self.find(legal, "cbc:CompanyID")
+        if company is not None and (company.text or "").strip():
+            value = (company.text or "").strip()
+            number = self.cvr(value, company, role, warn=fields.get("cvr") is None) \
+                if company.get("schemeID") in ("DK:CVR", None, "") else None
+            if number and fields.get("cvr") in (None, number):
+                fields["cvr"] = number
+            elif company.get("schemeID") == "ZZZ" and value in (
+                    fields.get("gln"), fields.get("endpoint_id")):
+                pass  # the party's own GLN or endpoint standing in for a CVR number
+            else:
+                fields["ids"].append(PartyId(value=value,
+                                             scheme=company.get("schemeID") or None))
+        registration = self.text(legal, "cbc:RegistrationName")
+        if registration and not fields.get("name"):
+            fields["name"] = registration
+        elif registration and registration != fields.get("name"):
+            self.used.discard(legal.find("cbc:RegistrationName", NS))
 
     def gln(self, value: str, element: etree._Element, role: str) -> str | None:
         """A GLN, or None with a warning (the value then stays in the endpoint or ids)."""
@@ -462,11 +478,32 @@ def _header(r: _Reader, root: etree._Element) -> dict[str, Any]:
 
 
 def _invoice(r: _Reader, root: etree._Element, credit: bool) -> Invoice | None:
+    """An Invoice or CreditNote, in schema order."""
     fields = _header(r, root)
     fields["kind"] = DocumentKind.CREDIT_NOTE if credit else DocumentKind.INVOICE
     code = r.text(root, "cbc:CreditNoteTypeCode" if credit else "cbc:InvoiceTypeCode")
     fields["type_code"] = code if code not in (None, "380", "381") else None
     fields["tax_point_date"] = r.date(root, "cbc:TaxPointDate")
+    _invoice_references(r, root, fields)
+    _invoice_parties(r, root, fields)
+    fields["payment_means"] = [m for m in (_means(r, e) for e in
+                                           r.findall(root, "cac:PaymentMeans")) if m]
+    fields["payment_terms"] = _terms(r, r.find(root, "cac:PaymentTerms"))
+    fields["allowance_charges"] = [a for a in (r.allowance(e) for e in
+                                               r.findall(root, "cac:AllowanceCharge")) if a]
+    _invoice_taxes(r, root, fields)
+    _invoice_totals(r, root, fields)
+    line_tag = "cac:CreditNoteLine" if credit else "cac:InvoiceLine"
+    quantity_tag = "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity"
+    lines = (_invoice_line(r, element, quantity_tag) for element in r.findall(root, line_tag))
+    fields["lines"] = [line for line in lines if line is not None]
+    result: Invoice | None = r.build(Invoice, fields, root)
+    return result
+
+
+def _invoice_references(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> None:
+    """cac:InvoicePeriod, OrderReference, BillingReference, DespatchDocumentReference,
+    ContractDocumentReference, AdditionalDocumentReference."""
     period = r.find(root, "cac:InvoicePeriod")
     fields["period_start"] = r.date(period, "cbc:StartDate")
     fields["period_end"] = r.date(period, "cbc:EndDate")
@@ -484,6 +521,11 @@ def _invoice(r: _Reader, root: etree._Element, credit: bool) -> Invoice | None:
     fields["contract_id"] = r.text(root, "cac:ContractDocumentReference/cbc:ID")
     r.find(root, "cac:ContractDocumentReference")
     fields["references"] = _references(r, root)
+
+
+def _invoice_parties(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> None:
+    """cac:AccountingSupplierParty, AccountingCustomerParty (the invoicee when a
+    BuyerCustomerParty is there too), their SupplierAssignedAccountID, and Delivery."""
     fields["seller"] = r.party(r.find(root, "cac:AccountingSupplierParty/cac:Party"), "seller")
     r.find(root, "cac:AccountingSupplierParty")
     accounting = r.find(root, "cac:AccountingCustomerParty")
@@ -504,11 +546,11 @@ def _invoice(r: _Reader, root: etree._Element, credit: bool) -> Invoice | None:
     delivery = r.find(root, "cac:Delivery")
     fields["delivery_date"] = r.date(delivery, "cbc:ActualDeliveryDate")
     fields["delivery"] = _delivery_party(r, delivery)
-    fields["payment_means"] = [m for m in (_means(r, e) for e in
-                                           r.findall(root, "cac:PaymentMeans")) if m]
-    fields["payment_terms"] = _terms(r, r.find(root, "cac:PaymentTerms"))
-    fields["allowance_charges"] = [a for a in (r.allowance(e) for e in
-                                               r.findall(root, "cac:AllowanceCharge")) if a]
+
+
+def _invoice_taxes(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> None:
+    """cac:TaxTotal: the VAT subtotals (other duties are reported as not carried) and the
+    first total's TaxAmount."""
     subtotals = []
     tax_total = None
     for total in r.findall(root, "cac:TaxTotal"):
@@ -528,6 +570,10 @@ def _invoice(r: _Reader, root: etree._Element, credit: bool) -> Invoice | None:
             tax_total = amount
     fields["tax_subtotals"] = subtotals
     fields["tax_total"] = tax_total
+
+
+def _invoice_totals(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> None:
+    """cac:LegalMonetaryTotal (TaxExclusive and TaxInclusive are computed, never kept)."""
     monetary = r.find(root, "cac:LegalMonetaryTotal")
     fields["line_total"] = r.decimal(monetary, "cbc:LineExtensionAmount")
     r.find(monetary, "cbc:TaxExclusiveAmount")
@@ -537,16 +583,6 @@ def _invoice(r: _Reader, root: etree._Element, credit: bool) -> Invoice | None:
     fields["prepaid"] = r.decimal(monetary, "cbc:PrepaidAmount")
     fields["rounding"] = r.decimal(monetary, "cbc:PayableRoundingAmount")
     fields["payable"] = r.decimal(monetary, "cbc:PayableAmount")
-    line_tag = "cac:CreditNoteLine" if credit else "cac:InvoiceLine"
-    quantity_tag = "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity"
-    lines = []
-    for element in r.findall(root, line_tag):
-        line = _invoice_line(r, element, quantity_tag)
-        if line is not None:
-            lines.append(line)
-    fields["lines"] = lines
-    result: Invoice | None = r.build(Invoice, fields, root)
-    return result
 
 
 def _invoice_line(r: _Reader, element: etree._Element, quantity_tag: str

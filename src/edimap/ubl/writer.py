@@ -23,12 +23,15 @@ from edimap.model import (
     Document,
     DocumentKind,
     Invoice,
+    InvoiceLine,
     Order,
     OrderResponse,
     Party,
+    PaymentMeans,
+    PaymentTerms,
     TaxCategory,
 )
-from edimap.totals import compute, money
+from edimap.totals import InvoiceTotals, compute, money
 from edimap.ubl.reader import CAC, CBC
 from edimap.ubl.xml import not_xml_character
 
@@ -371,9 +374,9 @@ def _price(b: _Builder, parent: _Element, line: Any) -> None:
 
 
 def _invoice(invoice: Invoice) -> _Builder:
+    """An OIOUBL Invoice or CreditNote, element by element in schema order."""
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
-    name = "CreditNote" if credit else "Invoice"
-    root, b = _root(name, invoice)
+    root, b = _root("CreditNote" if credit else "Invoice", invoice)
     _header(b, root, invoice, "urn:www.nesubl.eu:profiles:profile5:ver2.0")
     _copy_uuid_date(b, root, invoice)
     if not credit:
@@ -384,6 +387,32 @@ def _invoice(invoice: Invoice) -> _Builder:
     if invoice.tax_point_date:
         b.el(root, "cbc:TaxPointDate", invoice.tax_point_date.isoformat())
     b.el(root, "cbc:DocumentCurrencyCode", invoice.currency)
+    _invoice_references(b, root, invoice)
+    _invoice_parties(b, root, invoice)
+    totals = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid,
+                     rounding=invoice.rounding)
+    if totals.tax_inclusive < 0:
+        # F-LIB016: OIOUBL totals are never negative; money back is a credit note.
+        raise ValidationError([FieldError("lines", f"the total is {totals.tax_inclusive}: an "
+                                          "OIOUBL invoice or credit note cannot have a "
+                                          "negative total (issue a credit note instead)")])
+    for n, means in enumerate(invoice.payment_means, start=1):
+        _payment_means(b, root, n, means)
+    if invoice.payment_terms is not None:
+        _invoice_terms(b, root, invoice, invoice.payment_terms, totals.payable)
+    default = (totals.tax_subtotals[0].category, totals.tax_subtotals[0].percent) \
+        if len(totals.tax_subtotals) == 1 else (TaxCategory.STANDARD, Decimal(25))
+    for ac in invoice.allowance_charges:
+        _allowance(b, root, ac, default)
+    _invoice_totals(b, root, invoice, totals)
+    for line in invoice.lines:
+        _invoice_line(b, root, line, credit)
+    return b
+
+
+def _invoice_references(b: _Builder, root: _Element, invoice: Invoice) -> None:
+    """cac:InvoicePeriod, OrderReference, BillingReference, DespatchDocumentReference,
+    ContractDocumentReference and AdditionalDocumentReference."""
     if invoice.period_start or invoice.period_end:
         period = b.el(root, "cac:InvoicePeriod")
         if invoice.period_start:
@@ -406,6 +435,11 @@ def _invoice(invoice: Invoice) -> _Builder:
     if invoice.contract_id:
         b.el(b.el(root, "cac:ContractDocumentReference"), "cbc:ID", invoice.contract_id)
     _additional_references(b, root, invoice)
+
+
+def _invoice_parties(b: _Builder, root: _Element, invoice: Invoice) -> None:
+    """cac:AccountingSupplierParty, AccountingCustomerParty, BuyerCustomerParty and
+    Delivery."""
     seller, buyer = _require_parties(invoice, "invoice")
     _party(b, b.el(root, "cac:AccountingSupplierParty"), seller, "seller",
            needs_legal_entity=True)
@@ -422,61 +456,62 @@ def _invoice(invoice: Invoice) -> _Builder:
             b.el(delivery, "cbc:ActualDeliveryDate", invoice.delivery_date.isoformat())
         if invoice.delivery:
             _delivery(b, delivery, invoice.delivery)
-    totals = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid,
-                     rounding=invoice.rounding)
-    if totals.tax_inclusive < 0:
-        # F-LIB016: OIOUBL totals are never negative; money back is a credit note.
-        raise ValidationError([FieldError("lines", f"the total is {totals.tax_inclusive}: an "
-                                          "OIOUBL invoice or credit note cannot have a "
-                                          "negative total (issue a credit note instead)")])
-    for n, means in enumerate(invoice.payment_means, start=1):
-        element = b.el(root, "cac:PaymentMeans")
-        b.el(element, "cbc:ID", str(n))
-        b.el(element, "cbc:PaymentMeansCode", means.code)
-        if means.due_date:
-            b.el(element, "cbc:PaymentDueDate", means.due_date.isoformat())
-        channel = means.channel or IMPLIED_PAYMENT_CHANNEL.get(means.code)
-        if channel:
-            b.el(element, "cbc:PaymentChannelCode", channel, listAgencyID="320",
-                 listID="urn:oioubl:codelist:paymentchannelcode-1.1")
-        if means.instruction_id:
-            b.el(element, "cbc:InstructionID", means.instruction_id)
-        if means.payment_id:
-            b.el(element, "cbc:PaymentID", means.payment_id)
-        account = means.iban or means.account_id
-        if account or means.bank_reg_no or means.bic:
-            payee = b.el(element, "cac:PayeeFinancialAccount")
-            b.el(payee, "cbc:ID", account or "")
-            if means.bank_reg_no or means.bic:
-                branch = b.el(payee, "cac:FinancialInstitutionBranch")
-                if means.bank_reg_no:  # an empty one breaks F-LIB311 (digits only)
-                    b.el(branch, "cbc:ID", means.bank_reg_no)
-                if means.bic:
-                    b.el(b.el(branch, "cac:FinancialInstitution"), "cbc:ID", means.bic)
-        if means.creditor_account:
-            b.el(b.el(element, "cac:CreditAccount"), "cbc:AccountID", means.creditor_account)
-    if invoice.payment_terms is not None:
-        terms = invoice.payment_terms
-        element = b.el(root, "cac:PaymentTerms")
-        if terms.code:
-            b.el(element, "cbc:ID", terms.code)
-        if terms.note:
-            b.el(element, "cbc:Note", terms.note)
-        if terms.discount_percent is not None:
-            b.el(element, "cbc:SettlementDiscountPercent", _plain(terms.discount_percent))
-        b.amount(element, "cbc:Amount", totals.payable)
-        # OIOUBL has no payment period in days (F-LIB076): net days become the due date.
-        due = terms.due_date or (invoice.issue_date + dt.timedelta(days=terms.net_days)
-                                 if terms.net_days is not None else None)
-        if due:
-            b.el(element, "cbc:PaymentDueDate", due.isoformat())
-        if terms.discount_days is not None:
-            raise ValidationError([FieldError("payment_terms.discount_days", "not written to "
-                                              "OIOUBL")])
-    default = (totals.tax_subtotals[0].category, totals.tax_subtotals[0].percent) \
-        if len(totals.tax_subtotals) == 1 else (TaxCategory.STANDARD, Decimal(25))
-    for ac in invoice.allowance_charges:
-        _allowance(b, root, ac, default)
+
+
+def _payment_means(b: _Builder, root: _Element, n: int, means: PaymentMeans) -> None:
+    """cac:PaymentMeans with its channel (OIOUBL's, implied by the code when not given)
+    and the payee's account."""
+    element = b.el(root, "cac:PaymentMeans")
+    b.el(element, "cbc:ID", str(n))
+    b.el(element, "cbc:PaymentMeansCode", means.code)
+    if means.due_date:
+        b.el(element, "cbc:PaymentDueDate", means.due_date.isoformat())
+    channel = means.channel or IMPLIED_PAYMENT_CHANNEL.get(means.code)
+    if channel:
+        b.el(element, "cbc:PaymentChannelCode", channel, listAgencyID="320",
+             listID="urn:oioubl:codelist:paymentchannelcode-1.1")
+    if means.instruction_id:
+        b.el(element, "cbc:InstructionID", means.instruction_id)
+    if means.payment_id:
+        b.el(element, "cbc:PaymentID", means.payment_id)
+    account = means.iban or means.account_id
+    if account or means.bank_reg_no or means.bic:
+        payee = b.el(element, "cac:PayeeFinancialAccount")
+        b.el(payee, "cbc:ID", account or "")
+        if means.bank_reg_no or means.bic:
+            branch = b.el(payee, "cac:FinancialInstitutionBranch")
+            if means.bank_reg_no:  # an empty one breaks F-LIB311 (digits only)
+                b.el(branch, "cbc:ID", means.bank_reg_no)
+            if means.bic:
+                b.el(b.el(branch, "cac:FinancialInstitution"), "cbc:ID", means.bic)
+    if means.creditor_account:
+        b.el(b.el(element, "cac:CreditAccount"), "cbc:AccountID", means.creditor_account)
+
+
+def _invoice_terms(b: _Builder, root: _Element, invoice: Invoice, terms: PaymentTerms,
+                   payable: Decimal) -> None:
+    """cac:PaymentTerms; net days become the due date (OIOUBL has no day count)."""
+    element = b.el(root, "cac:PaymentTerms")
+    if terms.code:
+        b.el(element, "cbc:ID", terms.code)
+    if terms.note:
+        b.el(element, "cbc:Note", terms.note)
+    if terms.discount_percent is not None:
+        b.el(element, "cbc:SettlementDiscountPercent", _plain(terms.discount_percent))
+    b.amount(element, "cbc:Amount", payable)
+    # OIOUBL has no payment period in days (F-LIB076): net days become the due date.
+    due = terms.due_date or (invoice.issue_date + dt.timedelta(days=terms.net_days)
+                             if terms.net_days is not None else None)
+    if due:
+        b.el(element, "cbc:PaymentDueDate", due.isoformat())
+    if terms.discount_days is not None:
+        raise ValidationError([FieldError("payment_terms.discount_days", "not written to "
+                                          "OIOUBL")])
+
+
+def _invoice_totals(b: _Builder, root: _Element, invoice: Invoice, totals: InvoiceTotals) -> None:
+    """cac:TaxTotal with a TaxSubtotal per category and rate, and cac:LegalMonetaryTotal
+    (TaxExclusiveAmount holds the total VAT, as OIOUBL has it)."""
     tax_total = b.el(root, "cac:TaxTotal")
     b.amount(tax_total, "cbc:TaxAmount", totals.tax_total)
     for sub in totals.tax_subtotals:
@@ -497,35 +532,37 @@ def _invoice(invoice: Invoice) -> _Builder:
     if invoice.rounding:
         b.amount(monetary, "cbc:PayableRoundingAmount", invoice.rounding)
     b.amount(monetary, "cbc:PayableAmount", totals.payable)
-    for line in invoice.lines:
-        element = b.el(root, "cac:CreditNoteLine" if credit else "cac:InvoiceLine")
-        b.el(element, "cbc:ID", line.line_id)
-        if line.note:
-            b.el(element, "cbc:Note", line.note)
-        b.el(element, "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity",
-             _quantity(line.quantity), unitCode=_unit(line.unit))
-        b.amount(element, "cbc:LineExtensionAmount", line.line_amount)
-        if line.order_line_id:
-            b.el(b.el(element, "cac:OrderLineReference"), "cbc:LineID", line.order_line_id)
-        if not credit:  # UBL 2.1: invoice lines put allowances before the tax total …
-            for ac in line.allowance_charges:
-                _allowance(b, element, ac, (line.tax_category, line.tax_percent))
-        line_tax = b.el(element, "cac:TaxTotal")
-        tax = money(line.line_amount * line.tax_percent / 100)
-        b.amount(line_tax, "cbc:TaxAmount", tax)
-        line_sub = b.el(line_tax, "cac:TaxSubtotal")
-        b.amount(line_sub, "cbc:TaxableAmount", line.line_amount)
-        b.amount(line_sub, "cbc:TaxAmount", tax)
-        _category(b, line_sub, line.tax_category, line.tax_percent)
-        if credit:  # … and credit note lines after it
-            for ac in line.allowance_charges:
-                _allowance(b, element, ac, (line.tax_category, line.tax_percent))
-        _item(b, element, line)
-        if line.price is None:
-            raise ValidationError([FieldError(f"lines[{line.line_id}].price",
-                                              "OIOUBL needs a price on every line")])
-        _price(b, element, line)
-    return b
+
+
+def _invoice_line(b: _Builder, root: _Element, line: InvoiceLine, credit: bool) -> None:
+    """cac:InvoiceLine or cac:CreditNoteLine with its tax total, item and price."""
+    element = b.el(root, "cac:CreditNoteLine" if credit else "cac:InvoiceLine")
+    b.el(element, "cbc:ID", line.line_id)
+    if line.note:
+        b.el(element, "cbc:Note", line.note)
+    b.el(element, "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity",
+         _quantity(line.quantity), unitCode=_unit(line.unit))
+    b.amount(element, "cbc:LineExtensionAmount", line.line_amount)
+    if line.order_line_id:
+        b.el(b.el(element, "cac:OrderLineReference"), "cbc:LineID", line.order_line_id)
+    if not credit:  # UBL 2.1: invoice lines put allowances before the tax total …
+        for ac in line.allowance_charges:
+            _allowance(b, element, ac, (line.tax_category, line.tax_percent))
+    line_tax = b.el(element, "cac:TaxTotal")
+    tax = money(line.line_amount * line.tax_percent / 100)
+    b.amount(line_tax, "cbc:TaxAmount", tax)
+    line_sub = b.el(line_tax, "cac:TaxSubtotal")
+    b.amount(line_sub, "cbc:TaxableAmount", line.line_amount)
+    b.amount(line_sub, "cbc:TaxAmount", tax)
+    _category(b, line_sub, line.tax_category, line.tax_percent)
+    if credit:  # … and credit note lines after it
+        for ac in line.allowance_charges:
+            _allowance(b, element, ac, (line.tax_category, line.tax_percent))
+    _item(b, element, line)
+    if line.price is None:
+        raise ValidationError([FieldError(f"lines[{line.line_id}].price",
+                                          "OIOUBL needs a price on every line")])
+    _price(b, element, line)
 
 
 def _additional_references(b: _Builder, root: _Element, document: Document) -> None:
