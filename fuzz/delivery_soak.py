@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.delivery_harness import Plan, render, run_pull, run_push  # noqa: E402
+from tests.delivery_harness import Plan, render, run_pull, run_push
 
 
 def main() -> int:
@@ -31,7 +31,7 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=20)
     args = parser.parse_args()
     plan = Plan(orders=args.orders, big_orders=4, big_lines=260, invoices=args.invoices,
-                fault_rate=0.2, random_kills=args.kills, max_rounds=args.kills + 60,
+                fault_rate=0.2, random_kills=args.kills, max_rounds=args.kills * 3 + 60,
                 seed=args.seed, max_request_bytes=65_536)
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "push").mkdir()

@@ -78,6 +78,7 @@ class Figures:
     partial: int = 0
     internal_errors: int = 0
     seconds: float = 0.0
+    windows: dict[str, int] = attrs.field(factory=dict)  # runs killed at each window
     problems: list[str] = attrs.field(factory=list)
 
     @property
@@ -231,14 +232,16 @@ def _drive(double: Double, command: list[str], windows: tuple[str, ...], folder:
            plan: Plan, rng: random.Random, figures: Figures,
            between: Any = None, outboxes: list[str] | None = None) -> None:
     """Rounds of two runs at once until a round without kills where both exit 0: the
-    first rounds each arm one window, then random kills, then clean rounds."""
+    first rounds each arm one window in both runs, then rounds kill one run at a random
+    moment until ``plan.random_kills`` runs were killed, then clean rounds."""
     home = folder / "home"
     env = double.env(EDIMAP_HOME=str(home))
-    schedule: list[tuple[str | None, float | None]] = [
-        (f"{w}@{rng.randint(1, 4)}", None) for w in windows]
-    schedule += [(None, rng.uniform(0.3, 2.5)) for _ in range(plan.random_kills)]
     for round_no in range(plan.max_rounds):
-        armed, kill_after = schedule[round_no] if round_no < len(schedule) else (None, None)
+        armed = kill_after = None
+        if round_no < len(windows):
+            armed = f"{windows[round_no]}@{rng.randint(1, 4)}"
+        elif figures.kills < plan.random_kills:
+            kill_after = rng.uniform(0.2, 1.5)
         commands = []
         for k in range(2):
             extra = outboxes[k] if outboxes else None
@@ -248,9 +251,10 @@ def _drive(double: Double, command: list[str], windows: tuple[str, ...], folder:
         codes = _round(commands, folder, figures.runs, kill_after, rng, figures)
         if armed:
             figures.window_kills += codes.count(-signal.SIGKILL)
+            figures.windows[windows[round_no]] = codes.count(-signal.SIGKILL)
         if between is not None:
             between()
-        if round_no >= len(schedule) and all(code == 0 for code in codes):
+        if armed is None and kill_after is None and all(code == 0 for code in codes):
             return
     figures.problems.append(f"runs still failing after {plan.max_rounds} rounds")
 
@@ -373,4 +377,7 @@ def render(push: Figures, pull: Figures) -> str:
         out.append(f"| {name} | {f.documents} | {f.runs} | {f.kills} | {f.window_kills} | "
                    f"{f.duplicated} | {f.missing} | {f.partial} | {f.internal_errors} | "
                    f"{f.seconds:.0f} |")
+    out.append("")
+    out.append("Runs killed at each window: " + "; ".join(
+        f"`{w}` {n}" for f in (push, pull) for w, n in f.windows.items()) + ".")
     return "\n".join(out)

@@ -260,3 +260,21 @@ def test_an_output_with_a_trailing_slash_is_a_folder_even_for_one_document(
     assert folder.is_dir()
     assert [p.name for p in folder.iterdir()] == ["Order-4500012345.xml"]
     assert edimap.read(folder / "Order-4500012345.xml").ok
+
+
+def test_one_message_with_an_envelope_warning_counts_once_alone_and_in_a_folder(
+        tmp_path: Path) -> None:
+    (order,) = edimap.read(FIXTURES / "order.json").documents
+    data = edimap.write(order, format="eancom", sender="5790000274017",
+                        recipient="5798000000001", control_ref="7")
+    # Junk before UNB (an envelope warning) and a buyer GLN with a wrong check digit.
+    bad = b"garbage line\r\n" + data.replace(b"5790000274017::9", b"5790000274018::9")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "bad.edi").write_bytes(bad)
+    alone = run("convert", str(tmp_path / "in" / "bad.edi"), "--to", "json", "-o",
+                str(tmp_path / "one.json"))
+    folder = run("convert", str(tmp_path / "in"), "--to", "json", "-o", str(tmp_path / "out"))
+    for proc in (alone, folder):
+        assert proc.returncode == 1
+        assert proc.stderr.splitlines()[-1] == "0 converted, 1 failed, 1 warning"
+        assert "EDI-PREAMBLE" in proc.stderr
