@@ -49,13 +49,6 @@ TOO_LARGE = register(
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 """Default largest input :func:`read` loads into memory."""
 
-FORMAT_UNAVAILABLE = register(
-    "IO-FORMAT-UNAVAILABLE", Severity.ERROR,
-    "The input's format is recognised but this edimap version cannot read it yet.",
-    "Upgrade edimap, or convert the message with another tool.",
-    example="<Invoice xmlns=…> read by a version without the OIOUBL reader",
-)
-
 
 @attrs.frozen(kw_only=True)
 class ReadResult:
