@@ -1012,3 +1012,29 @@ def test_pulled_interchanges_share_the_partner_counter_with_every_eancom_writer(
     converted = edimap.write(invoice, format="eancom")
     refs.append(converted.split(b"'")[1].split(b"+")[5])
     assert len(set(refs)) == len(refs) == 5
+
+
+def test_the_sandbox_seeds_from_folders_and_from_several_flags(tmp_path: Path,
+                                                               shared: Path) -> None:
+    inbox = tmp_path / "inbox"
+    (inbox / "deeper").mkdir(parents=True)
+    (inbox / "deeper" / "orders.edi").write_bytes((FIXTURES / "orders-d96a.edi").read_bytes())
+    partner = shared / "corpus" / "edifact" / "pydifact_orders_d96a_decimal_comma_no_unz.edi"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDIMAP_WF_")}
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "edimap", "sandbox", "--port", "0", "--seed-from", str(inbox),
+         "--seed-from", str(partner)],
+        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=ROOT)
+    try:
+        assert sandbox.stderr is not None
+        banner: list[str] = []
+        while not banner or "listening on" not in banner[-1]:
+            line = sandbox.stderr.readline()
+            assert line, "the sandbox stopped: " + "".join(banner)
+            banner.append(line)
+        seeded = next(line for line in banner if "seeded from the inputs" in line)
+        # The fixture's two orders and the partner's: 2 + 2 customers, 2 + 2 items.
+        assert seeded.strip() == "seeded from the inputs: 4 customers, 4 items"
+    finally:
+        sandbox.send_signal(signal.SIGINT)
+        sandbox.wait(timeout=10)

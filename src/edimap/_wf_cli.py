@@ -246,8 +246,8 @@ def pull_invoices(to_format: str, output: str, edifact_version: str, url: str | 
               help="Create a demo company, customers, items, a sales location with B2B "
                    "Backbone as intermediary, and closed invoices in the queue.")
 @click.option("--seed-from", "seed_from", multiple=True, type=click.Path(exists=True),
-              help="Also create the customers (by GLN) and items (by GTIN) these messages "
-                   "refer to (repeatable).")
+              help="Also create the customers (by GLN) and items (by GTIN) the messages "
+                   "in this file or folder (read recursively) refer to; repeatable.")
 @click.option("--faults", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of requests that fail (for testing clients).")
 @click.option("--fault-kinds", default="http500,soapfault,drop-before,drop-after,timeout",
@@ -265,7 +265,7 @@ def sandbox(host: str, port: int, db: str, seed_demo: bool, seed_from: Sequence[
 
     \b
     Example:
-      edimap sandbox --seed-demo --seed-from partner-orders.edi
+      edimap sandbox --seed-demo --seed-from partner-orders.edi --seed-from inbox/
     """
     from edimap.findings import UsageError
     from edimap.winfinans.client import ENV_API_GUID, ENV_DB_GUID
@@ -302,7 +302,9 @@ def sandbox(host: str, port: int, db: str, seed_demo: bool, seed_from: Sequence[
                 click.echo(f"credentials (shown once):\n  export {ENV_DB_GUID}={db_guid}\n"
                            f"  export {ENV_API_GUID}={api_guid}", err=True)
         if seed_from:
-            made_from = from_inputs(double, comp_id, seed_from)
+            from edimap._batch import expand_inputs
+
+            made_from = from_inputs(double, comp_id, expand_inputs(seed_from))
             click.echo(f"seeded from the inputs: {made_from['customers']} customers, "
                        f"{made_from['items']} items", err=True)
     server = double.serve(host, port)
