@@ -278,3 +278,19 @@ def test_one_message_with_an_envelope_warning_counts_once_alone_and_in_a_folder(
         assert proc.returncode == 1
         assert proc.stderr.splitlines()[-1] == "0 converted, 1 failed, 1 warning"
         assert "EDI-PREAMBLE" in proc.stderr
+
+
+def test_inspect_shows_a_wrong_check_digit_where_it_stands_and_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.edi"
+    bad.write_bytes((FIXTURES / "orders-d96a.edi").read_bytes().replace(
+        b"NAD+BY+5790000274017::9", b"NAD+BY+5790000274018::9"))
+    proc = run("inspect", "--no-color", str(bad))
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines)
+              if line.strip().startswith("NAD") and "1=BY" in line)
+    assert lines[at + 1].strip() == ("error EANCOM-GLN: NAD+BY: GLN 5790000274018: check "
+                                     "digit should be 7, not 8")
+    good = run("inspect", "--no-color", str(FIXTURES / "orders-d96a.edi"))
+    assert good.returncode == 0
+    assert "error" not in good.stdout

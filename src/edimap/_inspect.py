@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import click
 from lxml import etree
 
 from edimap._api import detect_format
 from edimap.edifact._names import QUALIFIERS, SEGMENTS
-from edimap.edifact.reader import EdifactReader
+from edimap.edifact.reader import EdifactReader, Message
 from edimap.edifact.structure import validate_structure
 from edimap.edifact.syntax import Segment
-from edimap.findings import Finding, Location, Severity, register
+from edimap.findings import Finding, Location, Severity, has_errors, register
+from edimap.formats.eancom import MAPPERS
 from edimap.ubl.xml import parse
 
 __all__ = ["lines"]
@@ -45,7 +46,7 @@ def _edifact(data: bytes, name: str | None, shown: list[Finding]) -> Iterator[st
                                  bold=True)
         structure = validate_structure(message)
         by_segment: dict[int, list[Finding]] = {}
-        for f in (*message.findings, *structure.findings):
+        for f in (*message.findings, *_mapped(message, structure.findings)):
             by_segment.setdefault(f.location.segment_index or 0, []).append(f)
         triggers: dict[str, str] = {}  # group path → the tag that starts it
         for index, segment in enumerate(message.segments, start=1):
@@ -62,6 +63,16 @@ def _edifact(data: bytes, name: str | None, shown: list[Finding]) -> Iterator[st
             yield _finding(f, "    ", shown)
     for f in reader.findings:
         yield _finding(f, "  ", shown)
+
+
+def _mapped(message: Message, structure: Sequence[Finding]) -> Sequence[Finding]:
+    """What mapping the message finds (identifiers, values, structure: the mappers check
+    the structure themselves), or the structure alone for a type edimap does not map or a
+    message whose envelope is broken."""
+    mapper = MAPPERS.get(message.type)
+    if mapper is None or has_errors(message.findings):
+        return structure
+    return mapper(message)[1]
 
 
 def _segment_line(segment: Segment) -> str:
