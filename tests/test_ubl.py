@@ -604,3 +604,44 @@ def test_the_text_writer_writes_what_libxml2_writes_for_the_same_tree(document: 
         return  # a document OIOUBL cannot carry (tested elsewhere)
     again = etree.tostring(etree.fromstring(written), xml_declaration=True, encoding="UTF-8")
     assert again + b"\n" == written  # (the line break after the root is not in the tree)
+
+
+def _invoice_xml() -> str:
+    from .conftest import FIXTURES
+
+    (invoice,) = edimap.read(FIXTURES / "invoice.json").documents
+    return edimap.write(invoice, format="oioubl").decode("utf-8")
+
+
+def test_the_official_rules_read_a_document_in_its_own_encoding(installed: Path,
+                                                                tmp_path: Path) -> None:
+    text = _invoice_xml().replace("encoding='UTF-8'", "encoding='ISO-8859-1'")
+    path = tmp_path / "latin1.xml"
+    path.write_bytes(text.encode("iso-8859-1"))
+    assert "ø" in text or "æ" in text or "å" in text  # bytes UTF-8 would refuse
+    proc = subprocess.run([sys.executable, "-m", "edimap", "validate", str(path)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith(f"{path}: ok")
+    assert "internal error" not in proc.stderr
+
+
+def test_a_document_the_rules_cannot_evaluate_is_a_finding_not_a_crash(
+        installed: Path, tmp_path: Path) -> None:
+    import re
+
+    text = _invoice_xml()
+    element = re.search(r"<cbc:AddressFormatCode[ >][^<]*</cbc:AddressFormatCode>", text)
+    assert element is not None
+    path = tmp_path / "twice.xml"
+    path.write_text(text[:element.end()] + element.group(0) + text[element.end():])
+    findings = edimap.validate(path)
+    (failed,) = [f for f in findings if f.code == "OIOUBL-RULES-FAILED"]
+    assert failed.severity.value == "error"
+    assert failed.message.startswith("the official Invoice rules could not be evaluated: "
+                                     "Type error")
+    assert any(f.code == "UBL-XSD" for f in findings)  # the XSD result still stands
+    proc = subprocess.run([sys.executable, "-m", "edimap", "validate", str(path)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert "internal error" not in proc.stderr

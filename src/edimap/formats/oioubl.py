@@ -56,7 +56,7 @@ class OioublFormat(Format):
         if root is None:
             return []
         findings = validate_xsd(root, source, explain=explain)
-        official = check(data, etree.QName(root).localname, source) if rules else []
+        official = check(root, etree.QName(root).localname, source) if rules else []
         findings.extend(official)
         if not rules or any(f.code == "OIOUBL-RULES-UNAVAILABLE" for f in official):
             findings.extend(native_rules.check(root, source))  # the official ones cover these

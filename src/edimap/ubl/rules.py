@@ -18,7 +18,7 @@ from lxml import etree
 from edimap.findings import Finding, Location, Severity, register
 from edimap.ubl.schemas import stylesheet
 
-__all__ = ["RULE_ID", "available", "check"]
+__all__ = ["RULES_FAILED", "RULE_ID", "available", "check"]
 
 RULE_ID = re.compile(r"\[([FW]-[A-Z]+\d+)\]")
 
@@ -28,6 +28,13 @@ OFFICIAL_RULE = register(
     "(F-… an error, W-… a warning), as listed in Dokumentation/ID_Error_List.csv of the "
     "official package.", "Correct the document as the rule text says.",
     "[F-INV133] PayableAmount does not add up")
+RULES_FAILED = register(
+    "OIOUBL-RULES-FAILED", Severity.ERROR,
+    "The official OIOUBL rules could not be evaluated on this document (the rule engine "
+    "refused it); the XSD findings still stand, but the document is not shown to pass.",
+    "Read the engine's reason; it usually points at an element the rules do not expect "
+    "twice, or at markup the engine's parser refuses.",
+    "a document with two cbc:IssueDate elements")
 RULES_UNAVAILABLE = register(
     "OIOUBL-RULES-UNAVAILABLE", Severity.INFO,
     "The official OIOUBL rules were not run: saxonche (the 'rules' extra) or the official "
@@ -70,9 +77,12 @@ def _executable(document_type: str) -> Any:
         return _COMPILED[key]
 
 
-def check(data: bytes, document_type: str, source: str | None = None) -> list[Finding]:
-    """The official rules' findings for one UBL document (already parsed safely by the
-    caller: this only runs on documents edimap's XML parser accepted)."""
+def check(document: bytes | etree._Element, document_type: str,
+          source: str | None = None) -> list[Finding]:
+    """The official rules' findings for one UBL document: its bytes, or better the root
+    that edimap's safe XML parser made of them (then the engine gets it as text, whatever
+    the document's own encoding). A document the engine cannot evaluate is one
+    ``OIOUBL-RULES-FAILED`` finding saying why."""
     where = Location(source=source)
     if not available():
         return [RULES_UNAVAILABLE("saxonche is not installed (pip install 'edimap[rules]')",
@@ -81,10 +91,19 @@ def check(data: bytes, document_type: str, source: str | None = None) -> list[Fi
     if executable is None:
         return [RULES_UNAVAILABLE(f"no official rule stylesheet for {document_type} is "
                                   "installed", where)]
-    text = data.decode("utf-8-sig")  # saxonche refuses a byte-order mark in text
-    with _LOCK:
-        node = _PROCESSOR.parse_xml(xml_text=text)
-        output = executable.transform_to_string(xdm_node=node)
+    if isinstance(document, bytes):
+        # (A document in another encoding reaches the engine re-serialised: pass the root.)
+        text = document.decode("utf-8-sig", errors="replace")  # no byte-order mark for saxon
+    else:
+        text = etree.tostring(document, encoding="unicode")
+    try:
+        with _LOCK:
+            node = _PROCESSOR.parse_xml(xml_text=text)
+            output = executable.transform_to_string(xdm_node=node)
+    except Exception as exc:  # saxonche raises its own PySaxonApiError, and others
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        return [RULES_FAILED(f"the official {document_type} rules could not be evaluated: "
+                             f"{reason}", where)]
     findings = []
     root = etree.fromstring(output.encode("utf-8"),
                             etree.XMLParser(resolve_entities=False, no_network=True))
