@@ -645,3 +645,18 @@ def test_a_document_the_rules_cannot_evaluate_is_a_finding_not_a_crash(
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 1
     assert "internal error" not in proc.stderr
+
+
+@pytest.mark.parametrize("amount", ["-1E-999999999", "1E-5001", "1" * 32, "1e999999999"])
+def test_an_amount_the_model_cannot_hold_is_a_located_finding(amount: str) -> None:
+    import re
+
+    text = re.sub(r"(<cbc:TaxableAmount[^>]*>)[^<]*", lambda m: m.group(1) + amount,
+                  _invoice_xml(), count=1)
+    result = edimap.read(text.encode())  # never raises
+    assert result.documents == ()
+    (error,) = [f for f in result.all_findings if f.severity.value == "error"]
+    assert error.code == "UBL-MODEL"
+    assert error.message.startswith("taxable_amount: ")
+    assert error.location.xpath == "/*/cac:TaxTotal/cac:TaxSubtotal"
+    assert error.location.line is not None

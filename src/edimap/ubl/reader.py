@@ -10,6 +10,7 @@ knows which one it reads from ``CustomizationID``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -443,16 +444,20 @@ def read_document(data: bytes, source: str | None = None
     name = etree.QName(root).localname
     reader = _Reader(root, source)
     doc_id = reader.text(root, "cbc:ID")
-    if name in ("Invoice", "CreditNote"):
-        document: Document | None = _invoice(reader, root, name == "CreditNote")
-    elif name == "Order":
-        document = _order(reader, root)
-    elif name == "OrderResponseSimple":
-        document = _order_response(reader, root)
-    else:
+    mappers: dict[str, Callable[[_Reader, etree._Element], Document | None]] = {
+        "Invoice": lambda r, e: _invoice(r, e, credit=False),
+        "CreditNote": lambda r, e: _invoice(r, e, credit=True),
+        "Order": _order, "OrderResponseSimple": _order_response}
+    if name not in mappers:
         return None, doc_id, [*findings, UNSUPPORTED(
             f"{name} cannot be mapped to an edimap document by this edimap version",
             reader.loc(root))]
+    try:
+        document = mappers[name](reader, root)
+    except ValidationError as exc:
+        # A part built outside reader.build: still a finding, never an exception.
+        document = None
+        reader.findings.extend(MODEL(str(err), reader.loc(root)) for err in exc.errors)
     reader.not_carried()
     found = findings + reader.findings
     if any(f.severity is Severity.ERROR for f in found):
@@ -564,8 +569,11 @@ def _invoice_taxes(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> 
             tax = r.decimal(sub, "cbc:TaxAmount")
             r.find(sub, "cbc:Percent")
             if category and taxable is not None and tax is not None:
-                subtotals.append(TaxSubtotal(taxable_amount=taxable, tax_amount=tax,
-                                             category=category[0], percent=category[1]))
+                subtotal = r.build(TaxSubtotal, {
+                    "taxable_amount": taxable, "tax_amount": tax, "category": category[0],
+                    "percent": category[1]}, sub)
+                if subtotal is not None:
+                    subtotals.append(subtotal)
         if tax_total is None:
             tax_total = amount
     fields["tax_subtotals"] = subtotals
