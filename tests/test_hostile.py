@@ -234,3 +234,21 @@ def test_fuzz_regression_invalid_nested_namespace_is_a_syntax_finding() -> None:
     with pytest.raises(WireError):
         contract().read_request(_INVALID_NESTED_NAMESPACE)
     _exercise(_INVALID_NESTED_NAMESPACE)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-16"])
+def test_a_doctype_is_refused_whatever_the_encoding(encoding: str) -> None:
+    (invoice,) = edimap.read(FIXTURES / "invoice.json").documents
+    body = edimap.write(invoice, format="oioubl").decode("utf-8").split("?>", 1)[1]
+    text = ('<?xml version="1.0" encoding="UTF-16"?>\n'
+            '<!DOCTYPE Invoice SYSTEM "http://127.0.0.1:9/invoice.dtd">' + body)
+    for fmt in ("auto", "oioubl"):
+        result = edimap.read(text.encode(encoding), format=fmt)
+        assert result.documents == ()
+        codes = [f.code for f in result.all_findings]
+        assert codes in (["XML-DOCTYPE"], ["IO-UNKNOWN-FORMAT"]), codes
+        if fmt == "oioubl":
+            assert codes == ["XML-DOCTYPE"]
+    # The same document without the DOCTYPE reads.
+    plain = ('<?xml version="1.0" encoding="UTF-16"?>' + body).encode(encoding)
+    assert edimap.read(plain, format="oioubl").ok

@@ -76,6 +76,12 @@ def parse(data: bytes, source: str | None = None,
         return None, [XML_SYNTAX(str(exc.msg), where.evolve(line=line, column=column))]
     if root is None:
         return None, [XML_SYNTAX("the document has no root element", where)]
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        # A DOCTYPE the byte search missed (UTF-16 or UTF-32 text): libxml2 read it without
+        # loading or expanding anything, and the document is refused all the same.
+        return None, [XML_DOCTYPE("the document declares a DTD; refused",
+                                  where.evolve(line=1))]
     # libxml2 logs some errors and still returns a tree (an invalid namespace URI on a
     # nested element, whose '{' or '}' then breaks every tag name): such a document is
     # not well-formed for edimap either.
