@@ -519,29 +519,7 @@ def read_line_segment(ctx: MapContext, i: int, seg: Segment, line: LineDraft,
     ``qty_keys`` maps QTY qualifiers to line fields, ``primary`` is the main quantity's."""
     tag = seg.tag
     if tag == "QTY":
-        c506 = seg.components(1)
-        q = c506[0] if c506 else ""
-        key = qty_keys.get(q)
-        if q in fallbacks and "quantity" not in line.fields and not any(
-                s.tag == "QTY" and s.get(1, 1) == primary
-                for s in ctx.message.segments[line.index:]):
-            ctx.add(UNUSUAL(f"QTY+{q} read as the main quantity (the line has no "
-                            f"QTY+{primary})", ctx.loc(i, 1, 1)))
-            key = "quantity"
-        if key is None:
-            ctx.not_carried(i, f"QTY+{q}")
-            return
-        value = ctx.number(i, 1, 2, what=f"QTY+{q} quantity",
-                           text=c506[1] if len(c506) > 1 else "")
-        if value is not None:
-            set_line(ctx, i, line, key, value)
-        unit = c506[2] if len(c506) > 2 else ""
-        if key == "quantity" and unit:
-            if UNIT_CODE.match(unit):
-                line.fields["unit"] = unit
-            else:
-                ctx.add(UNUSUAL(f"unit {unit!r} is not a UN/ECE Rec 20 code; left out",
-                                ctx.loc(i, 1, 3)))
+        _read_qty(ctx, i, seg, line, qty_keys, primary, fallbacks)
     elif tag == "PIA":
         for element in range(2, len(seg.elements) + 1):
             c212 = seg.components(element)
@@ -550,19 +528,7 @@ def read_line_segment(ctx: MapContext, i: int, seg: Segment, line: LineDraft,
         if seg.get(1) not in ("1", "5"):
             ctx.not_carried(i, f"PIA+{seg.get(1)}")
     elif tag == "IMD":
-        c273 = seg.components(3)
-        if len(c273) > 5:
-            ctx.add(UNUSUAL("IMD item description has more than the 5 components of C273 (an "
-                            "unescaped ':' in the text?); the extra ones were left out",
-                            ctx.loc(i, 3, 6)))
-        if seg.get(1) in ("F", "E", "A", "B") and any(c273[3:5]):
-            text = ctx.text(c273[3:5])
-            if "description" in line.fields:
-                ctx.not_carried(i, "second item description (IMD)")
-            else:
-                line.fields["description"] = text
-        else:
-            ctx.not_carried(i, f"IMD+{seg.get(1)} {':'.join(c273)}".strip())
+        _read_imd(ctx, i, seg, line)
     elif tag == "DTM":
         q = seg.get(1, 1)
         if q == "2":
@@ -581,6 +547,51 @@ def read_line_segment(ctx: MapContext, i: int, seg: Segment, line: LineDraft,
             line.notes.append(text)
     else:
         ctx.not_carried(i, f"line {tag}")
+
+
+def _read_qty(ctx: MapContext, i: int, seg: Segment, line: LineDraft,
+              qty_keys: dict[str, str], primary: str, fallbacks: tuple[str, ...]) -> None:
+    """QTY (C186 6063:6060:6411): a quantity by its qualifier, the unit with the main one;
+    a fallback qualifier stands in for a missing main quantity, with a warning."""
+    c506 = seg.components(1)
+    q = c506[0] if c506 else ""
+    key = qty_keys.get(q)
+    if q in fallbacks and "quantity" not in line.fields and not any(
+            s.tag == "QTY" and s.get(1, 1) == primary
+            for s in ctx.message.segments[line.index:]):
+        ctx.add(UNUSUAL(f"QTY+{q} read as the main quantity (the line has no "
+                        f"QTY+{primary})", ctx.loc(i, 1, 1)))
+        key = "quantity"
+    if key is None:
+        ctx.not_carried(i, f"QTY+{q}")
+        return
+    value = ctx.number(i, 1, 2, what=f"QTY+{q} quantity", text=c506[1] if len(c506) > 1 else "")
+    if value is not None:
+        set_line(ctx, i, line, key, value)
+    unit = c506[2] if len(c506) > 2 else ""
+    if key == "quantity" and unit:
+        if UNIT_CODE.match(unit):
+            line.fields["unit"] = unit
+        else:
+            ctx.add(UNUSUAL(f"unit {unit!r} is not a UN/ECE Rec 20 code; left out",
+                            ctx.loc(i, 1, 3)))
+
+
+def _read_imd(ctx: MapContext, i: int, seg: Segment, line: LineDraft) -> None:
+    """IMD (C273 7008, two lines of 35): the item description."""
+    c273 = seg.components(3)
+    if len(c273) > 5:
+        ctx.add(UNUSUAL("IMD item description has more than the 5 components of C273 (an "
+                        "unescaped ':' in the text?); the extra ones were left out",
+                        ctx.loc(i, 3, 6)))
+    if seg.get(1) in ("F", "E", "A", "B") and any(c273[3:5]):
+        text = ctx.text(c273[3:5])
+        if "description" in line.fields:
+            ctx.not_carried(i, "second item description (IMD)")
+        else:
+            line.fields["description"] = text
+    else:
+        ctx.not_carried(i, f"IMD+{seg.get(1)} {':'.join(c273)}".strip())
 
 
 

@@ -214,6 +214,14 @@ def order_sales(order: Order, *, bill_to: int, ship_to: int, trace: str,
     for i, line in enumerate(order.lines):
         lines.append(_order_line(line, f"lines[{i}]", where, findings))
     header["OrderLines"] = lines
+    not_carried = _not_sent(order)
+    if not_carried:
+        findings.append(NOT_CARRIED("not sent to Winfinans: " + "; ".join(not_carried), where))
+    return header, findings
+
+
+def _not_sent(order: Order) -> list[str]:
+    """What of ``order`` SalesOrderAdd has no place for (for the WF-NOT-CARRIED finding)."""
     not_carried = []
     if order.seller_order_id:
         not_carried.append("seller_order_id (Winfinans numbers the order itself)")
@@ -240,9 +248,7 @@ def order_sales(order: Order, *, bill_to: int, ship_to: int, trace: str,
             not_carried.append(f"lines[{i}].free_quantity")
         if line.delivery_date is not None:
             not_carried.append(f"lines[{i}].delivery_date")
-    if not_carried:
-        findings.append(NOT_CARRIED("not sent to Winfinans: " + "; ".join(not_carried), where))
-    return header, findings
+    return not_carried
 
 
 def _order_line(line: OrderLine, path: str, where: Location,
