@@ -428,3 +428,22 @@ def test_segment_tags_are_interned_and_read_whatever_their_length() -> None:
     assert [s.tag for s in first.segments] == ["UNH", "BGM", "LIN", "LIN", "LI", "LINE", "UNT"]
     assert first.segments[2].tag is sys.intern("LIN")
     assert second.segments[1].tag is first.segments[2].tag
+
+
+def test_segments_past_the_message_limit_are_skipped_once_reported_and_still_counted() -> None:
+    from edimap.edifact import EdifactReader, Limits
+
+    from .conftest import FIXTURES
+
+    data = (FIXTURES / "orders-d96a.edi").read_bytes()
+    reader = EdifactReader(data, limits=Limits(max_message_segments=5))
+    first, second = list(reader)
+    for message in (first, second):
+        # The first five, then the UNT that closes the message.
+        assert [s.tag for s in message.segments[::5]] == ["UNH", "UNT"]
+        assert len(message.segments) == 6
+        assert [f.code for f in message.findings] == ["EDI-LIMIT-MESSAGE-SEGMENTS"]
+        assert message.findings[0].message == (
+            "message has more than 5 segments; the rest were skipped")
+    # UNT still counts the skipped segments: no EDI-UNT-COUNT, and the envelope is intact.
+    assert reader.findings == []

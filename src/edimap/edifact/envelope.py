@@ -46,9 +46,9 @@ _SKIPPING_CODES = frozenset({SEGMENT_TOO_LONG.code, TOO_MANY_ELEMENTS.code})
 class Envelope:
     """The envelope checks of one reading, one method per service segment (``on_UNB``,
     ``on_UNG``, ``on_UNH``, ``on_UNT``, ``on_UNE``, ``on_UNZ``), each returning the message
-    that the segment closed, if any. Segments inside a message go to :meth:`add` (the
-    reader's loop does that itself for speed). Findings about the envelopes go to
-    ``findings``; those about a message go with the message."""
+    that the segment closed, if any. Segments inside a message are appended by the reader's
+    loop itself, for speed (those past the limit go to :meth:`overflow`). Findings about
+    the envelopes go to ``findings``; those about a message go with the message."""
 
     def __init__(self, tokens: _Tokenizer, limits: Limits, source: str | None,
                  findings: list[Finding],
@@ -109,15 +109,9 @@ class Envelope:
 
     # --- segments ---------------------------------------------------------------------------
 
-    def add(self, seg: Segment) -> None:
-        """A segment inside the open message (or past its segment limit)."""
-        current = self.current
-        assert current is not None
-        if len(current) < self.max_segments:
-            current.append(seg)
-            if self.pending:
-                self.note(seg, True)
-            return
+    def overflow(self, seg: Segment) -> None:
+        """A segment of the open message past its segment limit: skipped, and counted (the
+        reader's loop appends the others itself, for speed)."""
         if self.skipped == 0:
             self.current_findings.append(TOO_MANY_SEGMENTS(
                 f"message has more than {self.max_segments} segments; the rest were skipped",

@@ -122,7 +122,7 @@ class EdifactReader:
                         if pending:
                             envelope.note(seg, True)
                     else:
-                        envelope.add(seg)
+                        envelope.overflow(seg)
                     continue
                 closed = envelope.service(seg)
                 current = envelope.current
