@@ -147,3 +147,48 @@ def test_a_dead_runs_claim_is_taken_over_and_a_live_ones_is_not(tmp_path: Path) 
         assert other.claim("order/1") is None
         assert mine.claim("order/1") is not None  # now the other run's
         assert not mine.holds("order/1")
+
+
+def test_work_another_live_run_holds_is_waited_for_then_reported_in_progress(
+        tmp_path: Path) -> None:
+    from edimap.winfinans import Client, Credentials, pull_invoices, push_orders
+    from edimap.winfinans.seed import seed_demo
+
+    double = Double(tmp_path, Plan(fault_rate=0.0))
+    ids = seed_demo(double.seeding, double.db_guid, double.api_guid)
+    double.start()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        client = Client(double.url, Credentials(double.db_guid, double.api_guid))
+        path = tmp_path / "journal.sqlite"
+        with Journal(path) as journal:
+            host = journal.owner.split("/")[0]
+            queued = [int(item["SaleID"]) for item in client.queue_items()]
+            with sqlite3.connect(path) as db:  # a live run on this host holds them all
+                orders = [f"po/{ids['chain']}/{n}" for n in ("4500012345", "4500012346")]
+                for name in [*orders, *(f"pickup/{s}" for s in queued)]:
+                    db.execute("INSERT INTO claim VALUES (?, ?, ?)",
+                               (name, f"{host}/{other.pid}/feed", 4e9))
+            outcomes = pull_invoices(client, tmp_path / "out", journal, to="json", wait=0.5)
+            assert [o.outcome for o in outcomes] == ["failed"] * len(queued)
+            assert {f.code for o in outcomes for f in o.findings} == {"WF-IN-PROGRESS"}
+            assert not list((tmp_path / "out").glob("*.json"))
+            fixture = [ROOT / "fixtures" / "orders-d96a.edi"]
+            held = push_orders(client, fixture, journal, prices="order-else-item", wait=0.5)
+            assert [o.outcome for o in held] == ["failed", "failed"]
+            assert [f.code for o in held for f in o.findings if f.is_error] == [
+                "WF-IN-PROGRESS", "WF-IN-PROGRESS"]
+            assert double.stop().orders() == []  # nothing was sent meanwhile
+            double.start()
+            client = Client(double.url, Credentials(double.db_guid, double.api_guid))
+            with sqlite3.connect(path) as db:  # the other run ends: its claims free
+                db.execute("DELETE FROM claim")
+            again = pull_invoices(client, tmp_path / "out", journal, to="json", wait=0.5)
+            assert [o.outcome for o in again] == ["written"] * len(queued)
+            delivered = push_orders(client, fixture, journal, prices="order-else-item",
+                                    wait=0.5)
+            assert [o.outcome for o in delivered] == ["delivered", "delivered"]
+    finally:
+        other.kill()
+        other.wait()
+        double.stop()

@@ -18,7 +18,8 @@ from edimap._files import write_atomically
 from edimap.findings import Severity
 from edimap.pipeline import Outcome, convert_input
 
-__all__ = ["Outcome", "convert_files", "expand_inputs", "write_atomically"]
+__all__ = ["Outcome", "convert_files", "expand_inputs", "quarantine_input", "unique_name",
+           "write_atomically"]
 
 
 def expand_inputs(inputs: Sequence[str]) -> list[Path]:
@@ -62,7 +63,7 @@ def convert_files(files: Sequence[Path], *, to_format: str, from_format: str,
         for outcome in outcomes:
             output = None
             if outcome.converted and outcome.data is not None and outcome.output_name:
-                name = _unique(outcome.output_name, used)
+                name = unique_name(outcome.output_name, used)
                 write_atomically(output_dir / name, outcome.data)
                 output = str(output_dir / name)
                 summary["converted"] += 1
@@ -74,13 +75,14 @@ def convert_files(files: Sequence[Path], *, to_format: str, from_format: str,
             input_entries.append(outcome.to_dict(output))
         entries.extend(input_entries)
         if failed and quarantine is not None and outcomes:
-            _quarantine(Path(outcomes[0].input), quarantine, input_entries)
+            quarantine_input(Path(outcomes[0].input), quarantine, input_entries)
         if progress is not None:
             progress(1)
     return entries, summary
 
 
-def _unique(name: str, used: set[str]) -> str:
+def unique_name(name: str, used: set[str]) -> str:
+    """``name``, or ``NAME-2.EXT``, ``NAME-3.EXT`` … when ``used`` has it; recorded there."""
     stem, dot, ext = name.rpartition(".")
     candidate, n = name, 1
     while candidate in used:
@@ -90,7 +92,9 @@ def _unique(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _quarantine(path: Path, folder: Path, entries: list[dict[str, Any]]) -> None:
+def quarantine_input(path: Path, folder: Path, entries: list[dict[str, Any]]) -> None:
+    """Copy the failed input ``path`` into ``folder`` (under a free name), its report
+    entries beside it as ``NAME.report.json``."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / path.name
     n = 1

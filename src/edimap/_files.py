@@ -13,7 +13,8 @@ import os
 import secrets
 from pathlib import Path
 
-__all__ = ["publish", "stage", "sync_folder", "write_atomically"]
+__all__ = ["process_alive", "publish", "stage", "sync_folder", "temporary_owner",
+           "write_atomically"]
 
 TEMPORARY_SUFFIX = ".tmp"
 
@@ -30,6 +31,24 @@ def temporary_owner(tmp: Path) -> int | None:
     middle = tmp.name.removesuffix(TEMPORARY_SUFFIX).rsplit(".", 1)[-1]
     pid = middle.split("-", 1)[0]
     return int(pid) if pid.isdigit() else None
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this PID runs on this host (POSIX; elsewhere assumed, so the
+    lease decides). A killed process its parent has not reaped yet (a zombie) is gone."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (macOS): the signal answered, so it runs
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 def sync_folder(folder: Path) -> None:

@@ -199,7 +199,7 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
     if fmt.one_document_per_file and len(documents) > 1:
         if output == "-":
             raise UsageError(f"several documents become several {fmt.name} files: give -o DIR")
-        from edimap._batch import _unique
+        from edimap._batch import unique_name
 
         folder = Path(output)
         folder.mkdir(parents=True, exist_ok=True)
@@ -208,7 +208,7 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
             if outcome.document is not None:
                 outcomes[k] = written = write_document(outcome, fmt, options)
                 if written.data is not None and written.output_name:
-                    target = folder / _unique(written.output_name, used)
+                    target = folder / unique_name(written.output_name, used)
                     write_atomically(target, written.data)
                     outputs[k] = str(target)
     elif documents:
@@ -228,9 +228,9 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
                "warnings": sum(f["severity"] == "warning" for e in entries
                                for f in e["findings"])}
     if summary["failed"] and quarantine and name != "-":
-        from edimap._batch import _quarantine
+        from edimap._batch import quarantine_input
 
-        _quarantine(Path(name), Path(quarantine), entries)
+        quarantine_input(Path(name), Path(quarantine), entries)
     _finish(entries, summary, report_path, quiet, verbose)
 
 

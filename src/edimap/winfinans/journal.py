@@ -35,6 +35,7 @@ from typing import Any
 
 import attrs
 
+from edimap._files import process_alive
 from edimap._home import data_dir
 from edimap.findings import ConfigurationError
 
@@ -106,24 +107,6 @@ class Claim:
     @property
     def host(self) -> str:
         return self.owner.split("/", 1)[0]
-
-
-def _process_alive(pid: int) -> bool:
-    """Whether a process with this PID runs on this host (POSIX; elsewhere assumed, so the
-    lease decides). A killed process its parent has not reaped yet (a zombie) is gone."""
-    if os.name != "posix":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:  # no /proc (macOS): the signal answered, so it runs
-        return True
-    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 _SCHEMA = """
@@ -261,7 +244,7 @@ class Journal:
 
     def _abandoned(self, claim: Claim) -> bool:
         return (claim.host == socket.gethostname() and claim.pid is not None
-                and claim.pid != os.getpid() and not _process_alive(claim.pid))
+                and claim.pid != os.getpid() and not process_alive(claim.pid))
 
     def holds(self, name: str) -> bool:
         """Whether this run still holds ``name`` (renewing it): False when its lease ran out
@@ -374,10 +357,11 @@ class Journal:
                        (path.name, str(path), str(staged), self._now(), sale_id))
 
     def mark(self, sale_id: int, state: str, file: str | None = None) -> None:
+        """A state after ``staged`` (``written``, ``confirmed``): no temporary file is
+        needed any more."""
         with self._transaction() as db:
             db.execute("UPDATE pickup SET state=?, file=COALESCE(?, file), updated_at=?, "
-                       "staged=CASE WHEN ?='staged' THEN staged END WHERE sale_id=?",
-                       (state, file, self._now(), state, sale_id))
+                       "staged=NULL WHERE sale_id=?", (state, file, self._now(), sale_id))
 
     def staged_files(self) -> set[str]:
         """Temporary files that pickups in state ``staged`` still need."""

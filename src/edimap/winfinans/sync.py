@@ -31,14 +31,14 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import filelock
 
 from edimap import _api, _failpoints, formats
 from edimap import json as edimap_json
-from edimap._files import publish, stage, temporary_owner
+from edimap._files import process_alive, publish, stage, temporary_owner
 from edimap._home import data_dir
 from edimap.edifact.writer import ControlNumbers
 from edimap.findings import (
@@ -55,9 +55,12 @@ from edimap.pipeline import writer_options
 from edimap.winfinans import mapping
 from edimap.winfinans._errors import TransportError, WinfinansError
 from edimap.winfinans.client import Client
-from edimap.winfinans.journal import Journal, JournalError, Pickup, _process_alive
+from edimap.winfinans.journal import Journal, JournalError, Pickup
 
 __all__ = ["OrderOutcome", "PickupOutcome", "message_key", "pull_invoices", "push_orders"]
+
+K = TypeVar("K")
+T = TypeVar("T")
 
 SERVICE = register(
     "WF-SERVICE", Severity.ERROR,
@@ -567,11 +570,26 @@ class _Delivery:
             findings=tuple(self.findings))
 
 
-def _wait_for_others(journal: Journal, names: Sequence[str], wait: float) -> None:
-    """Wait until no other run holds any of ``names``, at most ``wait`` seconds."""
+def _come_back(journal: Journal, held: dict[K, str], attempt: Callable[[K], T | None],
+               give_up: Callable[[K], T], wait: float) -> dict[K, T]:
+    """The outcomes of the work another run held (``held``: each piece's claim name): wait
+    until its claims are free, ``attempt`` it again (None: held again), and ``give_up`` on
+    what is still held after ``wait`` seconds."""
+    done: dict[K, T] = {}
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline and any(journal.holder(n) for n in names):
-        time.sleep(0.2)
+    while len(done) < len(held):
+        while time.monotonic() < deadline and any(
+                journal.holder(held[k]) for k in held if k not in done):
+            time.sleep(0.2)
+        for k in held:
+            if k in done:
+                continue
+            result = attempt(k)
+            if result is None and time.monotonic() >= deadline:
+                result = give_up(k)
+            if result is not None:
+                done[k] = result
+    return done
 
 
 def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, *,
@@ -601,20 +619,18 @@ def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, 
             if result is None:
                 later[len(outcomes)] = job
             outcomes.append(result)
-    deadline = time.monotonic() + wait
-    while later:
-        _wait_for_others(journal, [job[1] for job in later.values()],
-                         max(0.0, deadline - time.monotonic()))
-        for index, job in list(later.items()):
-            result = pusher.deliver(*job)
-            if result is None and time.monotonic() >= deadline:
-                result = _Delivery(*job).outcome("failed")
-                result = attrs.evolve(result, findings=(IN_PROGRESS(
-                    f"order {job[0].id}: another run on the journal {journal.path} is still "
-                    f"delivering it after {wait:g} s of waiting", job[4]),))
-            if result is not None:
-                outcomes[index] = result
-                del later[index]
+
+    def give_up(index: int) -> OrderOutcome:
+        job = _Delivery(*later[index])
+        job.findings.append(IN_PROGRESS(
+            f"order {job.order.id}: another run on the journal {journal.path} is still "
+            f"delivering it after {wait:g} s of waiting", job.where))
+        return job.outcome("failed")
+
+    for index, outcome in _come_back(journal, {i: job[1] for i, job in later.items()},
+                                     lambda i: pusher.deliver(*later[i]), give_up,
+                                     wait).items():
+        outcomes[index] = outcome
     return [o for o in outcomes if o is not None]
 
 
@@ -673,6 +689,10 @@ def _exclusive(folder: Path) -> Iterator[None]:
         lock.release()
 
 
+def _pickup_claim(sale_id: int) -> str:
+    return f"pickup/{sale_id}"
+
+
 def _remove_stale_temporaries(folder: Path, keep: set[str]) -> None:
     """Temporary files of killed runs (whose process is gone), except those the journal
     still needs (staged, not yet renamed)."""
@@ -680,7 +700,7 @@ def _remove_stale_temporaries(folder: Path, keep: set[str]) -> None:
         pid = temporary_owner(tmp)
         if pid is None or pid == os.getpid() or str(tmp) in keep:
             continue
-        if not _process_alive(pid):
+        if not process_alive(pid):
             tmp.unlink(missing_ok=True)
 
 
@@ -767,7 +787,7 @@ class _Puller(_Session):
 
     def pick_up(self, sale_id: int) -> PickupOutcome | None:
         """Pick up one queued invoice; None when another run holds it."""
-        claim = f"pickup/{sale_id}"
+        claim = _pickup_claim(sale_id)
         if self.journal.claim(claim) is not None:
             return None
         try:
@@ -835,15 +855,12 @@ def pull_invoices(client: Client, folder: str | Path, journal: Journal, *,
                                       for item in client.queue_items()))
         outcomes: dict[int, PickupOutcome | None] = {
             sale_id: puller.pick_up(sale_id) for sale_id in sale_ids if sale_id > 0}
-        deadline = time.monotonic() + wait
-        while later := [s for s, o in outcomes.items() if o is None]:
-            _wait_for_others(journal, [f"pickup/{s}" for s in later],
-                             max(0.0, deadline - time.monotonic()))
-            for sale_id in later:
-                outcomes[sale_id] = puller.pick_up(sale_id)
-                if outcomes[sale_id] is None and time.monotonic() >= deadline:
-                    outcomes[sale_id] = PickupOutcome(sale_id, None, "failed", None, (
-                        IN_PROGRESS(f"another run on the journal {journal.path} is still "
-                                    f"picking it up after {wait:g} s of waiting",
-                                    Location(field=f"SaleID {sale_id}")),))
+
+        def give_up(sale_id: int) -> PickupOutcome:
+            return PickupOutcome(sale_id, None, "failed", None, (IN_PROGRESS(
+                f"another run on the journal {journal.path} is still picking it up after "
+                f"{wait:g} s of waiting", Location(field=f"SaleID {sale_id}")),))
+
+        held = {s: _pickup_claim(s) for s, o in outcomes.items() if o is None}
+        outcomes.update(_come_back(journal, held, puller.pick_up, give_up, wait))
         return [o for o in outcomes.values() if o is not None]
