@@ -84,8 +84,8 @@ def test_convert_reports_bad_documents_and_keeps_the_good(tmp_path: Path) -> Non
     proc = run("convert", str(path), "--to", "json")
     assert proc.returncode == 1
     assert [d["id"] for d in json.loads(proc.stdout)] == ["4500012345"]
-    assert (f"error JSON-INVALID at {path}, [0].buyer.gln: GLN 5790000274018: check digit "
-            "should be 7, not 8") in proc.stderr
+    assert (f"error JSON-IDENTIFIER at {path}, [0].buyer.gln: GLN 5790000274018: check digit "
+            "should be 7, not 8 (to accept it as sent: --profile tolerant") in proc.stderr
     assert "1 converted, 1 failed" in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -289,8 +289,12 @@ def test_inspect_shows_a_wrong_check_digit_where_it_stands_and_exits_1(tmp_path:
     lines = proc.stdout.splitlines()
     at = next(i for i, line in enumerate(lines)
               if line.strip().startswith("NAD") and "1=BY" in line)
-    assert lines[at + 1].strip() == ("error EANCOM-GLN: NAD+BY: GLN 5790000274018: check "
-                                     "digit should be 7, not 8")
+    assert lines[at + 1].strip().startswith("error EANCOM-GLN: NAD+BY: GLN 5790000274018: "
+                                            "check digit should be 7, not 8 (to accept it "
+                                            "as sent: --profile tolerant")
+    tolerant = run("inspect", "--no-color", "--profile", "tolerant", str(bad))
+    assert tolerant.returncode == 0
+    assert "warning EANCOM-GLN: NAD+BY: GLN 5790000274018" in tolerant.stdout
     good = run("inspect", "--no-color", str(FIXTURES / "orders-d96a.edi"))
     assert good.returncode == 0
     assert "error" not in good.stdout

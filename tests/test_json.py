@@ -81,14 +81,31 @@ def test_nested_error_paths() -> None:
     data["lines"] = [copy.deepcopy(ln) for ln in data["lines"] * 2]
     for i, ln in enumerate(data["lines"]):
         ln["line_id"] = str(i + 1)
-    data["lines"][3]["gtin"] = "5790000100020"
+    data["lines"][3]["quantity"] = "-1"
     data["delivery_dat"] = "2026-11-27"
     with pytest.raises(ValidationError) as info:
         canonical.from_dict(data)
     assert [str(e) for e in info.value.errors] == [
-        "lines[3].gtin: GTIN 5790000100020: check digit should be 6, not 0",
+        "lines[3].quantity: must not be negative, not -1",
         "delivery_dat: unknown key",
     ]
+
+
+def test_a_wrong_check_digit_is_read_as_given_with_a_located_finding(tmp_path: Path) -> None:
+    data = json.loads((FIXTURES / "order.json").read_text("utf-8"))
+    data["lines"][0]["gtin"] = "5790000100020"
+    path = tmp_path / "order.json"
+    path.write_text(json.dumps(data), "utf-8")
+    (item,) = edimap.read(path).items
+    assert not item.ok
+    (finding,) = item.findings
+    assert (finding.code, finding.location.field) == ("JSON-IDENTIFIER", "lines[0].gtin")
+    assert "check digit should be 6, not 0" in finding.message
+    (item,) = edimap.read(path, profile="tolerant").items
+    assert item.ok
+    assert item.document is not None
+    assert item.document.lines[0].gtin == "5790000100020"  # as given
+    assert [f.severity.value for f in item.findings] == ["warning"]
 
 
 def test_unknown_document_kind() -> None:
@@ -106,7 +123,7 @@ def test_a_bad_document_does_not_stop_the_others(tmp_path: Path) -> None:
     assert [i.ok for i in result.items] == [True, False, True]
     assert len(result.documents) == 2
     (finding,) = result.items[1].findings
-    assert finding.code == "JSON-INVALID"
+    assert finding.code == "JSON-CODE"
     assert finding.location.field == "[1].currency"
     assert finding.location.source == str(path)
     assert "'KRONER' is not an ISO 4217 currency code" in finding.message

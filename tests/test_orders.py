@@ -98,7 +98,10 @@ def test_reads_a_danish_order_with_decimal_comma_and_release_characters() -> Non
 
 def test_bad_gln_is_an_error_on_the_party() -> None:
     order, findings = read_one(ORDER_96A.replace(b"NAD+SU+5798000000001", b"NAD+SU+5798000000002"))
-    assert order is None
+    # Kept as sent; the error finding (a profile may lower it) keeps it from being used.
+    assert order is not None
+    assert order.seller is not None
+    assert order.seller.gln == "5798000000002"
     (error,) = [f for f in findings if f.severity.value == "error"]
     assert error.code == "EANCOM-GLN"
     assert "check digit should be 1, not 2" in error.message
@@ -111,9 +114,11 @@ def test_bad_gtin_and_missing_quantity() -> None:
         b"QTY+21:12,5:LTR'\r\n", b"")
     data = data.replace(b"UNT+27+1", b"UNT+26+1")
     order, findings = read_one(data)
-    assert order is None
     codes = sorted(f.code for f in findings if f.severity.value == "error")
     assert codes == ["EANCOM-GTIN", "EANCOM-MISSING"]
+    # The line without a quantity cannot be built; the GTIN's line is kept as sent.
+    assert order is not None
+    assert [line.gtin for line in order.lines] == ["5701234567898"]
 
 
 def test_ambiguous_document_date() -> None:

@@ -24,7 +24,7 @@ WHEN = dt.datetime(2026, 11, 25, 8, 30)
 
 HEAD = ("UNB+UNOC:3+5790000274017:14+5798000000001:14+261125:0830+1'"
         "UNH+1+ORDERS:D:96A:UN:EAN008'BGM+220+PO-1+9'DTM+137:20261124:102'"
-        "NAD+BY+5790000274017::9'NAD+SU+5798000000001::9'")
+        "NAD+BY+5790000274017::9'NAD+SU+5798000000001::9'CUX+2:DKK:9'")
 
 
 def general(message: Message) -> tuple[Order | None, list[edimap.Finding]]:

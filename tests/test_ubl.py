@@ -69,8 +69,8 @@ def test_official_invoice_values(shared: Path) -> None:
     first, second = invoice.lines
     assert (first.gtin, first.quantity, first.unit, first.price, first.line_amount) == (
         "5712345780121", Decimal("1.00"), "EA", Decimal("5000.00"), Decimal("5000.00"))
-    # The example's second GTIN has a wrong check digit: kept, with a warning.
-    assert second.seller_item_id == "5712345780111"
+    # The example's second GTIN has a wrong check digit: kept as sent, with a warning.
+    assert second.gtin == "5712345780111"
     codes = [f.code for f in item.findings]
     assert codes.count("UBL-IDENTIFIER") == 2
     assert "UBL-NOT-CARRIED" in codes

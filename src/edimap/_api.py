@@ -21,6 +21,9 @@ from edimap.findings import (
 )
 from edimap.formats.base import Item
 from edimap.model import Document
+from edimap.profiles import Profile, ProfileSet
+from edimap.profiles.apply import apply as apply_profile
+from edimap.profiles.apply import identities, severities
 
 __all__ = ["FORMATS", "Item", "ReadResult", "detect_format", "load_bytes", "read", "validate",
            "write"]
@@ -137,9 +140,20 @@ def _check_format_name(format: str) -> None:
                          f"{', '.join(formats.names())}")
 
 
+ProfileSpec = str | os.PathLike[str] | Profile | ProfileSet | None
+"""A profile: a built-in name (``strict``, ``tolerant``), a profile file's path, a
+:class:`~edimap.profiles.Profile`, or a :class:`~edimap.profiles.ProfileSet`."""
+
+
 def read(source: Source, *, format: str = "auto",
-         max_input_bytes: int = MAX_INPUT_BYTES) -> ReadResult:
+         max_input_bytes: int = MAX_INPUT_BYTES, profile: ProfileSpec = None,
+         profiles: str | os.PathLike[str] | None = None) -> ReadResult:
     """Read every document in ``source`` (bytes, a path, or a binary file).
+
+    Each message is read under a profile (:mod:`edimap.profiles`): the one in the folder
+    ``profiles`` whose ``[match]`` names its sender, else ``profile`` (``strict`` when
+    None). ``profile="tolerant"`` accepts wrong check digits, placeholders and code values
+    as sent, with warnings.
 
     Bad content never raises: each message or document becomes an :class:`Item` with its
     findings, and the result says what converted. Only bad *use* (an unknown format name, a
@@ -148,12 +162,13 @@ def read(source: Source, *, format: str = "auto",
     :class:`edimap.edifact.EdifactReader` instead.
     """
     _check_format_name(format)
+    chosen = ProfileSet.of(profile, profiles)
     data, name = load_bytes(source, max_input_bytes)
-    return _read_loaded(data, name, format, max_input_bytes)
+    return _read_loaded(data, name, format, max_input_bytes, chosen)
 
 
 def _read_loaded(data: bytes, name: str | None, format: str,
-                 max_input_bytes: int) -> ReadResult:
+                 max_input_bytes: int, profiles: ProfileSet) -> ReadResult:
     """``read`` of bytes already loaded (``validate`` checks the same bytes afterwards, so
     a source such as standard input is read once)."""
     if len(data) > max_input_bytes:
@@ -170,23 +185,31 @@ def _read_loaded(data: bytes, name: str | None, format: str,
             "cannot tell the format: the content does not start like JSON, EDIFACT (UNA/UNB) "
             "or XML", location),))
     items, findings = formats.get(fmt).read(data, name)
-    return ReadResult(format=fmt, items=tuple(items), findings=tuple(findings), source=name)
+    return ReadResult(format=fmt, items=tuple(apply_profile(profiles, item, name)
+                                              for item in items),
+                      findings=tuple(findings), source=name)
 
 
 def validate(source: Source, *, format: str = "auto", rules: bool = True,
-             explain: bool = False) -> list[Finding]:
+             explain: bool = False, profile: ProfileSpec = None,
+             profiles: str | os.PathLike[str] | None = None) -> list[Finding]:
     """Every finding about ``source``: envelope and structure (EDIFACT), the official XSD
     and, with ``rules``, the official OIOUBL rules (UBL, when installed; otherwise edimap's
     native subset of them), identifiers and reading. An empty list or only warnings and
     infos means the input is fine. ``explain`` adds xmlschema's explanation of each XSD
-    error (slower; only for documents that fail)."""
+    error (slower; only for documents that fail). ``profile`` and ``profiles`` as for
+    :func:`read` (they set the severities of the reading findings)."""
     _check_format_name(format)
+    chosen = ProfileSet.of(profile, profiles)
     data, name = load_bytes(source, MAX_INPUT_BYTES)
-    result = _read_loaded(data, name, format, MAX_INPUT_BYTES)
+    result = _read_loaded(data, name, format, MAX_INPUT_BYTES, chosen)
     findings = list(result.all_findings)
     if result.format is not None:
-        findings.extend(formats.get(result.format).validate(data, name, rules=rules,
-                                                            explain=explain))
+        # The format's own checks at the severities of the (first) document's profile.
+        first = result.items[0] if result.items else None
+        profile = chosen.select(identities(first) if first else ())[0]
+        findings.extend(severities(profile, formats.get(result.format).validate(
+            data, name, rules=rules, explain=explain)))
     return findings
 
 

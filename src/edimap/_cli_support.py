@@ -19,7 +19,8 @@ from edimap.findings import (
     UsageError,
 )
 
-__all__ = ["EXIT_INPUT", "EXIT_OK", "EXIT_USAGE", "FormatName", "guard"]
+__all__ = ["EXIT_INPUT", "EXIT_OK", "EXIT_USAGE", "FormatName", "guard", "profile_options",
+           "profile_set"]
 
 EXIT_OK = 0
 EXIT_INPUT = 1
@@ -98,3 +99,23 @@ def guard(fn: F) -> F:
             sys.exit(EXIT_USAGE)
 
     return wrapper  # type: ignore[return-value]
+
+
+def profile_options(fn: F) -> F:
+    """``--profile NAME|FILE`` and ``--profiles DIR``, passed as ``profile`` and
+    ``profiles``."""
+    fn = click.option(
+        "--profiles", "profiles", type=click.Path(file_okay=False),
+        help="A folder of partners' profiles (one TOML file each, chosen by its [match]).",
+    )(fn)
+    return click.option(
+        "--profile", "profile", metavar="NAME|FILE",
+        help="The profile for every partner without its own: strict (the default), "
+             "tolerant, or a profile file.")(fn)
+
+
+def profile_set(profile: str | None, profiles: str | None) -> Any:
+    """The :class:`~edimap.profiles.ProfileSet` of the two options."""
+    from edimap.profiles import ProfileSet
+
+    return ProfileSet.of(profile, profiles)

@@ -13,7 +13,10 @@ from edimap.edifact.reader import EdifactReader, Message
 from edimap.edifact.structure import validate_structure
 from edimap.edifact.syntax import Segment
 from edimap.findings import Finding, Location, Severity, has_errors, register
+from edimap.formats.base import Item
 from edimap.formats.eancom import MAPPERS
+from edimap.profiles import ProfileSet
+from edimap.profiles.apply import apply
 from edimap.ubl.xml import parse
 
 __all__ = ["lines"]
@@ -30,7 +33,8 @@ def _finding(f: Finding, indent: str, shown: list[Finding]) -> str:
     return indent + click.style(f"{f.severity.value} {f.code}: {f.message}", fg=colour)
 
 
-def _edifact(data: bytes, name: str | None, shown: list[Finding]) -> Iterator[str]:
+def _edifact(data: bytes, name: str | None, shown: list[Finding],
+             profiles: ProfileSet) -> Iterator[str]:
     reader = EdifactReader(data, source_name=name)
     seen_interchanges: set[int] = set()
     for message in reader:
@@ -46,7 +50,7 @@ def _edifact(data: bytes, name: str | None, shown: list[Finding]) -> Iterator[st
                                  bold=True)
         structure = validate_structure(message)
         by_segment: dict[int, list[Finding]] = {}
-        for f in (*message.findings, *_mapped(message, structure.findings)):
+        for f in _mapped(message, structure.findings, profiles):
             by_segment.setdefault(f.location.segment_index or 0, []).append(f)
         triggers: dict[str, str] = {}  # group path → the tag that starts it
         for index, segment in enumerate(message.segments, start=1):
@@ -65,14 +69,21 @@ def _edifact(data: bytes, name: str | None, shown: list[Finding]) -> Iterator[st
         yield _finding(f, "  ", shown)
 
 
-def _mapped(message: Message, structure: Sequence[Finding]) -> Sequence[Finding]:
-    """What mapping the message finds (identifiers, values, structure: the mappers check
-    the structure themselves), or the structure alone for a type edimap does not map or a
-    message whose envelope is broken."""
+def _mapped(message: Message, structure: Sequence[Finding],
+            profiles: ProfileSet) -> Sequence[Finding]:
+    """The message's own findings and what mapping it finds (identifiers, values,
+    structure: the mappers check the structure themselves), or the structure alone for a
+    type edimap does not map or a message whose envelope is broken; at the severities of
+    the message's profile."""
     mapper = MAPPERS.get(message.type)
     if mapper is None or has_errors(message.findings):
-        return structure
-    return mapper(message)[1]
+        document, found = None, [*message.findings, *structure]
+    else:
+        document, mapped = mapper(message)
+        found = [*message.findings, *mapped]
+    item = Item(index=0, reference=message.reference, document=document,
+                findings=tuple(found), sender=message.interchange.sender)
+    return apply(profiles, item).findings
 
 
 def _segment_line(segment: Segment) -> str:
@@ -121,14 +132,15 @@ def _ubl(data: bytes, name: str | None, shown: list[Finding]) -> Iterator[str]:
     yield from walk(root, 0)
 
 
-def lines(data: bytes, name: str | None = None,
-          shown: list[Finding] | None = None) -> Iterator[str]:
+def lines(data: bytes, name: str | None = None, shown: list[Finding] | None = None,
+          profiles: ProfileSet | None = None) -> Iterator[str]:
     """The tree of ``data`` (EDIFACT or UBL), one line at a time; the findings shown go to
-    ``shown`` (and a finding that the input is neither, when it is)."""
+    ``shown`` (and a finding that the input is neither, when it is). EDIFACT findings have
+    the severities of each message's profile in ``profiles``."""
     shown = [] if shown is None else shown
     kind = detect_format(data)
     if kind == "eancom":
-        yield from _edifact(data, name, shown)
+        yield from _edifact(data, name, shown, profiles or ProfileSet())
     elif kind == "oioubl":
         yield from _ubl(data, name, shown)
     else:

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from edimap import _api
-from edimap._cli_support import EXIT_INPUT, EXIT_OK, FormatName
+from edimap._cli_support import EXIT_INPUT, EXIT_OK, FormatName, profile_options, profile_set
 from edimap._cli_support import guard as _guard
 from edimap._version import __version__
 from edimap.findings import (
@@ -90,13 +90,15 @@ def check_id(values: Sequence[str]) -> None:
                    "findings.")
 @click.option("--quarantine", type=click.Path(file_okay=False),
               help="Copy failing inputs into this folder, each beside its report.")
+@profile_options
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes (output is identical to --jobs 1).")
 @_guard
 def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str,
             verbose: bool, quiet: bool, edifact_version: str, sender: str | None,
             recipient: str | None, control_ref: str | None, report_path: str | None,
-            quarantine: str | None, jobs: int) -> None:
+            quarantine: str | None, jobs: int, profile: str | None,
+            profiles: str | None) -> None:
     """Convert documents between formats.
 
     Every message of every input is converted or reported: findings go to stderr with
@@ -110,10 +112,14 @@ def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str
       edimap convert order.json --to eancom --edifact-version d01b -o ORDERS.edi
       edimap convert fixtures/orders-d96a.edi --to oioubl -o out/
       edimap convert inbox/ --to oioubl -o out/ --report report.json --quarantine bad/
+      edimap convert partner.edi --to json --profile tolerant
+      edimap convert inbox/ --to oioubl -o out/ --profiles profiles/
     """
-    # Every writer option the command line has; each format takes those it knows.
+    # Every writer option the command line has; each format takes those it knows (and the
+    # reading side, the profiles).
     options: dict[str, Any] = {"version": edifact_version, "sender": sender,
-                               "recipient": recipient, "control_ref": control_ref}
+                               "recipient": recipient, "control_ref": control_ref,
+                               "profiles": profile_set(profile, profiles)}
     # A trailing slash or an existing folder makes -o a folder, even for one document.
     batch = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs if i != "-") or (
         output != "-" and (Path(output).is_dir() or output.endswith(("/", os.sep))))
@@ -193,7 +199,7 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
 
     fmt = formats.get(to_format)
     source: Any = sys.stdin.buffer if name == "-" else Path(name)
-    outcomes = read_input(source, name, from_format)
+    outcomes = read_input(source, name, from_format, options["profiles"])
     documents = [o.document for o in outcomes if o.document is not None]
     outputs: dict[int, str | None] = {}
     if fmt.one_document_per_file and len(documents) > 1:
@@ -240,13 +246,17 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
               default="-", help="Where to write the CONTRL interchange (default: stdout).")
 @click.option("--control-ref", help="UNB 0020 of the CONTRL interchange (default: the next "
               "number for this partner pair, kept in EDIMAP_HOME).")
+@profile_options
 @_guard
-def contrl(input_path: str, output: str, control_ref: str | None) -> None:
+def contrl(input_path: str, output: str, control_ref: str | None, profile: str | None,
+           profiles: str | None) -> None:
     """Build the CONTRL syntax report for every interchange in INPUT.
 
     Accepted interchanges get UCI action 7, rejected ones action 4 with the syntax error
     codes and UCM/UCS/UCD pointing at the failing message, segment and element. A summary
     goes to stderr. Exit 0 when every interchange is accepted, 1 when any is rejected.
+    The profile of the UNB sender sets the severities (a syntax finding it makes a warning
+    does not reject).
 
     \b
     Example:
@@ -258,6 +268,7 @@ def contrl(input_path: str, output: str, control_ref: str | None) -> None:
     from edimap.edifact.reader import read_interchanges
     from edimap.edifact.writer import ControlNumbers
 
+    chosen = profile_set(profile, profiles)
     source: Any = sys.stdin.buffer if input_path == "-" else Path(input_path)
     interchanges = [i for i in read_interchanges(source) if i.header is not None]
     if not interchanges:
@@ -266,9 +277,10 @@ def contrl(input_path: str, output: str, control_ref: str | None) -> None:
     out = bytearray()
     rejected = 0
     for n, interchange in enumerate(interchanges):
-        ack = contrl_mod.build(interchange)
         header = interchange.header
         assert header is not None
+        severity = chosen.select([("UNB sender", header.sender)])[0].severity
+        ack = contrl_mod.build(interchange, severity)
         if control_ref:
             ref = control_ref if n == 0 else f"{control_ref}{n + 1}"[-14:]
         else:
@@ -279,7 +291,7 @@ def contrl(input_path: str, output: str, control_ref: str | None) -> None:
         click.echo(f"interchange {header.control_ref} from {header.sender}: {verdict} "
                    f"(UCI action {ack.action})", err=True)
         for finding in interchange.all_findings:
-            if finding.severity is Severity.ERROR:
+            if severity.get(finding.code, finding.severity) is Severity.ERROR:
                 click.echo(f"  {finding}", err=True)
         rejected += not ack.accepted
     if output == "-":
@@ -334,8 +346,10 @@ def schemas_status() -> None:
               help="Run the official OIOUBL rules (needs the 'rules' extra).")
 @click.option("--explain", is_flag=True,
               help="Add xmlschema's explanation of each XSD error (slower).")
+@profile_options
 @_guard
-def validate(inputs: Sequence[str], output_format: str, rules: bool, explain: bool) -> None:
+def validate(inputs: Sequence[str], output_format: str, rules: bool, explain: bool,
+             profile: str | None, profiles: str | None) -> None:
     """Check inputs: EDIFACT envelopes and structure, GLN/GTIN check digits, the official
     UBL XSD and OIOUBL rules (once installed) and everything the readers check.
 
@@ -350,12 +364,13 @@ def validate(inputs: Sequence[str], output_format: str, rules: bool, explain: bo
 
     from edimap._batch import expand_inputs
 
+    chosen = profile_set(profile, profiles)
     worst = EXIT_OK
     report = []
     names = ["-"] if list(inputs) == ["-"] else [str(p) for p in expand_inputs(inputs)]
     for name in names:
         source: Any = sys.stdin.buffer if name == "-" else Path(name)
-        findings = _api.validate(source, rules=rules, explain=explain)
+        findings = _api.validate(source, rules=rules, explain=explain, profile=chosen)
         errors = sum(f.severity is Severity.ERROR for f in findings)
         worst = EXIT_INPUT if errors else worst
         report.append({"input": name, "ok": not errors,
@@ -372,8 +387,10 @@ def validate(inputs: Sequence[str], output_format: str, rules: bool, explain: bo
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True))
 @click.option("--color/--no-color", default=None, help="Colour (default: when a terminal).")
+@profile_options
 @_guard
-def inspect(input_path: str, color: bool | None) -> None:
+def inspect(input_path: str, color: bool | None, profile: str | None,
+            profiles: str | None) -> None:
     """Show an EDIFACT interchange (groups, segments, elements with qualifier names, and
     findings where they occur) or a UBL document as a readable tree. Exit 1 when a finding
     shown is an error.
@@ -386,7 +403,7 @@ def inspect(input_path: str, color: bool | None) -> None:
 
     data, name = _api.load_bytes(sys.stdin.buffer if input_path == "-" else Path(input_path))
     shown: list[Finding] = []
-    for line in lines(data, name, shown):
+    for line in lines(data, name, shown, profile_set(profile, profiles)):
         click.echo(line, color=color)
     sys.exit(EXIT_INPUT if any(f.is_error for f in shown) else EXIT_OK)
 

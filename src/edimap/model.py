@@ -6,10 +6,15 @@ amount, quantity, price and percentage is a :class:`~decimal.Decimal`, never a f
 date is a :class:`datetime.date`. Sequences are tuples (lists given to a constructor are
 turned into tuples).
 
-Invariants are checked when an object is built. A broken one raises
+Invariants are checked when an object is built: what holds for every trading partner
+(types, ``Decimal`` amounts, required fields, structure). A broken one raises
 :class:`~edimap.ValidationError`, whose ``errors`` list every bad field with its path::
 
-    lines[3].gtin: GTIN 5701234567898: check digit should be 9, not 8
+    lines[3].quantity: must be a Decimal, not float (floats lose cents; …)
+
+Identifiers and code values (GLN and GTIN check digits, country, currency and unit codes)
+are carried exactly as given: whether they meet their standards is checked by
+:mod:`edimap.content`, and readers report it as findings whose severity a profile sets.
 
 Each class documents which EANCOM segment and which OIOUBL element a field maps to, and
 which Winfinans webservice field it reaches.
@@ -28,11 +33,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from edimap._codes import COUNTRY_CODE, ISO_4217, UNIT_CODE
-from edimap.findings import FieldError, InvalidIdentifier, ValidationError
-from edimap.ids import cvr as _cvr
-from edimap.ids import gln as _gln
-from edimap.ids import gtin as _gtin
+from edimap.findings import FieldError, ValidationError
 
 __all__ = [
     "Address",
@@ -212,17 +213,6 @@ class _Checks(list[FieldError]):
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
             self.add(path, f"must be a date, not {type(value).__name__}")
 
-    def identifier(self, path: str, value: str | None, validate: Any) -> None:
-        if value is None:
-            return
-        try:
-            compacted = validate(value)
-        except InvalidIdentifier as exc:
-            self.add(path, str(exc))
-            return
-        if compacted != value:
-            self.add(path, f"must be written as {compacted!r}, not {value!r}")
-
     def nested(self, path: str, value: object, kind: type[Any] | tuple[type[Any], ...]) -> None:
         if value is not None and not isinstance(value, kind):
             names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
@@ -331,8 +321,6 @@ class Address(_Validated):
                 and self.building_number is None and self.city is None
                 and self.postal_code is None and self.region is None and self.country is None):
             c.add("street", "an address needs at least one field")
-        if isinstance(self.country, str) and not COUNTRY_CODE.match(self.country):
-            c.add("country", f"must be an ISO 3166-1 alpha-2 code like 'DK', not {self.country!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -406,12 +394,9 @@ class Party(_Validated):
     account: str | None = None
 
     def _check(self, c: _Checks) -> None:
-        if self.gln is not None:
-            c.identifier("gln", self.gln, _gln.validate)
-        if self.cvr is not None:
-            # The format only: CVR numbers in use fail the modulus-11 check (readers warn).
-            c.identifier("cvr", self.cvr, _cvr.validate_format)
-        c.texts(self, ("vat_id", "name", "account", "endpoint_id", "endpoint_scheme"))
+        # Identifiers are carried as given; their check digits are content (edimap.content).
+        c.texts(self, ("gln", "cvr", "vat_id", "name", "account", "endpoint_id",
+                       "endpoint_scheme"))
         if self.address is not None:
             c.nested("address", self.address, Address)
         if self.contact is not None:
@@ -420,11 +405,6 @@ class Party(_Validated):
             c.items("ids", self.ids, PartyId)
         if (self.endpoint_id is None) != (self.endpoint_scheme is None):
             c.add("endpoint_scheme", "endpoint_id and endpoint_scheme go together")
-        elif self.endpoint_scheme == "GLN" and self.endpoint_id is not None:
-            c.identifier("endpoint_id", self.endpoint_id, _gln.validate)
-        elif self.endpoint_scheme == "DK:CVR" and self.endpoint_id is not None:
-            c.identifier("endpoint_id", self.endpoint_id,
-                         lambda v: "DK" + _cvr.validate_format(v))
 
 
 # --- shared document parts --------------------------------------------------------------
@@ -620,14 +600,7 @@ class _LineBase(_Validated):
         # Documents have thousands of lines and most optional fields are empty: the None
         # tests are written out here so an empty field costs no call.
         c.text("line_id", self.line_id, required=True)
-        if self.gtin is not None:
-            c.identifier("gtin", self.gtin, _gtin.validate)
-        c.texts(self, ("seller_item_id", "buyer_item_id", "description"))
-        if self.unit is not None:
-            c.text("unit", self.unit)
-            if isinstance(self.unit, str) and not UNIT_CODE.match(self.unit):
-                c.add("unit",
-                      f"must be a UN/ECE Rec 20 code like 'EA' or 'KGM', not {self.unit!r}")
+        c.texts(self, ("gtin", "seller_item_id", "buyer_item_id", "description", "unit"))
         if self.units_per_package is not None:
             c.decimal("units_per_package", self.units_per_package, positive=True)
         if self.price is not None:
@@ -747,8 +720,6 @@ class _DocumentBase(_Validated):
         c.text("id", self.id, required=True)
         c.date("issue_date", self.issue_date, required=True)
         c.text("currency", self.currency, required=True)
-        if isinstance(self.currency, str) and self.currency not in ISO_4217:
-            c.add("currency", f"{self.currency!r} is not an ISO 4217 currency code")
         for name in ("buyer", "seller", "delivery", "invoicee"):
             party = getattr(self, name)
             if party is not None and party.__class__ is not Party:

@@ -15,6 +15,7 @@ from edimap import _api, formats
 from edimap.findings import EdimapError, Location, Severity, register
 from edimap.formats.base import Format
 from edimap.model import Document
+from edimap.profiles import ProfileSet
 
 __all__ = ["Outcome", "convert_input", "read_input", "write_document", "writer_options"]
 
@@ -43,11 +44,12 @@ class Outcome:
     output_name: str | None = None
     data: bytes | None = attrs.field(default=None, repr=False)
     document: Document | None = attrs.field(default=None, repr=False, eq=False)
+    profile: str | None = None
 
     def to_dict(self, output: str | None) -> dict[str, Any]:
         return {"input": self.input, "reference": self.reference,
                 "outcome": "converted" if self.converted else "failed",
-                "output": output, "findings": list(self.findings)}
+                "output": output, "profile": self.profile, "findings": list(self.findings)}
 
 
 def writer_options(fmt: Format, options: dict[str, Any]) -> dict[str, Any]:
@@ -55,12 +57,14 @@ def writer_options(fmt: Format, options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if k in fmt.writer_options}
 
 
-def read_input(source: Any, name: str, from_format: str = "auto") -> list[Outcome]:
+def read_input(source: Any, name: str, from_format: str = "auto",
+               profiles: ProfileSet | None = None) -> list[Outcome]:
     """One outcome per message or document of ``source``, the readable ones holding their
     document; the input itself is a failed outcome when nothing in it could be read or its
     envelope is broken (its input-level warnings otherwise go with its first document).
+    Each message is read under its profile from ``profiles`` (``strict`` when None).
     An input that cannot be opened raises :class:`~edimap.SourceError`."""
-    result = _api.read(source, format=from_format)
+    result = _api.read(source, format=from_format, profile=profiles)
     outcomes: list[Outcome] = []
     input_findings = tuple(f.to_dict() for f in result.findings)
     if not result.items or any(f["severity"] == "error" for f in input_findings):
@@ -71,7 +75,8 @@ def read_input(source: Any, name: str, from_format: str = "auto") -> list[Outcom
         input_findings = ()
         ok = item.ok and item.document is not None
         outcomes.append(Outcome(name, item.reference, ok, findings,
-                                document=item.document if ok else None))
+                                document=item.document if ok else None,
+                                profile=item.profile))
     return outcomes
 
 
@@ -94,10 +99,11 @@ def write_document(outcome: Outcome, fmt: Format, options: dict[str, Any]) -> Ou
 def convert_input(path: str, to_format: str, from_format: str,
                   options: dict[str, Any]) -> list[Outcome]:
     """Read the file ``path`` and write each of its documents on its own as
-    ``to_format``."""
+    ``to_format``; ``options["profiles"]`` is the :class:`~edimap.profiles.ProfileSet` to
+    read under."""
     fmt = formats.get(to_format)
     try:
-        outcomes = read_input(Path(path), path, from_format)
+        outcomes = read_input(Path(path), path, from_format, options.get("profiles"))
     except EdimapError as exc:  # gone or unreadable since the batch started
         return [Outcome(path, None, False, (SOURCE(str(exc), Location(source=path)).to_dict(),))]
     return [write_document(o, fmt, options) for o in outcomes]

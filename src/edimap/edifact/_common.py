@@ -39,6 +39,17 @@ BAD_GTIN = register(
     "An item number declared as a GTIN (EN, SRV, UP, EU, SRS) is not a valid GTIN.",
     "Correct the GTIN; the message says what the check digit should be.",
     "LIN+1++5701234567898:EN'")
+BAD_CODE = register(
+    "EANCOM-CODE", Severity.ERROR,
+    "A code value does not have the shape of its code list: a currency that is not ISO "
+    "4217 (CUX), a country that is not ISO 3166-1 alpha-2 (NAD 3207), a CVR number that is "
+    "not 8 digits; the value is kept as sent.",
+    "Correct the value, or accept it as sent with a profile.", "NAD+BY+…+DNK'")
+BAD_UNIT = register(
+    "EANCOM-UNIT", Severity.WARNING,
+    "A unit (QTY C186 6411) is not shaped like a UN/ECE Rec 20 code; it is kept as sent.",
+    "Map the partner's unit to a Rec 20 code under [units] in its profile (GBND = \"PK\").",
+    "QTY+21:10:GBND'")
 MISSING_VALUE = register(
     "EANCOM-MISSING", Severity.ERROR,
     "Something the model needs is not in the message (document number, document date, "
@@ -153,14 +164,14 @@ class MapContext:
                               self.loc(index, 1, 2)))
             return None, None
 
-    def gln(self, index: int, value: str, element: int, component: int,
-            role: str) -> str | None:
+    def gln(self, index: int, value: str, element: int, component: int, role: str) -> str:
+        """The GLN as sent; a wrong one is reported (and kept: its severity is the
+        profile's to set)."""
         try:
-            result: str = _gln.validate(value)
+            _gln.validate(value)
         except ValueError as exc:
             self.add(BAD_GLN(f"{role}: {exc}", self.loc(index, element, component)))
-            return None
-        return result
+        return value
 
     def cvr(self, value: str) -> str | None:
         return _cvr.validate(value) if _cvr.is_valid(value) else None

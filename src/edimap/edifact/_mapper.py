@@ -11,9 +11,19 @@ import itertools
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from edimap.edifact._common import AMBIGUOUS, MISSING_VALUE, UNUSUAL, MapContext
+from edimap import content
+from edimap.edifact._common import (
+    AMBIGUOUS,
+    BAD_CODE,
+    BAD_UNIT,
+    MISSING_VALUE,
+    UNUSUAL,
+    MapContext,
+)
 from edimap.edifact._parts import (
+    MODEL_INVALID,
     PARTY_ROLES,
+    ROLE_QUALIFIERS,
     LineDraft,
     PartyDraft,
     build_alc,
@@ -28,7 +38,8 @@ from edimap.edifact._parts import (
 )
 from edimap.edifact.reader import Message
 from edimap.edifact.syntax import Segment
-from edimap.model import AllowanceCharge, DocumentReference, Party
+from edimap.findings import Location, ValidationError, has_errors
+from edimap.model import AllowanceCharge, Document, DocumentReference, Party
 
 __all__ = ["MessageReader"]
 
@@ -253,3 +264,55 @@ class MessageReader:
     def built_allowances(self) -> list[AllowanceCharge]:
         built = (build_alc(self.ctx, a) for a in self.allowances)
         return [a for a in built if a is not None]
+
+    def default_currency(self) -> None:
+        """No CUX: the currency is DKK, edimap's default for Danish trade, said in an info
+        finding (a profile's ``defaults.currency`` replaces it)."""
+        if "currency" not in self.header:
+            self.header["currency"] = "DKK"
+            self.ctx.add(content.defaulted("currency", "DKK", "edimap's default (the "
+                                           "message has no CUX+2)", self.ctx.loc(0)))
+
+    def build_document(self, build: Callable[[], Document]) -> Document | None:
+        """The document ``build`` makes, whatever the findings so far say: values the
+        message gives are kept as sent, and whether the document may be used is decided
+        by the severities (a profile may lower some). None when it cannot be built; the
+        broken invariants are reported unless an error already explains them."""
+        explained = has_errors(self.ctx.findings)
+        try:
+            document = build()
+        except ValidationError as exc:
+            if not explained:
+                for err in exc.errors:
+                    self.ctx.add(MODEL_INVALID(str(err), self.ctx.loc(0)))
+            return None
+        except TypeError:  # a required field missing: reported where it was looked for
+            if not explained:  # pragma: no cover - every required field has its finding
+                self.ctx.add(MODEL_INVALID("a required field is missing", self.ctx.loc(0)))
+            return None
+        self.check_content(document)
+        return document
+
+    def check_content(self, document: Document) -> None:
+        """Codes and identifiers that do not meet their standard (edimap.content), at the
+        segment they came from; GLNs and GTINs were reported where they were read."""
+        for problem in content.problems(document):
+            if problem.kind in ("gln", "gtin", "endpoint"):
+                continue
+            code = BAD_UNIT if problem.kind == "unit" else BAD_CODE
+            self.ctx.add(code(problem.message, self.locate(problem.path)))
+
+    def locate(self, path: str) -> Location:
+        """The segment a model path came from: the n-th LIN for ``lines[n]``, the party's
+        NAD, CUX for the currency; the message's start otherwise."""
+        head = path.split(".", 1)[0]
+        index = 0
+        if head.startswith("lines["):
+            wanted = int(head[6:-1])
+            lins = [i for i, seg in enumerate(self.segs) if seg.tag == "LIN"]
+            index = lins[wanted] if wanted < len(lins) else 0
+        elif head in ROLE_QUALIFIERS and ROLE_QUALIFIERS[head] in self.parties:
+            index = self.parties[ROLE_QUALIFIERS[head]].index
+        elif head == "currency":
+            index = next((i for i, seg in enumerate(self.segs) if seg.tag == "CUX"), 0)
+        return self.ctx.loc(index).evolve(field=path)

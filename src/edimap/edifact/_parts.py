@@ -56,6 +56,12 @@ INVOICE_PARTY_ROLES = {q: role for q, role in PARTY_ROLES.items() if q != "UC"}
 ROLE_QUALIFIERS = {v: k for k, v in PARTY_ROLES.items()}
 
 
+SIGNED = register(
+    "EANCOM-SIGN", Severity.ERROR,
+    "An allowance or charge amount (MOA after ALC) is negative, although ALC 5463 already "
+    "says whether it is an allowance or a charge; it is read as its magnitude.",
+    "Send the amount unsigned, or accept the sender's convention with a profile.",
+    "ALC+A'MOA+8:-75'")
 MODEL_INVALID = register(
     "EANCOM-MODEL", Severity.ERROR,
     "A value read from the message breaks an invariant of the order or invoice model.",
@@ -121,12 +127,40 @@ def read_nad(ctx: MapContext, i: int, seg: Segment, parties: dict[str, PartyDraf
         else:
             ctx.not_carried(i, f"NAD+{q}")
             return None
-    if q in parties:
-        ctx.add(AMBIGUOUS(f"NAD+{q} occurs twice; edimap cannot tell which is the "
-                          f"{roles[q]}", ctx.loc(i, 1)))
-        return None
     party = PartyDraft(q, i)
+    _read_nad_fields(ctx, i, seg, party)
+    if q in parties:
+        return _second_nad(ctx, i, parties[q], party, roles[q])
     parties[q] = party
+    return party
+
+
+def _second_nad(ctx: MapContext, i: int, first: PartyDraft, second: PartyDraft,
+                role: str) -> PartyDraft | None:
+    """A second NAD with the same qualifier: one party when the two do not contradict each
+    other (a buyer given once by the supplier's code and once by its own, say): its
+    identifiers together, each other field from whichever NAD gives it."""
+    q = first.qualifier
+    clash = [k for k in ("gln", "name") if first.fields.get(k) and second.fields.get(k)
+             and first.fields[k] != second.fields[k]]
+    clash += [f"address {k}" for k in second.address
+              if k in first.address and first.address[k] != second.address[k]]
+    if clash:
+        ctx.add(AMBIGUOUS(f"NAD+{q} occurs twice with different {', '.join(clash)}; edimap "
+                          f"cannot tell which is the {role}", ctx.loc(i, 1)))
+        return None
+    first.fields["ids"].extend(second.fields["ids"])
+    for key, value in second.fields.items():
+        if key != "ids" and first.fields.get(key) is None:
+            first.fields[key] = value
+    first.address = {**second.address, **first.address}
+    ctx.add(UNUSUAL(f"NAD+{q} occurs twice; read as one {role} with the identifiers of "
+                    "both", ctx.loc(i, 1)))
+    return first
+
+
+def _read_nad_fields(ctx: MapContext, i: int, seg: Segment, party: PartyDraft) -> None:
+    q = party.qualifier
     ident, agency = seg.get(2, 1), seg.get(2, 3)
     if ident:
         if agency == "9":
@@ -146,7 +180,6 @@ def read_nad(ctx: MapContext, i: int, seg: Segment, parties: dict[str, PartyDraf
         "country": seg.get(9) or None,
     }
     party.address = {k: v for k, v in address.items() if v is not None}
-    return party
 
 
 def read_party_detail(ctx: MapContext, i: int, seg: Segment, role: str, party: PartyDraft) -> None:
@@ -242,7 +275,13 @@ def read_alc_detail(ctx: MapContext, i: int, seg: Segment, fields: dict[str, Any
     if seg.tag == "PCD" and q in ("1", "2", "3"):
         fields["percent"] = ctx.number(i, 1, 2, what="percentage")
     elif seg.tag == "MOA" and q in ("8", "204", "23", "131"):
-        fields["amount"] = ctx.number(i, 1, 2, what="amount")
+        amount = ctx.number(i, 1, 2, what="amount")
+        if amount is not None and amount < 0:
+            # ALC 5463 gives the direction; some senders sign the amount as well.
+            ctx.add(SIGNED(f"ALC MOA+{q} amount {amount} is negative; read as {-amount} "
+                           "(ALC 5463 says allowance or charge)", ctx.loc(i, 1, 2)))
+            amount = -amount
+        fields["amount"] = amount
     elif seg.tag == "MOA" and q == "25":
         fields["base_amount"] = ctx.number(i, 1, 2, what="basis amount")
     elif seg.tag == "TAX":
@@ -286,9 +325,10 @@ def item_number(ctx: MapContext, i: int, element: int, number: str, kind: str,
                  line: LineDraft) -> None:
     if kind in GTIN_TYPES:
         try:
-            line.fields["gtin"] = _gtin.validate(number)
+            _gtin.validate(number)
         except ValueError as exc:
             ctx.add(BAD_GTIN(str(exc), ctx.loc(i, element, 1)))
+        line.fields["gtin"] = number  # as sent, whatever its check digit
     elif kind == "SA":
         set_line(ctx, i, line, "seller_item_id", number)
     elif kind in ("IN", "BP"):
@@ -570,11 +610,7 @@ def _read_qty(ctx: MapContext, i: int, seg: Segment, line: LineDraft,
         set_line(ctx, i, line, key, value)
     unit = c506[2] if len(c506) > 2 else ""
     if key == "quantity" and unit:
-        if UNIT_CODE.match(unit):
-            line.fields["unit"] = unit
-        else:
-            ctx.add(UNUSUAL(f"unit {unit!r} is not a UN/ECE Rec 20 code; left out",
-                            ctx.loc(i, 1, 3)))
+        line.fields["unit"] = unit  # as sent: a unit that is not Rec 20 is reported later
 
 
 def _read_imd(ctx: MapContext, i: int, seg: Segment, line: LineDraft) -> None:

@@ -14,7 +14,7 @@ errors belong in APERAK.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
@@ -73,8 +73,10 @@ class Acknowledgement:
         return self.action == ACCEPTED
 
 
-def _syntax_errors(findings: Sequence[Finding]) -> list[Finding]:
-    return [f for f in findings if f.severity is Severity.ERROR and f.code.startswith("EDI-")]
+def _syntax_errors(findings: Sequence[Finding],
+                   severity: Mapping[str, Severity]) -> list[Finding]:
+    return [f for f in findings if severity.get(f.code, f.severity) is Severity.ERROR
+            and f.code.startswith("EDI-")]
 
 
 def _error_code(finding: Finding) -> str:
@@ -116,17 +118,21 @@ def _message_response(message: Message, errors: list[Finding]) -> list[Segment]:
     return out
 
 
-def build(interchange: Interchange) -> Acknowledgement:
-    """The CONTRL message for ``interchange`` (as read by ``read_interchanges``)."""
+def build(interchange: Interchange,
+          severity: Mapping[str, Severity] | None = None) -> Acknowledgement:
+    """The CONTRL message for ``interchange`` (as read by ``read_interchanges``);
+    ``severity`` overrides the severities of finding codes (a profile's ``[severity]``), so
+    a syntax finding a profile accepts does not reject the interchange."""
+    severity = severity or {}
     header = interchange.header
     if header is None:
         raise UsageError("no interchange header (UNB) to acknowledge")
-    envelope_errors = _syntax_errors(interchange.findings)
+    envelope_errors = _syntax_errors(interchange.findings, severity)
     responses: list[Segment] = []
     rejected: list[str] = []
     by_group: dict[str, list[Segment]] = {}
     for message in interchange.messages:
-        errors = _syntax_errors(message.findings)
+        errors = _syntax_errors(message.findings, severity)
         if errors:
             rejected.append(message.reference)
         segments = _message_response(message, errors)

@@ -35,7 +35,6 @@ from edimap.edifact._common import (
 from edimap.edifact._mapper import MessageReader
 from edimap.edifact._parts import (
     INVOICE_PARTY_ROLES,
-    MODEL_INVALID,
     ROLE_QUALIFIERS,
     LineDraft,
     alc_segments,
@@ -140,9 +139,12 @@ class _InvoiceReader(MessageReader):
 
     def header_DTM(self, i: int, seg: Segment) -> None:
         q = seg.get(1, 1)
-        start, end = self.ctx.date(i)
         key = self.document_date(i, seg, _HEADER_DATES, (
             "3", "DTM+3 (invoice date) read as the document date; EANCOM uses DTM+137"))
+        if key is None and q not in ("263", "13", "140"):
+            self.ctx.not_carried(i, f"DTM+{q}")  # (its value is not read, nor checked)
+            return
+        start, end = self.ctx.date(i)
         if q == "263":
             self.set_once("period_start", start, i, "DTM+263 start")
             self.set_once("period_end", end, i, "DTM+263 end")
@@ -303,25 +305,20 @@ class _InvoiceReader(MessageReader):
         allowance_charges = self.built_allowances()
         built_subtotals = [_build_subtotal(ctx, s) for s in self.subtotals]
         self._carry_totals_and_means()
-        if any(f.severity is Severity.ERROR for f in ctx.findings):
-            return None, ctx.findings
         fields: dict[str, Any] = {**self.header, **parties}
-        try:
-            invoice = Invoice(
-                notes=self.notes, references=self.refs,
-                lines=[ln for ln, _ in built_lines if ln is not None],
-                allowance_charges=allowance_charges,
-                tax_subtotals=[s for s in built_subtotals if s is not None],
-                payment_terms=PaymentTerms(**self.terms) if self.terms else None,
-                **fields,
-            )
-        except ValidationError as exc:
-            for err in exc.errors:
-                ctx.add(MODEL_INVALID(str(err), ctx.loc(0)))
+        invoice = self.build_document(lambda: Invoice(
+            notes=self.notes, references=self.refs,
+            lines=[ln for ln, _ in built_lines if ln is not None],
+            allowance_charges=allowance_charges,
+            tax_subtotals=[s for s in built_subtotals if s is not None],
+            payment_terms=PaymentTerms(**self.terms) if self.terms else None,
+            **fields,
+        ))
+        if not isinstance(invoice, Invoice):
             return None, ctx.findings
-        _reconcile(ctx, invoice, built_lines, self.stated, self.subtotals)
-        if any(f.severity is Severity.ERROR for f in ctx.findings):
-            return None, ctx.findings
+        if all(ln is not None for ln, _ in built_lines):
+            # (Checked even when other findings are errors: a profile may accept those.)
+            _reconcile(ctx, invoice, built_lines, self.stated, self.subtotals)
         return invoice, ctx.findings
 
     def _check_header(self) -> None:
@@ -338,7 +335,7 @@ class _InvoiceReader(MessageReader):
                             "invoice", ctx.loc(1, 1)))
         header["kind"] = DocumentKind.CREDIT_NOTE if code == "381" else DocumentKind.INVOICE
         header["type_code"] = code if code not in (None, "380", "381") else None
-        header.setdefault("currency", "DKK")
+        self.default_currency()
 
     def _choose_allowances(self) -> None:
         if self.summary_allowances and not self.allowances:

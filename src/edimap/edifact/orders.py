@@ -26,7 +26,6 @@ from edimap.edifact._common import (
 )
 from edimap.edifact._mapper import MessageReader
 from edimap.edifact._parts import (
-    MODEL_INVALID,
     ROLE_QUALIFIERS,
     LineDraft,
     alc_segments,
@@ -47,7 +46,7 @@ from edimap.edifact._parts import (
 from edimap.edifact.reader import Message
 from edimap.edifact.syntax import DEFAULT_V3, Delimiters, Segment, format_decimal
 from edimap.edifact.writer import MessageDraft
-from edimap.findings import Finding, Severity, ValidationError
+from edimap.findings import Finding, ValidationError
 from edimap.model import (
     Order,
     OrderLine,
@@ -111,12 +110,13 @@ class _OrderReader(MessageReader):
             self.ctx.not_carried(i, f"BGM response type {seg.get(4)}")
 
     def header_DTM(self, i: int, seg: Segment) -> None:
-        start, end = self.ctx.date(i)
         key = self.document_date(i, seg, _HEADER_DATES, (
             "4", "DTM+4 (order date) read as the document date; EANCOM orders use DTM+137"))
         if key is None:
-            self.ctx.not_carried(i, f"DTM+{seg.get(1, 1)}")
-        elif end is not None and key == "delivery_date":
+            self.ctx.not_carried(i, f"DTM+{seg.get(1, 1)}")  # (its value is not checked)
+            return
+        start, end = self.ctx.date(i)
+        if end is not None and key == "delivery_date":
             self.set_once("earliest_delivery_date", start, i, "DTM+2 start")
             self.set_once("latest_delivery_date", end, i, "DTM+2 end")
         else:
@@ -161,7 +161,7 @@ class _OrderReader(MessageReader):
         if header.get("order_type") and header["order_type"] not in ORDER_TYPES:
             ctx.add(UNUSUAL(f"BGM document code {header['order_type']} is not an order code "
                             "(220, 221, 226, …); kept as the order type", ctx.loc(1, 1)))
-        header.setdefault("currency", "DKK")
+        self.default_currency()
         if self.count_lines is not None and self.count_lines[1] != len(self.lines):
             ctx.add(UNUSUAL(f"CNT+2 says {self.count_lines[1]} lines but the message has "
                             f"{len(self.lines)}", ctx.loc(self.count_lines[0], 1, 2)))
@@ -169,22 +169,15 @@ class _OrderReader(MessageReader):
         parties = self.built_parties()
         built_lines = [_build_line(ctx, ln) for ln in self.lines]
         allowance_charges = self.built_allowances()
-        if any(f.severity is Severity.ERROR for f in ctx.findings):
-            return None, ctx.findings
         fields: dict[str, Any] = {**header, **parties}
-        try:
-            order = Order(
-                notes=self.notes, references=self.refs,
-                lines=[ln for ln in built_lines if ln is not None],
-                allowance_charges=allowance_charges,
-                payment_terms=PaymentTerms(**self.terms) if self.terms else None,
-                **fields,
-            )
-        except ValidationError as exc:
-            for err in exc.errors:
-                ctx.add(MODEL_INVALID(str(err), ctx.loc(0)))
-            return None, ctx.findings
-        return order, ctx.findings
+        order = self.build_document(lambda: Order(
+            notes=self.notes, references=self.refs,
+            lines=[ln for ln in built_lines if ln is not None],
+            allowance_charges=allowance_charges,
+            payment_terms=PaymentTerms(**self.terms) if self.terms else None,
+            **fields,
+        ))
+        return order if isinstance(order, Order) else None, ctx.findings
 
 
 _HEADER_DATES = {"137": "issue_date", "2": "delivery_date", "64": "earliest_delivery_date",

@@ -51,7 +51,8 @@ class Item:
     ``reference`` names it within the input: the EDIFACT message reference (UNH 0062), the
     XML document's ID, or ``[i]`` for the i-th object of a JSON array. An EDIFACT message
     also has the ``sender`` (UNB S002 0004) and ``interchange_ref`` (UNB 0020) of its
-    interchange.
+    interchange. ``profile`` names the profile it was read under, and ``profile_reason``
+    says why that one (:mod:`edimap.profiles`).
     """
 
     index: int
@@ -60,6 +61,8 @@ class Item:
     findings: tuple[Finding, ...] = ()
     sender: str | None = None
     interchange_ref: str | None = None
+    profile: str | None = None
+    profile_reason: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -27,6 +27,14 @@ MESSAGE_UNSUPPORTED = register(
     example="UNH+1+DESADV:D:96A:UN:EAN008'",
 )
 
+_UNMAPPABLE = frozenset({
+    "EDI-TRUNCATED", "EDI-UNT-MISSING", "EDI-UNH-INVALID", "EDI-ENCODE", "EDI-SEGMENT-TAG",
+    "EDI-LIMIT-MESSAGE-SEGMENTS", "EDI-LIMIT-SEGMENT-ELEMENTS", "EDI-LIMIT-SEGMENT-LENGTH",
+    "EDI-LIMIT-MESSAGES", "EDI-UNA-INVALID", "EDI-UNB-INVALID", "EDI-SEGMENT-OUTSIDE",
+    "EDI-NO-INTERCHANGE"})
+"""Envelope findings after which a message is not mapped: its segments are not all there,
+or not all its own."""
+
 MessageMapper = Callable[[Message], tuple[Document | None, list[Finding]]]
 
 MAPPERS: dict[str, MessageMapper] = {}
@@ -44,7 +52,10 @@ def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
             findings.append(MESSAGE_UNSUPPORTED(
                 f"{message.identifier or 'this message type'} cannot be mapped to an order "
                 "or invoice by this edimap version", message.location(1, element=2)))
-        elif not has_errors(findings):
+        elif not has_errors(findings) or not any(
+                f.code in _UNMAPPABLE for f in findings):
+            # A message whose envelope counts are off is still mapped (its profile may
+            # accept the counts); one that is cut short or over a limit is not.
             document, mapped = mapper(message)
             findings.extend(mapped)
         items.append(Item(index=index, reference=message.reference, document=document,

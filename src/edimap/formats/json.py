@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from edimap import content
 from edimap.findings import Finding, Location, Severity, UsageError, ValidationError, register
 from edimap.formats.base import Format, Item
 from edimap.model import Document
@@ -21,10 +22,38 @@ JSON_SYNTAX = register(
 JSON_INVALID = register(
     "JSON-INVALID", Severity.ERROR,
     "A JSON document breaks the edimap document contract: a missing or unknown key, a "
-    "value of the wrong type, or a broken invariant such as a GLN check digit.",
+    "value of the wrong type, or a broken invariant such as a negative quantity.",
     "Correct the field at the given path; the README documents every key.",
     example='{"document": "order", "id": "PO1", "issue_date": "2026-13-01", …}',
 )
+
+
+JSON_IDENTIFIER = register(
+    "JSON-IDENTIFIER", Severity.ERROR,
+    "A GLN, GTIN, CVR number or GLN endpoint in a JSON document fails its check (digit, "
+    "length or form); it is kept as given.",
+    "Correct it at the given path, or accept it as given with a profile.",
+    example='"buyer": {"gln": "5790000274018"}')
+JSON_CODE = register(
+    "JSON-CODE", Severity.ERROR,
+    "A currency, country or unit code in a JSON document does not have the shape of its "
+    "code list (ISO 4217, ISO 3166-1 alpha-2, UN/ECE Rec 20); it is kept as given.",
+    "Correct it at the given path, or accept it as given with a profile.",
+    example='"currency": "kr"')
+
+
+def _content_findings(document: Document, source: str | None,
+                      prefix: str) -> tuple[Finding, ...]:
+    """The identifiers and codes of ``document`` that do not meet their standards."""
+    out = []
+    for problem in content.problems(document):
+        code = JSON_CODE if problem.kind in ("country", "currency", "unit") \
+            else JSON_IDENTIFIER
+        out.append(code(problem.message, Location(source=source,
+                                                  field=f"{prefix}{problem.path}"
+                                                  if not prefix else
+                                                  f"{prefix}.{problem.path}")))
+    return tuple(out)
 
 
 def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
@@ -65,7 +94,8 @@ def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
             items.append(Item(index=index, reference=reference if isinstance(reference, str)
                               else prefix or None, document=None, findings=findings))
         else:
-            items.append(Item(index=index, reference=document.id, document=document))
+            items.append(Item(index=index, reference=document.id, document=document,
+                              findings=_content_findings(document, source, prefix)))
     return items, []
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 from lxml import etree
 
+from edimap import content
 from edimap._codes import IMPLIED_PAYMENT_CHANNEL, ascii_digits
 from edimap.findings import Finding, Location, Severity, ValidationError, register
 from edimap.ids import cvr as _cvr
@@ -72,6 +73,18 @@ IDENTIFIER = register(
     "An identifier declared as a GLN, GTIN or CVR fails its check digit (the OIOUBL rules "
     "do not check them, and official examples carry such numbers); it was kept as given.",
     "Check the number with the sender.", '<cbc:ID schemeID="GTIN">5712345780111</cbc:ID>')
+ENDPOINT = register(
+    "UBL-ENDPOINT", Severity.ERROR,
+    "A party's cbc:EndpointID declared as a GLN fails its check digit; it is kept as sent "
+    "(NemHandel delivers by the endpoint, so a wrong one usually means a lost document).",
+    "Correct the endpoint, or accept it as sent with a profile (official examples carry "
+    "such numbers).", '<cbc:EndpointID schemeID="GLN">5790000000000</cbc:EndpointID>')
+CODE = register(
+    "UBL-CODE", Severity.ERROR,
+    "A code value does not have the shape of its code list: a currency that is not ISO "
+    "4217, a country that is not ISO 3166-1 alpha-2, a unit that is not UN/ECE Rec 20; "
+    "the value is kept as sent.", "Correct the value, or accept it as sent with a profile.",
+    "<cbc:IdentificationCode>DNK</cbc:IdentificationCode>")
 MISSING = register(
     "UBL-MISSING", Severity.ERROR,
     "Something the model needs is not in the document (ID, IssueDate, a line quantity).",
@@ -154,13 +167,22 @@ class _Reader:
             return None
 
     def build(self, cls: Any, fields: dict[str, Any], element: etree._Element | None) -> Any:
-        if cls in (Invoice, Order) and any(f.severity is Severity.ERROR for f in self.findings):
-            return None  # the reasons are already reported; building would repeat them
+        """``cls(**fields)``, whatever the findings so far (a profile may accept them), or
+        None with the broken invariants, unless an error of a document already explains
+        them."""
+        explained = cls in (Invoice, Order) and any(f.severity is Severity.ERROR
+                                                    for f in self.findings)
         try:
             return cls(**fields)
         except ValidationError as exc:
-            for err in exc.errors:
-                self.findings.append(MODEL(str(err), self.loc(element)))
+            if not explained:
+                for err in exc.errors:
+                    self.findings.append(MODEL(str(err), self.loc(element)))
+            return None
+        except TypeError:  # a required field missing: UBL-MISSING says where
+            if not any(f.severity is Severity.ERROR for f in self.findings):
+                self.findings.append(MODEL(f"{cls.__name__}: a required field is missing",
+                                           self.loc(element)))
             return None
 
     def not_carried(self) -> None:
@@ -229,9 +251,14 @@ class _Reader:
         else:
             fields["ids"].append(PartyId(value=value, scheme=None))
         if scheme in ("GLN", "0088"):
-            gln = self.gln(value, endpoint, role)
-            if gln is not None:
-                fields["gln"] = gln
+            try:
+                fields["gln"] = _gln.validate(value)
+            except ValueError as exc:
+                # Kept as the endpoint, as sent. NemHandel routes by an OIOUBL GLN
+                # endpoint, so a wrong one is an error unless a profile accepts it.
+                code = ENDPOINT if scheme == "GLN" else IDENTIFIER
+                self.findings.append(code(f"{role}: EndpointID {exc}", self.loc(endpoint)))
+            else:
                 fields.pop("endpoint_id"), fields.pop("endpoint_scheme")
         elif scheme in ("DK:CVR", "0184") and self.cvr(value, endpoint, role):
             fields["cvr"] = self.cvr(value, endpoint, role, warn=False)
@@ -386,17 +413,10 @@ class _Reader:
             value = (ident.text or "").strip()
             if key == "gtin" or ident.get("schemeID") in ("GTIN", "0160"):
                 try:
-                    gtin = _gtin.validate(value)
+                    _gtin.validate(value)
                 except ValueError as exc:
-                    slot = key if key != "gtin" else "seller_item_id"
-                    if fields.get(slot) is None:
-                        fields[slot] = value
-                        self.findings.append(IDENTIFIER(
-                            f"{exc}; kept as the {slot.replace('_', ' ')}", self.loc(ident)))
-                    else:
-                        self.used.discard(ident)
-                        self.findings.append(IDENTIFIER(f"{exc}; not carried", self.loc(ident)))
-                    continue
+                    self.findings.append(IDENTIFIER(f"{exc}; kept as sent", self.loc(ident)))
+                gtin = value
                 if fields.get("gtin") not in (None, gtin):
                     self.used.discard(ident)
                     continue
@@ -459,10 +479,12 @@ def read_document(data: bytes, source: str | None = None
         document = None
         reader.findings.extend(MODEL(str(err), reader.loc(root)) for err in exc.errors)
     reader.not_carried()
-    found = findings + reader.findings
-    if any(f.severity is Severity.ERROR for f in found):
-        return None, doc_id, found
-    return document, doc_id, found
+    if document is not None:
+        for problem in content.problems(document):
+            if problem.kind in ("country", "currency", "unit"):
+                reader.findings.append(CODE(problem.message,
+                                            reader.loc(root).evolve(field=problem.path)))
+    return document, doc_id, findings + reader.findings
 
 
 def _header(r: _Reader, root: etree._Element) -> dict[str, Any]:
