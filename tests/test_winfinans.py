@@ -338,7 +338,7 @@ def test_refusals_name_the_field_and_send_nothing(tmp_path: Path, double: Double
     source = tmp_path / "orders.json"
     source.write_bytes(edimap.write(list(cases.values()), format="json"))
     with Journal(tmp_path / "j.sqlite") as journal:
-        outcomes = push_orders(double.client(), [source], journal)
+        outcomes = push_orders(double.client(), [source], journal, prices="order")
     for code, outcome in zip(cases, outcomes, strict=True):
         assert outcome.outcome == "failed", code
         errors = [f for f in outcome.findings if f.is_error]
@@ -498,6 +498,34 @@ def test_pulled_oioubl_passes_the_official_xsd(tmp_path: Path, double: Double,
     assert second.lines[0].allowance_charges[0].percent == Decimal(5)
 
 
+def test_prices_come_from_the_item_card_unless_the_profile_demands_them(
+        tmp_path: Path, double: Double) -> None:
+    _seed_trade(double, [gln(1)], [gtin(1), gtin(2)])
+    order = Order(id="NP1", issue_date=dt.date(2026, 11, 30), buyer=Party(gln=gln(1)),
+                  lines=[OrderLine(line_id="1", gtin=gtin(1), quantity=Decimal(3)),
+                         OrderLine(line_id="2", gtin=gtin(2), quantity=Decimal(1),
+                                   price=Decimal("12.50"))])
+    source = tmp_path / "order.json"
+    source.write_bytes(edimap.write(order, format="json"))
+    demanding = tmp_path / "demanding.toml"
+    demanding.write_text('[winfinans]\nprices = "order"\n', "utf-8")
+    with Journal(tmp_path / "a.sqlite") as journal:
+        (refused,) = push_orders(double.client(), [source], journal, profile=demanding)
+    assert refused.outcome == "failed"
+    assert [f.code for f in refused.findings if f.is_error] == ["WF-PRICE-MISSING"]
+    with Journal(tmp_path / "b.sqlite") as journal:
+        (outcome,) = push_orders(double.client(), [source], journal)
+    assert outcome.outcome == "delivered"
+    by_code = {f.code: f for f in outcome.findings}
+    assert by_code["WF-ITEM-PRICE"].location.field == "lines[0].price"
+    assert "price 10.00 from item V0" in by_code["WF-ITEM-PRICE"].message
+    differs = by_code["WF-PRICE-DIFFERS"]
+    assert differs.severity.value == "warning"
+    assert "the order's price 12.50 is not item V1's price 10.00" in differs.message
+    ((_, lines),) = double.sandbox.orders()
+    assert [line["SalesPrice"] for line in lines] == [Decimal("10.00"), Decimal("12.50")]
+
+
 # --- the command line and secrets --------------------------------------------------------------
 
 
@@ -507,7 +535,9 @@ def test_cli_round_trip_prints_no_secret(tmp_path: Path, double: Double) -> None
     wf = [sys.executable, "-m", "edimap", "winfinans"]
     fixture = str(FIXTURES / "orders-d96a.edi")
     runs = [
-        [*wf, "push-orders", fixture, "--journal", journal, "--prices", "order-else-item", "-v",
+        # (the second order has a line without a price: the default policy takes the item
+        # card's, as for most Danish grocery orders)
+        [*wf, "push-orders", fixture, "--journal", journal, "-v",
          "--report", str(tmp_path / "report.json")],
         [*wf, "push-orders", fixture, "--journal", journal, "-v"],
         [*wf, "show-order", "4500012345", "--journal", journal, "-v"],

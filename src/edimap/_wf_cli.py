@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from edimap._cli_support import EXIT_INPUT, EXIT_OK, FormatName
+from edimap._cli_support import EXIT_INPUT, EXIT_OK, FormatName, profile_options, profile_set
 from edimap._cli_support import guard as _guard
 from edimap.findings import Finding, Severity
 
@@ -88,9 +88,11 @@ def winfinans() -> None:
 @winfinans.command("push-orders")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--prices", type=click.Choice(["order", "order-else-item", "item"]),
-              default="order", show_default=True,
-              help="Where line prices come from: the order (a line without one is refused), "
-                   "the order else the Winfinans item card, or the item card.")
+              default=None,
+              help="Where line prices come from, for every order: the order (a line "
+                   "without one is refused), the order else the Winfinans item card, or the "
+                   "item card. Default: the profile's winfinans.prices (order-else-item).")
+@profile_options
 @click.option("--max-request-bytes", type=click.IntRange(4096), default=65_536,
               show_default=True,
               help="Largest request the service takes (WCF's default quota); a larger order "
@@ -99,7 +101,8 @@ def winfinans() -> None:
               help="Write every order with its outcome and findings as JSON.")
 @_connection
 @_guard
-def push_orders(inputs: Sequence[str], prices: str, max_request_bytes: int,
+def push_orders(inputs: Sequence[str], prices: str | None, profile: str | None,
+                profiles: str | None, max_request_bytes: int,
                 report_path: str | None, url: str | None,
                 db_guid: str | None, api_guid: str | None, config: str | None,
                 journal: str | None, timeout: float, retries: int, backoff: float,
@@ -122,7 +125,8 @@ def push_orders(inputs: Sequence[str], prices: str, max_request_bytes: int,
                         verbose)
     with client, log:
         outcomes = push(client, expand_inputs(inputs), log, prices=prices,
-                        max_request_bytes=max_request_bytes)
+                        max_request_bytes=max_request_bytes,
+                        profile=profile_set(profile, profiles))
     counts = {"delivered": 0, "already delivered": 0, "failed": 0}
     for o in outcomes:
         counts[o.outcome] += 1

@@ -38,6 +38,7 @@ import filelock
 
 from edimap import _api, _failpoints, formats
 from edimap import json as edimap_json
+from edimap._api import ProfileSpec
 from edimap._files import process_alive, publish, stage, temporary_owner
 from edimap._home import data_dir
 from edimap.edifact.writer import ControlNumbers
@@ -52,6 +53,8 @@ from edimap.findings import (
 )
 from edimap.model import Invoice, Order, OrderLine
 from edimap.pipeline import writer_options
+from edimap.profiles import ProfileSet
+from edimap.profiles.apply import identities
 from edimap.winfinans import mapping
 from edimap.winfinans._errors import TransportError, WinfinansError
 from edimap.winfinans.client import Client
@@ -103,6 +106,12 @@ ITEM_PRICE = register(
     "asked with prices='order-else-item' or 'item'.",
     "Nothing; customer price lists are not applied (reprice the order in Winfinans for "
     "that).", "a LIN group without PRI")
+PRICE_DIFFERS = register(
+    "WF-PRICE-DIFFERS", Severity.WARNING,
+    "A line's price in the order is not the price on the Winfinans item card; the order's "
+    "price is sent (customer price lists are not compared).",
+    "Check the price with the buyer, or take prices from Winfinans (the profile's "
+    "winfinans.prices, or --prices item).", "PRI+AAA:12.50' for an item priced 12.95")
 PRICES = ("order", "order-else-item", "item")
 MAX_REQUEST_BYTES = 65_536
 """The largest request sent in one call: WCF's default message quota."""
@@ -215,12 +224,13 @@ class _Session:
 
 
 class _Pusher(_Session):
-    def __init__(self, client: Client, journal: Journal, prices: str = "order",
+    def __init__(self, client: Client, journal: Journal, prices: str | None = None,
                  max_request_bytes: int = MAX_REQUEST_BYTES) -> None:
-        if prices not in PRICES:
+        if prices is not None and prices not in PRICES:
             raise UsageError(f"prices must be one of {', '.join(PRICES)}, not {prices!r}")
         super().__init__(client, journal)
         self.prices = prices
+        self.policies: dict[str, str] = {}  # message key → its profile's price policy
         self.max_request_bytes = max_request_bytes
         self._customers: dict[str, tuple[dict[str, Any] | None, int]] = {}
         self._items: dict[str, tuple[dict[str, Any] | None, int]] = {}
@@ -298,9 +308,11 @@ class _Pusher(_Session):
                 return int(found[0]["AddressID"])
         return None
 
-    def _check_items(self, order: Order, where: Location, findings: list[Finding]) -> Order:
+    def _check_items(self, order: Order, where: Location, findings: list[Finding],
+                     prices: str) -> Order:
         """Every GTIN must name a Winfinans item; with ``prices`` other than "order", the
-        order with the item cards' prices where asked."""
+        order with the item cards' prices where asked; an order's price that is not the
+        item card's is a warning naming both."""
         lines = []
         for i, line in enumerate(order.lines):
             item = self._item(line)
@@ -310,9 +322,16 @@ class _Pusher(_Session):
                 findings.append(mapping.ITEM_UNKNOWN(
                     f"line {line.line_id}: no Winfinans item has {what}",
                     where.evolve(field=f"lines[{i}].{field}")))
-            wanted = self.prices == "item" or (self.prices == "order-else-item"
-                                               and line.price is None)
-            if item is not None and wanted and isinstance(item.get("SalesPrice"), Decimal):
+            wanted = prices == "item" or (prices == "order-else-item" and line.price is None)
+            card = item.get("SalesPrice") if item is not None else None
+            if isinstance(card, Decimal) and line.price is not None and not wanted and \
+                    line.price / (line.price_basis or 1) != card:
+                findings.append(PRICE_DIFFERS(
+                    f"line {line.line_id}: the order's price {line.price}"
+                    + (f" per {line.price_basis}" if line.price_basis else "")
+                    + f" is not item {(item or {}).get('ItemID')}'s price {card} in Winfinans; the "
+                    "order's price is sent", where.evolve(field=f"lines[{i}].price")))
+            if item is not None and wanted and isinstance(card, Decimal):
                 findings.append(ITEM_PRICE(
                     f"line {line.line_id}: price {item['SalesPrice']} from item "
                     f"{item.get('ItemID')}", where.evolve(field=f"lines[{i}].price")))
@@ -391,7 +410,9 @@ class _Pusher(_Session):
         if resolved is None:
             return None
         bill_to, ship_to = resolved
-        priced = self._check_items(job.order, job.where, job.findings)
+        priced = self._check_items(job.order, job.where, job.findings,
+                                   self.prices or self.policies.get(job.key,
+                                                                    "order-else-item"))
         header, mapped = mapping.order_sales(priced, bill_to=bill_to, ship_to=ship_to,
                                              trace=_trace(job.key),
                                              customer=self._address(bill_to), where=job.where)
@@ -593,16 +614,21 @@ def _come_back(journal: Journal, held: dict[K, str], attempt: Callable[[K], T | 
 
 
 def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, *,
-                prices: str = "order", max_request_bytes: int = MAX_REQUEST_BYTES,
-                wait: float = 600.0) -> list[OrderOutcome]:
+                prices: str | None = None, max_request_bytes: int = MAX_REQUEST_BYTES,
+                wait: float = 600.0, profile: ProfileSpec = None,
+                profiles: str | os.PathLike[str] | None = None) -> list[OrderOutcome]:
     """Deliver every order of ``inputs`` (EANCOM, OIOUBL or JSON files; the format is told
     by content). One outcome per document; a bad message or a failed call never stops the
     others.
 
-    ``prices``: "order" sends each line's price from the order and refuses a line without
-    one (Winfinans would store 0); "order-else-item" takes a missing price from the
-    Winfinans item card; "item" takes every price from the item card. Customer price lists
-    are applied by neither: reprice the order in Winfinans for that.
+    Each message is read under its profile (``profile``, ``profiles``: as for
+    :func:`edimap.read`), which also says where line prices come from (``winfinans.prices``,
+    by default "order-else-item"); ``prices`` overrides it for every order. "order" sends
+    each line's price from the order and refuses a line without one (Winfinans would store
+    0); "order-else-item" takes a missing price from the Winfinans item card (Danish grocery
+    orders usually carry none), with an info finding, and warns where the order's price is
+    not the card's; "item" takes every price from the item card. Customer price lists are
+    applied by none: reprice the order in Winfinans for that.
 
     An order larger than ``max_request_bytes`` as one request (WCF's default quota is
     65,536 bytes, about 200 lines) goes in as its header, then line by line.
@@ -610,11 +636,13 @@ def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, 
     Runs sharing ``journal`` share the work: an order another run is delivering is waited
     for (at most ``wait`` seconds) and then reported as that run left it."""
     pusher = _Pusher(client, journal, prices, max_request_bytes)
+    chosen = ProfileSet.of(profile, profiles)
     client.company()  # wrong credentials: one clear AuthenticationError before any work
     outcomes: list[OrderOutcome | None] = []
     later: dict[int, tuple[Order, str, str, str | None, Location]] = {}
     for source in inputs:
-        for job in _orders_of(source, outcomes):
+        for job, policy in _orders_of(source, outcomes, chosen):
+            pusher.policies[job[1]] = policy
             result = pusher.deliver(*job)
             if result is None:
                 later[len(outcomes)] = job
@@ -634,13 +662,13 @@ def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, 
     return [o for o in outcomes if o is not None]
 
 
-def _orders_of(source: str | Path, outcomes: list[OrderOutcome | None],
-               ) -> Iterator[tuple[Order, str, str, str | None, Location]]:
+def _orders_of(source: str | Path, outcomes: list[OrderOutcome | None], profiles: ProfileSet,
+               ) -> Iterator[tuple[tuple[Order, str, str, str | None, Location], str]]:
     """The orders of one input, as ``deliver``'s arguments; what is not an order to deliver
     goes to ``outcomes`` as failed."""
     name = str(source)
     try:
-        result = _api.read(Path(source))
+        result = _api.read(Path(source), profile=profiles)
     except EdimapError as exc:
         outcomes.append(OrderOutcome(name, None, None, "failed", findings=(
             UNREADABLE(str(exc), Location(source=name)),)))
@@ -663,8 +691,9 @@ def _orders_of(source: str | Path, outcomes: list[OrderOutcome | None],
             # Other formats have no envelope: the buyer sent the document.
             sender = item.sender or (document.buyer.gln if document.buyer else None)
             key = message_key(sender, item.interchange_ref, item.reference, document)
-            yield document, key, name, item.reference, where.evolve(
-                interchange_ref=item.interchange_ref)
+            policy = profiles.select(identities(item))[0].prices
+            yield (document, key, name, item.reference, where.evolve(
+                interchange_ref=item.interchange_ref)), policy
 
 # --- pulling invoices -----------------------------------------------------------------
 
