@@ -448,10 +448,12 @@ def codes() -> None:
     click.echo(markdown(), nl=False)
 
 
+from edimap._profile_cli import profile as _profile  # noqa: E402
 from edimap._wf_cli import sandbox as _sandbox  # noqa: E402
 from edimap._wf_cli import winfinans as _winfinans  # noqa: E402
 
 main.add_command(_winfinans)
+main.add_command(_profile)
 main.add_command(_sandbox)
 
 

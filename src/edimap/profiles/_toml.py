@@ -55,8 +55,9 @@ def _code(key: str) -> str | None:
     return None if key in REGISTRY else "a registered finding code (see `edimap codes`)"
 
 
-def _rec20(key: str) -> str | None:
-    return None if re.fullmatch(r"[A-Z0-9]{2,3}", key) else "a UN/ECE Rec 20 unit code"
+def _rec20(value: Any) -> str | None:
+    ok = isinstance(value, str) and re.fullmatch(r"[A-Z0-9]{2,3}", value)
+    return None if ok else "a UN/ECE Rec 20 unit code (2-3 upper-case letters or digits)"
 
 
 _ADDRESS = dict.fromkeys(("street", "additional_street", "building_number", "city",
@@ -74,7 +75,7 @@ KEYS: dict[str, Any] = {
     "own": {"gln": _text, "cvr": _text, "vat_id": _text, "name": _text,
             "endpoint_id": _text, "endpoint_scheme": _text, "address": _ADDRESS,
             "payment": _PAYMENT},
-    "units": ("map", _rec20, _rec20),
+    "units": ("map", _text, _rec20),
     "winfinans": {"prices": _choice("order-else-item", "order", "item"),
                   "sales_location": _whole},
 }

@@ -1,0 +1,285 @@
+"""Partner profiles: tolerant reading under an explicit profile, values kept as sent, bad
+profile files refused with file, line and key."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import edimap
+from edimap import REGISTRY
+from edimap.findings import UsageError
+from edimap.profiles import TOLERATED, Profile, ProfileSet
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+ORDERS = (FIXTURES / "orders-d96a.edi").read_bytes()
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "edimap", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+
+
+def profile_file(tmp_path: Path, text: str, name: str = "partner.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, "utf-8")
+    return path
+
+
+# --- the built-in profiles ---------------------------------------------------------------
+
+
+def test_every_tolerated_code_is_registered_and_tolerant_makes_it_a_warning() -> None:
+    from edimap._catalogue import codes
+
+    codes()
+    tolerant = Profile.builtin("tolerant")
+    for code in TOLERATED:
+        assert code in REGISTRY, code
+        assert tolerant.severity[code] is edimap.Severity.WARNING
+    assert Profile.builtin("strict").severity == {}
+    with pytest.raises(UsageError, match="no built-in profile 'lenient'"):
+        Profile.builtin("lenient")
+
+
+def test_a_placeholder_gln_is_kept_as_sent_and_written_back_unchanged() -> None:
+    data = ORDERS.replace(b"NAD+BY+5790000274017::9", b"NAD+BY+0001::9")
+    (strict, _) = edimap.read(data).items
+    assert not strict.ok
+    (error,) = [f for f in strict.findings if f.is_error]
+    assert error.code == "EANCOM-GLN"
+    assert (error.location.segment_tag, error.location.element) == ("NAD", 2)
+    assert "--profile tolerant" in error.message
+    assert 'EANCOM-GLN = "warning"' in error.message
+    (item, _) = edimap.read(data, profile="tolerant").items
+    assert item.ok
+    assert item.profile == "tolerant"
+    assert [f.severity.value for f in item.findings if f.code == "EANCOM-GLN"] == ["warning"]
+    order = item.document
+    assert order is not None
+    assert order.buyer is not None
+    assert order.buyer.gln == "0001"
+    assert '"gln": "0001"' in edimap.write(order, format="json").decode()
+    assert b"'NAD+BY+0001::9+" in edimap.write(order, format="eancom", control_ref="1")
+    back = edimap.read(edimap.write(order, format="json"), profile="tolerant").documents
+    assert back == (order,)
+
+
+def test_a_wrong_gtin_and_a_partner_unit_are_kept_as_sent() -> None:
+    data = ORDERS.replace(b"5701234567899:EN", b"5701234567898:EN").replace(
+        b"QTY+21:24:PCE", b"QTY+21:24:GBND")
+    (item, _) = edimap.read(data, profile="tolerant").items
+    assert item.ok
+    assert item.document is not None
+    line = item.document.lines[0]
+    assert (line.gtin, line.unit) == ("5701234567898", "GBND")
+    unit = next(f for f in item.findings if f.code == "EANCOM-UNIT")
+    assert (unit.location.field, unit.location.segment_tag) == ("lines[0].unit", "LIN")
+
+
+def test_an_official_example_with_a_wrong_endpoint_gln_reads_under_tolerant(
+        shared: Path) -> None:
+    data = (shared / "corpus/ubl/oioubl-2.02-official/OIOUBL_Order_v2p2.xml").read_bytes()
+    data = data.replace(b">5798000416604</cbc:EndpointID>", b">5798000416605</cbc:EndpointID>")
+    (strict,) = edimap.read(data).items
+    assert [f.code for f in strict.findings if f.is_error] == ["UBL-ENDPOINT"]
+    (item,) = edimap.read(data, profile="tolerant").items
+    assert item.ok
+    assert item.document is not None
+    parties = [p for p in (item.document.buyer, item.document.seller) if p is not None]
+    assert "5798000416605" in [p.endpoint_id for p in parties]
+
+
+TOLERANT_LEFT = {"EANCOM-MISSING", "EANCOM-NUMBER", "EANCOM-DATE",
+                 "EANCOM-MESSAGE-UNSUPPORTED"}
+"""What stays an error under tolerant: content that is missing or is not a value of its
+type, and message types edimap does not map."""
+
+
+def test_under_tolerant_every_corpus_order_and_invoice_reads_unless_content_is_missing(
+        edifact_corpus: list[Path]) -> None:
+    read = refused = 0
+    for path in edifact_corpus:
+        result = edimap.read(path, profile="tolerant")
+        for item in result.items:
+            if item.ok:
+                read += 1
+                continue
+            refused += 1
+            codes = {f.code for f in item.findings if f.is_error}
+            assert codes <= TOLERANT_LEFT, (path.name, item.reference, codes)
+    assert read >= 25
+    assert refused <= read // 3
+
+
+# --- choosing a profile --------------------------------------------------------------------
+
+
+def test_the_partner_profile_is_chosen_by_sender_then_gln_then_endpoint(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    profile_file(folder, '[match]\nsenders = ["5790000274017"]\n', "by-sender.toml")
+    profile_file(folder, 'extends = "tolerant"\n[match]\nglns = ["5798000000001"]\n',
+                 "by-gln.toml")
+    profiles = ProfileSet.of("strict", folder)
+    first, second = edimap.read(ORDERS, profiles=folder).items
+    assert (first.profile, second.profile) == ("by-sender", "by-sender")
+    assert first.profile_reason is not None
+    assert "UNB sender 5790000274017" in first.profile_reason
+    other = ORDERS.replace(b"UNB+UNOC:3+5790000274017:14", b"UNB+UNOC:3+5790000999999:14")
+    first, _ = edimap.read(other, profile=profiles).items
+    assert first.profile == "by-gln"
+    assert "seller GLN 5798000000001" in (first.profile_reason or "")
+    chosen, why = profiles.select([("UNB sender", "1"), ("buyer GLN", "2")])
+    assert chosen.name == "strict"
+    assert why.startswith("no partner profile matches")
+
+
+def test_two_profiles_for_one_partner_and_a_partner_profile_without_match_are_refused(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    profile_file(folder, '[match]\nglns = ["5790000274017"]\n', "a.toml")
+    profile_file(folder, '[match]\nglns = ["5790000274017"]\n', "b.toml")
+    with pytest.raises(UsageError, match="both match glns 5790000274017"):
+        ProfileSet.of(None, folder)
+    (folder / "b.toml").write_text('extends = "tolerant"\n', "utf-8")
+    with pytest.raises(UsageError, match="needs a \\[match\\]"):
+        ProfileSet.of(None, folder)
+
+
+# --- defaults and code maps ------------------------------------------------------------------
+
+
+def test_defaults_and_unit_codes_are_applied_with_an_info_finding_naming_the_profile(
+        tmp_path: Path) -> None:
+    path = profile_file(tmp_path, 'name = "eurobuyer"\n[defaults]\ncurrency = "EUR"\n'
+                                  '[units]\nGBND = "PK"\n')
+    data = ORDERS.replace(b"QTY+21:24:PCE", b"QTY+21:24:GBND")
+    (item, _) = edimap.read(data, profile=path).items
+    assert item.document is not None
+    assert item.document.currency == "EUR"
+    assert item.document.lines[0].unit == "PK"
+    notes = {f.code: f for f in item.findings if f.code in ("DEFAULT-APPLIED",
+                                                           "PROFILE-MAPPED")}
+    assert notes["DEFAULT-APPLIED"].message == ("currency EUR: not in the document; from "
+                                                "profile eurobuyer: defaults.currency")
+    assert notes["PROFILE-MAPPED"].message == ("lines[0].unit GBND read as PK (profile "
+                                               "eurobuyer: units.GBND)")
+    assert "EANCOM-UNIT" not in [f.code for f in item.findings]
+    assert item.ok
+    (plain, _) = edimap.read(ORDERS).items
+    assert plain.document is not None
+    assert plain.document.currency == "DKK"
+    (default,) = [f for f in plain.findings if f.code == "DEFAULT-APPLIED"]
+    assert "edimap's default (the message has no CUX+2)" in default.message
+
+
+def test_the_own_company_fills_what_the_document_leaves_out(tmp_path: Path) -> None:
+    path = profile_file(tmp_path, '''
+[own]
+gln = "5798000000001"
+cvr = "13585628"
+name = "Leverandøren A/S"
+endpoint_id = "5798000000001"
+endpoint_scheme = "GLN"
+[own.address]
+street = "Industrivej 1"
+city = "Vejle"
+postal_code = "7100"
+country = "DK"
+[own.payment]
+code = "42"
+account_id = "1234567890"
+bank_reg_no = "1234"
+''')
+    (item, _) = edimap.read(ORDERS, profile=path).items
+    order = item.document
+    assert order is not None
+    assert order.seller is not None
+    # What the message gives stays as sent (its name); only what it leaves out is filled.
+    assert (order.seller.gln, order.seller.cvr, order.seller.name) == (
+        "5798000000001", "13585628", "Grøn Grossist ApS")
+    filled = sorted(f.location.field or "" for f in item.findings
+                    if f.code == "DEFAULT-APPLIED" and "own" in f.message)
+    assert filled == ["seller.address", "seller.cvr", "seller.endpoint_id",
+                      "seller.endpoint_scheme"]
+    invoice = edimap.read(FIXTURES / "invoice.json", profile=path).documents[0]
+    assert isinstance(invoice, edimap.Invoice)
+    assert invoice.payment_means
+
+
+# --- bad profiles --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('name = "x"\n\n[severity]\nEANCOM-GLN = "warn"\n',
+     "line 4: severity.EANCOM-GLN: must be one of 'error', 'warning', 'info'"),
+    ('[severity]\nEANCOM-GLM = "warning"\n',
+     "line 2: severity.EANCOM-GLM: must be a registered finding code"),
+    ('[defaults]\ncurrency = "DKK"\nvat = "S"\n',
+     "line 3: defaults.vat: unknown key (known here: currency)"),
+    ('[winfinans]\nsales_location = "1"\n',
+     "line 2: winfinans.sales_location: must be a whole number, not '1'"),
+    ('[match]\nsenders = "5790000274017"\n',
+     "line 2: match.senders: must be a list of strings"),
+    ('colour = "blue"\n', "line 1: colour: unknown key"),
+    ('[units]\nGBND = "package"\n', "line 2: units.GBND: must be a UN/ECE Rec 20 unit code"),
+    ('[own]\ncvr = "DK13585628"\n[own.addres]\ncity = "Vejle"\n',
+     "line 3: own.addres: unknown key"),
+    ("[severity\n", "not valid TOML"),
+])
+def test_a_bad_profile_names_the_file_the_line_and_the_key(tmp_path: Path, text: str,
+                                                           message: str) -> None:
+    path = profile_file(tmp_path, text)
+    with pytest.raises(UsageError) as info:
+        Profile.load(path)
+    assert str(info.value).startswith(f"profile {path}")
+    assert message in str(info.value)
+
+
+def test_the_cli_refuses_a_bad_profile_with_exit_2_and_shows_a_good_one(tmp_path: Path) -> None:
+    bad = profile_file(tmp_path, '[severity]\nEANCOM-GLN = "ignore"\n', "bad.toml")
+    proc = cli("convert", str(FIXTURES / "orders-d96a.edi"), "--to", "json", "--profile",
+               str(bad))
+    assert proc.returncode == 2
+    assert f"profile {bad}, line 2: severity.EANCOM-GLN" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    good = profile_file(tmp_path, 'extends = "tolerant"\n[match]\nsenders = '
+                                  '["5790000274017"]\n[winfinans]\nprices = "order"\n',
+                        "salling.toml")
+    shown = cli("profile", "show", str(FIXTURES / "orders-d96a.edi"), "--profiles",
+                str(tmp_path / "none"))
+    assert shown.returncode == 2
+    (tmp_path / "bad.toml").unlink()
+    shown = cli("profile", "show", str(FIXTURES / "orders-d96a.edi"), "--profiles",
+                str(tmp_path))
+    assert shown.returncode == 0, shown.stderr
+    assert "message 1: profile salling" in shown.stdout
+    assert f"why: UNB sender 5790000274017 is in match.senders of {good}" in shown.stdout
+    assert 'severity.EANCOM-GLN = "warning"' in shown.stdout
+    assert 'winfinans.prices = "order"' in shown.stdout
+
+
+def test_convert_under_tolerant_reads_a_partner_file_strict_refuses(tmp_path: Path) -> None:
+    partner = tmp_path / "partner.edi"
+    partner.write_bytes(ORDERS.replace(b"5701234567899:EN", b"5701234567898:EN"))
+    strict = cli("convert", str(partner), "--to", "json", "--report",
+                 str(tmp_path / "strict.json"))
+    assert strict.returncode == 1
+    assert "--profile tolerant" in strict.stderr
+    tolerant = cli("convert", str(partner), "--to", "json", "--profile", "tolerant",
+                   "--report", str(tmp_path / "tolerant.json"))
+    assert tolerant.returncode == 0, tolerant.stderr
+    assert '"gtin": "5701234567898"' in tolerant.stdout
+    import json
+
+    report = json.loads((tmp_path / "tolerant.json").read_text("utf-8"))
+    assert {entry["profile"] for entry in report["items"]} == {"tolerant"}
+    assert Decimal("24") == Decimal(json.loads(tolerant.stdout)[0]["lines"][0]["quantity"])
