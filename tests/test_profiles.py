@@ -283,3 +283,30 @@ def test_convert_under_tolerant_reads_a_partner_file_strict_refuses(tmp_path: Pa
     report = json.loads((tmp_path / "tolerant.json").read_text("utf-8"))
     assert {entry["profile"] for entry in report["items"]} == {"tolerant"}
     assert Decimal("24") == Decimal(json.loads(tolerant.stdout)[0]["lines"][0]["quantity"])
+
+
+def test_the_documented_profile_loads_and_every_key_is_documented(tmp_path: Path) -> None:
+    from edimap.profiles._toml import KEYS
+
+    doc = (ROOT / "docs" / "profiles.md").read_text("utf-8")
+    example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = profile_file(tmp_path, example, "salling.toml")
+    profile = Profile.load(path)
+    assert (profile.name, profile.currency, profile.units["GBND"], profile.prices) == (
+        "salling", "DKK", "PK", "order-else-item")
+    assert profile.severity["EANCOM-UNUSUAL"] is edimap.Severity.INFO
+    assert profile.severity["UBL-ENDPOINT"] is edimap.Severity.WARNING  # from tolerant
+    assert profile.own is not None
+    assert profile.payment is not None
+
+    def leaves(table: dict[str, object], prefix: str = "") -> list[str]:
+        out = []
+        for key, spec in table.items():
+            if isinstance(spec, dict):
+                out += leaves(spec, f"{prefix}{key}.")
+            else:
+                out.append(f"{prefix}{key}")
+        return out
+
+    for key in leaves(KEYS):
+        assert f"`{key}" in doc or f"`{key.rsplit('.', 1)[-1]}`" in doc, key
