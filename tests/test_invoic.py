@@ -191,3 +191,20 @@ def test_invoice_json_to_eancom_to_json() -> None:
                             prepared=WHEN)
         assert data.startswith(b"UNA:+.? 'UNB+UNOC:3+5798000000001:14+5790000274017:14+")
         assert edimap.read(data).documents == (invoice,)
+
+
+def test_a_message_total_without_moa_9_is_the_amount_payable() -> None:
+    data = INVOIC_96A.replace(b"MOA+9:656.25'", b"")
+    data = data.replace(b"UNT+%d+" % _segments(INVOIC_96A),
+                        b"UNT+%d+" % (_segments(INVOIC_96A) - 1))
+    invoice, findings = read_one(data)
+    assert invoice is not None
+    assert invoice.payable == Decimal("656.25")
+    (note,) = [f for f in findings if f.code == "DEFAULT-APPLIED" and
+               f.location.field == "payable"]
+    assert "from MOA+86 (the tax-inclusive total)" in note.message
+
+
+def _segments(data: bytes) -> int:
+    text = data.decode("latin-1")
+    return int(text.split("UNT+", 1)[1].split("+", 1)[0])

@@ -660,3 +660,14 @@ def test_an_amount_the_model_cannot_hold_is_a_located_finding(amount: str) -> No
     assert error.message.startswith("taxable_amount: ")
     assert error.location.xpath == "/*/cac:TaxTotal/cac:TaxSubtotal"
     assert error.location.line is not None
+
+
+def test_a_peppol_invoice_keeps_its_bic_as_the_bic(shared: Path) -> None:
+    path = shared / "corpus/ubl/peppol-bis3/billing-base-example.xml"
+    (item,) = edimap.read(path).items
+    assert item.document is not None
+    assert isinstance(item.document, edimap.Invoice)
+    (means,) = item.document.payment_means
+    # BT-86 (the payment service provider) stands where OIOUBL has the registration number.
+    assert (means.bic, means.bank_reg_no, means.account_id) == (
+        "BIC324098", None, "IBAN32423940")

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from edimap import content
 from edimap._codes import IMPLIED_PAYMENT_CHANNEL
 from edimap.edifact._common import (
     MISSING_VALUE,
@@ -351,6 +352,16 @@ class _InvoiceReader(MessageReader):
                     "allowance_total"):
             if key in self.stated:
                 self.header[key] = self.stated[key][1]
+        if "payable" not in self.stated and "_total" in self.stated:
+            # No MOA+9: the amount due is the tax-inclusive total (MOA 86/77/39), less what
+            # was prepaid (MOA+113).
+            index, total = self.stated["_total"]
+            prepaid = self.stated.get("prepaid", (0, Decimal(0)))[1]
+            self.header["payable"] = total - prepaid
+            self.ctx.add(content.defaulted(
+                "payable", total - prepaid, f"MOA+{self.segs[index].get(1, 1)} (the "
+                "tax-inclusive total" + (" less MOA+113 prepaid)" if prepaid else ")"),
+                self.ctx.loc(index, 1, 2)))
         if self.means and "code" not in self.means:
             self.ctx.not_carried(0, "FII bank account without a PAI payment means code")
             self.ctx.flush_not_carried()
@@ -577,8 +588,8 @@ def _invoice_header(invoice: Invoice, num: Callable[[Decimal], str]) -> list[Seg
             body.append(Segment.build("RFF", [q, ref]))
     body.extend(reference_segments(invoice.references))
     body.extend(_party_segments(invoice, means))
-    if invoice.currency != "DKK":
-        body.append(Segment.build("CUX", ["2", invoice.currency, "4"]))
+    # Always stated: a reader would otherwise have to assume it.
+    body.append(Segment.build("CUX", ["2", invoice.currency, "4"]))
     body.extend(terms_and_charges(invoice.payment_terms, invoice.allowance_charges, num))
     return body
 

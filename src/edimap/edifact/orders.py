@@ -246,8 +246,8 @@ def _order_header(order: Order, num: Callable[[Decimal], str]) -> list[Segment]:
         party: Party | None = getattr(order, role)
         if party is not None:
             body.extend(nad_segments(ROLE_QUALIFIERS[role], party, role))
-    if order.currency != "DKK":
-        body.append(Segment.build("CUX", ["2", order.currency, "9"]))
+    # Always stated: a reader would otherwise have to assume it.
+    body.append(Segment.build("CUX", ["2", order.currency, "9"]))
     body.extend(terms_and_charges(order.payment_terms, order.allowance_charges, num))
     return body
 

@@ -10,6 +10,7 @@ knows which one it reads from ``CustomizationID``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -691,6 +692,10 @@ def _delivery_party(r: _Reader, delivery: etree._Element | None) -> Party | None
     return result
 
 
+_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
+_BIC = re.compile(r"[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
+
+
 def _means(r: _Reader, element: etree._Element) -> PaymentMeans | None:
     account = r.find(element, "cac:PayeeFinancialAccount")
     branch = r.find(account, "cac:FinancialInstitutionBranch")
@@ -699,13 +704,23 @@ def _means(r: _Reader, element: etree._Element) -> PaymentMeans | None:
     account_id = r.text(account, "cbc:ID")
     code = r.text(element, "cbc:PaymentMeansCode")
     implied = IMPLIED_PAYMENT_CHANNEL.get(code or "")
+    # Peppol BIS 3 (EN 16931) gives no channel: an IBAN is told by its shape, and the
+    # payment service provider (BT-86, a BIC) stands in FinancialInstitutionBranch/cbc:ID,
+    # where OIOUBL has the Danish bank registration number.
+    iban = channel == "IBAN" or (channel is None and _IBAN.fullmatch(account_id or ""))
+    branch_id = r.text(branch, "cbc:ID")
+    bic = r.text(branch, "cac:FinancialInstitution/cbc:ID")
+    customization = r.root.findtext("cbc:CustomizationID", namespaces=NS) or ""
+    peppol = "en16931" in customization.lower() or "peppol" in customization.lower()
+    if bic is None and branch_id is not None and (peppol or _BIC.fullmatch(branch_id)):
+        bic, branch_id = branch_id, None
     fields = {
         "code": code,
         "channel": channel if channel != implied else None,  # None: the code's own
-        "account_id": account_id if channel != "IBAN" else None,
-        "iban": account_id if channel == "IBAN" else None,
-        "bank_reg_no": r.text(branch, "cbc:ID"),
-        "bic": r.text(branch, "cac:FinancialInstitution/cbc:ID"),
+        "account_id": None if iban else account_id,
+        "iban": account_id if iban else None,
+        "bank_reg_no": branch_id,
+        "bic": bic,
         "payment_id": r.text(element, "cbc:PaymentID"),
         "instruction_id": r.text(element, "cbc:InstructionID"),
         "creditor_account": r.text(element, "cac:CreditAccount/cbc:AccountID"),
