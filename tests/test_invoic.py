@@ -158,13 +158,24 @@ def test_write_then_read_is_identity(version: str, invoice: Invoice) -> None:
     assert read == invoice
 
 
-def test_writer_computes_totals_instead_of_copying_them() -> None:
+def test_writer_refuses_stated_totals_the_lines_do_not_give() -> None:
     invoice = edimap.read(FIXTURES / "invoice.json").documents[0]
     assert isinstance(invoice, Invoice)
     stale = attrs.evolve(invoice, line_total=Decimal("1"), tax_total=Decimal("2"))
-    data = edimap.write(stale, format="eancom", control_ref="3", prepared=WHEN)
+    with pytest.raises(edimap.ValidationError) as info:
+        edimap.write(stale, format="eancom", control_ref="3", prepared=WHEN)
+    assert [e.path for e in info.value.errors] == ["line_total", "tax_total"]
+    assert "states 1, but the lines and allowances give 525.00 (BR-CO-10)" in str(info.value)
+    # Unstated totals are written as computed, and said so.
+    bare = attrs.evolve(invoice, line_total=None, tax_total=None, payable=None,
+                        tax_subtotals=())
+    notes: list[edimap.Finding] = []
+    data = edimap.write(bare, format="eancom", control_ref="3", prepared=WHEN, findings=notes)
     assert b"MOA+79:525.00'" in data
     assert b"MOA+176:131.25'" in data
+    assert sorted(f.location.field or "" for f in notes) == [
+        "line_total", "payable", "tax_subtotals", "tax_total"]
+    assert {f.code for f in notes} == {"WRITE-NOT-CARRIED"}
     assert edimap.read(data).documents == (invoice,)
 
 

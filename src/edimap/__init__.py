@@ -15,6 +15,7 @@ from :class:`EdimapError`.
 """
 
 from edimap._api import FORMATS, Item, ReadResult, detect_format, read, validate, write
+from edimap._notes import NotCarriedWarning
 from edimap._version import __version__
 from edimap.findings import (
     REGISTRY,
@@ -78,6 +79,7 @@ __all__ = [
     "Item",
     "LimitExceeded",
     "Location",
+    "NotCarriedWarning",
     "Order",
     "OrderLine",
     "OrderResponse",

@@ -9,6 +9,7 @@ from typing import IO, Any
 import attrs
 
 from edimap import formats
+from edimap._notes import NOT_CARRIED, collecting
 from edimap.findings import (
     Finding,
     InputError,
@@ -214,12 +215,24 @@ def validate(source: Source, *, format: str = "auto", rules: bool = True,
 
 
 def write(
-    documents: Document | Iterable[Document], *, format: str, **options: Any
+    documents: Document | Iterable[Document], *, format: str,
+    findings: list[Finding] | None = None, **options: Any
 ) -> bytes:
     """Write ``documents`` in ``format`` and return the bytes.
 
     ``json``: one document gives an object, several an array (``indent`` option, default 2).
+    A value the format has no place for is left out and reported: as a
+    ``WRITE-NOT-CARRIED`` warning in ``findings`` when it is given, else as an
+    :class:`edimap.NotCarriedWarning` Python warning. A document the format cannot be
+    written from (it lacks content the format requires) raises
+    :class:`~edimap.ValidationError` naming each field.
     """
+    if findings is not None:
+        with collecting() as notes:
+            data = write(documents, format=format, **options)
+        findings.extend(NOT_CARRIED(f"{path} is not written to {format}: {message}",
+                                    Location(field=path)) for path, message in notes)
+        return data
     writer = formats.get(format)
     docs: Document | Sequence[Document]
     if isinstance(documents, Document):

@@ -193,8 +193,11 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
                     quiet: bool, verbose: bool) -> None:
     """One input (a file or standard input) into one output: the documents together in one
     file, or, for a format with one document per file, a folder when there are several."""
+    import attrs
+
     from edimap import formats
     from edimap._files import write_atomically
+    from edimap._notes import collecting
     from edimap.pipeline import read_input, write_document, writer_options
 
     fmt = formats.get(to_format)
@@ -217,10 +220,20 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
                     target = folder / unique_name(written.output_name, used)
                     write_atomically(target, written.data)
                     outputs[k] = str(target)
-    elif documents:
+    elif documents and not fmt.carries_everything:
+        # Each document on its own first: a refusal or a value not carried is then a
+        # finding of that document, and the others are still written.
+        for k, outcome in enumerate(outcomes):
+            if outcome.document is not None:
+                written = write_document(outcome, fmt, options)
+                outcomes[k] = attrs.evolve(written, data=None, document=(
+                    outcome.document if written.converted else None))
+        documents = [o.document for o in outcomes if o.document is not None]
+    if documents and not (fmt.one_document_per_file and len(documents) > 1):
         # JSON is always an array, one document per message; EANCOM one interchange.
-        data = fmt.write(documents[0] if fmt.one_document_per_file else documents,
-                         **writer_options(fmt, options))
+        with collecting():  # (what is not carried was reported document by document)
+            data = fmt.write(documents[0] if fmt.one_document_per_file else documents,
+                             **writer_options(fmt, options))
         if output == "-":
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

@@ -12,12 +12,22 @@ from typing import Any
 import attrs
 
 from edimap import _api, formats
-from edimap.findings import EdimapError, Location, Severity, register
+from edimap._notes import NOT_CARRIED, collecting
+from edimap.findings import (
+    EdimapError,
+    FieldError,
+    Finding,
+    Location,
+    Severity,
+    ValidationError,
+    register,
+)
 from edimap.formats.base import Format
 from edimap.model import Document
 from edimap.profiles import ProfileSet
 
-__all__ = ["Outcome", "convert_input", "read_input", "write_document", "writer_options"]
+__all__ = ["Outcome", "convert_input", "not_written", "read_input", "refusals",
+           "write_document", "writer_options"]
 
 SOURCE = register(
     "IO-SOURCE", Severity.ERROR,
@@ -81,19 +91,54 @@ def read_input(source: Any, name: str, from_format: str = "auto",
 
 
 def write_document(outcome: Outcome, fmt: Format, options: dict[str, Any]) -> Outcome:
-    """``outcome``'s document written on its own, or failed with ``WRITE-REFUSED``."""
+    """``outcome``'s document written on its own, with a ``WRITE-NOT-CARRIED`` warning per
+    value the format has no place for; or failed with ``WRITE-REFUSED``, one per field the
+    format needs, naming it and what supplies it."""
     document = outcome.document
     if document is None:
         return outcome
-    try:
-        data = fmt.write(document, **writer_options(fmt, options))
-    except EdimapError as exc:
-        refused = WRITE_REFUSED(str(exc), Location(source=outcome.input,
-                                                   message_ref=outcome.reference))
-        return attrs.evolve(outcome, converted=False, document=None,
-                            findings=(*outcome.findings, refused.to_dict()))
+    where = Location(source=outcome.input, message_ref=outcome.reference)
+    with collecting() as notes:
+        try:
+            data = fmt.write(document, **writer_options(fmt, options))
+        except EdimapError as exc:
+            refused = tuple(f.to_dict() for f in refusals(exc, fmt.name, document, where))
+            return attrs.evolve(outcome, converted=False, document=None,
+                                findings=(*outcome.findings, *refused))
+    noted = tuple(not_written(notes, fmt.name, document, where))
     return attrs.evolve(outcome, output_name=fmt.output_name(document), data=data,
-                        document=None)
+                        document=None, findings=(*outcome.findings,
+                                                 *(f.to_dict() for f in noted)))
+
+
+_SUPPLIED_BY = {
+    "seller": "the own company under [own] in a profile (--profile)",
+    "sender": "--sender, or a GLN for the buyer (orders) or the seller (invoices)",
+    "recipient": "--recipient, or a GLN for the seller (orders) or the buyer (invoices)",
+}
+"""Model paths a refusal names → the setting or option that supplies them."""
+
+
+def refusals(exc: EdimapError, format_name: str, document: Document,
+             where: Location) -> list[Finding]:
+    """``WRITE-REFUSED`` findings for a writer's refusal: one per field it names."""
+    errors = exc.errors if isinstance(exc, ValidationError) else (FieldError("", str(exc)),)
+    out = []
+    for error in errors:
+        supply = _SUPPLIED_BY.get(error.path.split(".", 1)[0].split("[", 1)[0])
+        hint = f" (supplied by {supply})" if supply else ""
+        out.append(WRITE_REFUSED(
+            f"{document.kind.value} {document.id} cannot be written as {format_name}: "
+            f"{error}{hint}", where.evolve(field=error.path or None)))
+    return out
+
+
+def not_written(notes: list[tuple[str, str]], format_name: str, document: Document,
+                where: Location) -> list[Finding]:
+    """``WRITE-NOT-CARRIED`` findings for a writer's notes."""
+    return [NOT_CARRIED(f"{document.kind.value} {document.id}: {path} is not written to "
+                        f"{format_name}: {message}", where.evolve(field=path))
+            for path, message in notes]
 
 
 def convert_input(path: str, to_format: str, from_format: str,

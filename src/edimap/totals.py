@@ -13,13 +13,15 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import attrs
 
-from edimap.findings import ValidationError
+from edimap._notes import not_carried
+from edimap.findings import FieldError, ValidationError
 from edimap.model import AllowanceCharge, Invoice, InvoiceLine, TaxCategory, TaxSubtotal
 
 __all__ = [
     "CENT",
     "DEFAULT_VAT_PERCENT",
     "InvoiceTotals",
+    "check_stated",
     "compute",
     "line_amount",
     "money",
@@ -154,3 +156,45 @@ def with_computed_totals(invoice: Invoice) -> Invoice:
         tax_total=totals.tax_total,
         payable=totals.payable,
     )
+
+
+_RULES = {"line_total": "BR-CO-10", "allowance_total": "BR-CO-11",
+          "charge_total": "BR-CO-12", "tax_total": "BR-CO-14", "payable": "BR-CO-16"}
+"""The EN 16931 rule each stated total is held to."""
+
+
+def check_stated(invoice: Invoice, totals: InvoiceTotals) -> list[FieldError]:
+    """Writing is strict: the refusals for totals ``invoice`` states that are not the ones
+    its lines and allowances give (``totals``), each naming the rule; a total the document
+    does not state is written as computed and noted (:func:`edimap._notes.not_carried`)."""
+    refusals = []
+    written = {"line_total", "tax_total", "payable"}
+    if any(not ac.is_charge for ac in invoice.allowance_charges):
+        written.add("allowance_total")
+    if any(ac.is_charge for ac in invoice.allowance_charges):
+        written.add("charge_total")
+    for name, rule in _RULES.items():
+        stated: Decimal | None = getattr(invoice, name)
+        computed: Decimal = getattr(totals, name)
+        if stated is None:
+            if name in written:
+                not_carried(name, f"not stated in the document; written as computed "
+                                  f"({computed})")
+        elif stated != computed:
+            refusals.append(FieldError(name, f"states {stated}, but the lines and "
+                                             f"allowances give {computed} ({rule}); "
+                                             "correct the document"))
+    computed_subtotals = {(s.category, s.percent): s for s in totals.tax_subtotals}
+    if not invoice.tax_subtotals and computed_subtotals:
+        not_carried("tax_subtotals", "not stated in the document; written as computed")
+    for i, sub in enumerate(invoice.tax_subtotals):
+        match = computed_subtotals.get((sub.category, sub.percent))
+        if match is None or (match.taxable_amount, match.tax_amount) != (
+                sub.taxable_amount, sub.tax_amount):
+            what = (f"{match.taxable_amount} taxable, {match.tax_amount} tax" if match
+                    else "no such category and rate")
+            refusals.append(FieldError(f"tax_subtotals[{i}]", (
+                f"states {sub.taxable_amount} taxable, {sub.tax_amount} tax at "
+                f"{sub.category.value} {sub.percent} %, but the lines give {what} "
+                "(BR-CO-17); correct the document")))
+    return refusals

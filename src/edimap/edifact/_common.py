@@ -39,6 +39,11 @@ BAD_GTIN = register(
     "An item number declared as a GTIN (EN, SRV, UP, EU, SRS) is not a valid GTIN.",
     "Correct the GTIN; the message says what the check digit should be.",
     "LIN+1++5701234567898:EN'")
+BAD_CVR = register(
+    "EANCOM-CVR", Severity.WARNING,
+    "A CVR number (RFF+GN) fails the modulus-11 check; it is kept as sent (some numbers "
+    "in use do, and test files carry made-up ones).", "Check the number with the sender.",
+    "RFF+GN:16356706'")
 BAD_CODE = register(
     "EANCOM-CODE", Severity.ERROR,
     "A code value does not have the shape of its code list: a currency that is not ISO "
@@ -173,8 +178,17 @@ class MapContext:
             self.add(BAD_GLN(f"{role}: {exc}", self.loc(index, element, component)))
         return value
 
-    def cvr(self, value: str) -> str | None:
-        return _cvr.validate(value) if _cvr.is_valid(value) else None
+    def cvr(self, index: int, value: str) -> str | None:
+        """The 8 digits of a CVR-shaped value (``DK`` and spaces dropped), or None; one
+        that fails the modulus-11 check is kept with a warning (numbers in use do)."""
+        try:
+            number = _cvr.validate_format(value)
+        except ValueError:
+            return None
+        if not _cvr.is_valid(number):
+            self.add(BAD_CVR(f"CVR {number} fails the modulus-11 check; kept as sent",
+                             self.loc(index, 1, 2)))
+        return number
 
     def text(self, values: Iterable[str], sep: str = " ") -> str | None:
         joined = sep.join(v for v in values if v)

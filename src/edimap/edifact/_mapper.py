@@ -39,7 +39,7 @@ from edimap.edifact._parts import (
 from edimap.edifact.reader import Message
 from edimap.edifact.syntax import Segment
 from edimap.findings import Location, ValidationError, has_errors
-from edimap.model import AllowanceCharge, Document, DocumentReference, Party
+from edimap.model import AllowanceCharge, Document, DocumentReference, Party, PaymentTerms
 
 __all__ = ["MessageReader"]
 
@@ -79,6 +79,7 @@ class MessageReader:
         self.allowances: list[dict[str, Any]] = []
         self.allowance: dict[str, Any] | None = None
         self.terms: dict[str, Any] | None = None
+        self.terms_note: str | None = None
         self.skip = 0  # segments a handler has read ahead
 
     # --- the walk ---------------------------------------------------------------------------
@@ -151,9 +152,19 @@ class MessageReader:
         return True
 
     def header_FTX(self, i: int, seg: Segment) -> None:
+        """FTX: a note; FTX+AAB (terms of payment) is the payment terms' text."""
         text = self.ctx.text(seg.components(4))
-        if text:
+        if text and seg.get(1) == "AAB" and self.terms_note is None:
+            self.terms_note = text
+        elif text:
             self.notes.append(text)
+
+    def payment_terms(self) -> PaymentTerms | None:
+        """The payment terms of PAT and FTX+AAB, if the message has either."""
+        fields = dict(self.terms or {})
+        if self.terms_note is not None:
+            fields["note"] = self.terms_note
+        return PaymentTerms(**fields) if fields else None
 
     def document_date(self, i: int, seg: Segment, dates: dict[str, str],
                       stand_in: tuple[str, str]) -> str | None:

@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from edimap._codes import UNIT_CODE, ascii_digits
+from edimap._notes import not_carried
 from edimap.edifact._common import (
     AMBIGUOUS,
     BAD_GTIN,
@@ -188,8 +189,8 @@ def read_party_detail(ctx: MapContext, i: int, seg: Segment, role: str, party: P
         q, value = seg.get(1, 1), seg.get(1, 2)
         if q == "VA":
             party.fields["vat_id"] = value or None
-        elif q == "GN" and ctx.cvr(value):
-            party.fields["cvr"] = ctx.cvr(value)
+        elif q == "GN" and (number := ctx.cvr(i, value)):
+            party.fields["cvr"] = number
         elif q == "IT":
             party.fields["account"] = value or None
         elif value:
@@ -394,13 +395,12 @@ def nad_segments(qualifier: str, party: Party, role: str) -> list[Segment]:
     else:
         c082 = None
     refs: list[Segment] = []
-    for extra in ids:
+    for n, extra in enumerate(ids, start=len(party.ids) - len(ids)):
         if extra.scheme and extra.scheme.startswith("RFF+"):
             refs.append(Segment.build("RFF", [extra.scheme[4:], extra.value]))
         else:
-            raise ValidationError([field_error(f"{role}.ids", (
-                "NAD holds one identifier; write the others with scheme RFF+<qualifier> "
-                "or leave them out"))])
+            not_carried(f"{role}.ids[{n}]", f"NAD holds one identifier (C082); "
+                        f"{extra.value} ({extra.scheme or 'no scheme'}) has no place")
     address = party.address
     name = wrap(party.name, 35) if party.name else None
     if address is None:
@@ -409,10 +409,19 @@ def nad_segments(qualifier: str, party: Party, role: str) -> list[Segment]:
         # EANCOM has no building number element: it goes after the street name, as Danish
         # addresses are written ("Vestergade 12"), and reads back as part of the street.
         first_line = " ".join(p for p in (address.street, address.building_number) if p)
+        if address.building_number:
+            not_carried(f"{role}.address.building_number", "EANCOM has no building number "
+                        "element: it is written after the street name (NAD C059)")
+            not_carried(f"{role}.address.street", "written with the building number after "
+                        "it (EANCOM has no element for that)")
         street = [first_line, address.additional_street or ""]
         segments = [Segment.build(
             "NAD", qualifier, c082, None, name, street, address.city, address.region,
             address.postal_code, address.country)]
+    if party.endpoint_id:
+        not_carried(f"{role}.endpoint_id", f"EANCOM has no electronic address; endpoint "
+                    f"{party.endpoint_id} ({party.endpoint_scheme}) is left out")
+        not_carried(f"{role}.endpoint_scheme", "goes with the endpoint")
     if party.vat_id:
         segments.append(Segment.build("RFF", ["VA", party.vat_id]))
     if party.cvr:
@@ -433,6 +442,9 @@ def nad_segments(qualifier: str, party: Party, role: str) -> list[Segment]:
 
 def pat_segments(terms: PaymentTerms, num: Any) -> list[Segment]:
     period = ["5", "3", "D", str(terms.net_days)] if terms.net_days is not None else None
+    if not terms.code:
+        not_carried("payment_terms.code", "PAT 4279 is mandatory: written as 1 (basic "
+                    "payment terms)")
     out = [Segment.build("PAT", terms.code or "1", None, period)]
     if terms.due_date is not None:
         out.append(Segment.build("DTM", ["13", date_102(terms.due_date), "102"]))
@@ -634,10 +646,15 @@ def _read_imd(ctx: MapContext, i: int, seg: Segment, line: LineDraft) -> None:
 # --- writing: segments ORDERS and INVOIC write alike ------------------------------------------
 
 
-def note_segments(notes: Sequence[str]) -> list[Segment]:
-    """FTX+AAI for each of the document's notes."""
-    return [Segment.build("FTX", "AAI", None, None, ftx_lines(note, f"notes[{i}]"))
-            for i, note in enumerate(notes)]
+def note_segments(notes: Sequence[str], terms: PaymentTerms | None = None) -> list[Segment]:
+    """FTX+AAI for each of the document's notes, and FTX+AAB for the payment terms'
+    text."""
+    out = [Segment.build("FTX", "AAI", None, None, ftx_lines(note, f"notes[{i}]"))
+           for i, note in enumerate(notes)]
+    if terms is not None and terms.note:
+        out.append(Segment.build("FTX", "AAB", None, None,
+                                 ftx_lines(terms.note, "payment_terms.note")))
+    return out
 
 
 def reference_segments(references: Sequence[DocumentReference]) -> list[Segment]:

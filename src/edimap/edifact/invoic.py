@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 from edimap import content
 from edimap._codes import IMPLIED_PAYMENT_CHANNEL
+from edimap._notes import not_carried
 from edimap.edifact._common import (
     MISSING_VALUE,
     UNUSUAL,
@@ -62,11 +63,10 @@ from edimap.model import (
     Invoice,
     InvoiceLine,
     PaymentMeans,
-    PaymentTerms,
     TaxCategory,
     TaxSubtotal,
 )
-from edimap.totals import CENT, compute, line_amount, plain
+from edimap.totals import CENT, check_stated, compute, line_amount, plain
 
 __all__ = ["DIRECTORIES", "invoice_to_message", "read_invoice"]
 
@@ -312,7 +312,7 @@ class _InvoiceReader(MessageReader):
             lines=[ln for ln, _ in built_lines if ln is not None],
             allowance_charges=allowance_charges,
             tax_subtotals=[s for s in built_subtotals if s is not None],
-            payment_terms=PaymentTerms(**self.terms) if self.terms else None,
+            payment_terms=self.payment_terms(),
             **fields,
         ))
         if not isinstance(invoice, Invoice):
@@ -545,10 +545,9 @@ def invoice_to_message(invoice: Invoice, *, reference: str, version: str = "d96a
     if version not in DIRECTORIES:
         raise ValidationError(f"unknown EDIFACT version {version!r}; use d96a or d01b")
     if invoice.rounding:
-        raise ValidationError([field_error("rounding", "INVOIC has no rounding amount")])
-    if len(invoice.payment_means) > 1:
-        raise ValidationError([field_error("payment_means", "INVOIC carries one payment "
-                                           "means (PAI + FII)")])
+        not_carried("rounding", "INVOIC has no rounding amount (MOA+9 includes it)")
+    for n in range(1, len(invoice.payment_means)):
+        not_carried(f"payment_means[{n}]", "INVOIC carries one payment means (PAI + FII)")
     gtin_type = "EN" if version == "d96a" else "SRV"
 
     def num(value: Decimal) -> str:
@@ -580,7 +579,7 @@ def _invoice_header(invoice: Invoice, num: Callable[[Decimal], str]) -> list[Seg
     means = invoice.payment_means[0] if invoice.payment_means else None
     if means is not None:
         body.append(Segment.build("PAI", ["", "", means.code]))
-    body.extend(note_segments(invoice.notes))
+    body.extend(note_segments(invoice.notes, invoice.payment_terms))
     for q, key in (("ON", "order_id"), ("VN", "seller_order_id"), ("IV", "corrected_invoice_id"),
                    ("DQ", "delivery_note_id"), ("CT", "contract_id")):
         ref: str | None = getattr(invoice, key)
@@ -613,11 +612,12 @@ def _party_segments(invoice: Invoice, means: PaymentMeans | None) -> list[Segmen
         raise ValidationError([field_error("payment_means", "the account goes with the seller "
                                            "(NAD+SU FII); the invoice has no seller")])
     implied = means is not None and IMPLIED_PAYMENT_CHANNEL.get(means.code) == means.channel
-    if means is not None and ((means.channel and not implied) or means.iban or means.payment_id
-                              or means.instruction_id or means.creditor_account
-                              or means.due_date):
-        raise ValidationError([field_error("payment_means", "INVOIC carries the means code, "
-                                           "account, bank registration number and BIC only")])
+    if means is not None:
+        for name in ("channel", "iban", "payment_id", "instruction_id", "creditor_account",
+                     "due_date"):
+            if getattr(means, name) and not (name == "channel" and implied):
+                not_carried(f"payment_means[0].{name}", "INVOIC carries the means code, "
+                            "account, bank registration number and BIC only")
     return body
 
 
@@ -647,8 +647,12 @@ def _invoice_line(line: InvoiceLine, gtin_type: str,
 
 def _summary(invoice: Invoice, num: Callable[[Decimal], str]) -> list[Segment]:
     """UNS, CNT, SG48 MOA 79/260/259/125/176/86/113/9 and SG50 the tax breakdown, all
-    computed from the lines and allowances/charges."""
-    totals = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid)
+    computed from the lines and allowances/charges (stated totals must agree)."""
+    totals = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid,
+                     rounding=invoice.rounding)
+    disagreements = check_stated(invoice, totals)
+    if disagreements:
+        raise ValidationError(disagreements)
     body = [Segment.build("UNS", "S"), Segment.build("CNT", ["2", str(len(invoice.lines))]),
             Segment.build("MOA", ["79", num(totals.line_total)])]
     if any(not ac.is_charge for ac in invoice.allowance_charges):

@@ -51,7 +51,6 @@ from edimap.model import (
     Order,
     OrderLine,
     Party,
-    PaymentTerms,
 )
 
 __all__ = ["DIRECTORIES", "order_to_message", "read_order"]
@@ -127,7 +126,7 @@ class _OrderReader(MessageReader):
             self.ctx.add(UNUSUAL("FTX text has more than the 5 lines of C108 (an unescaped "
                                  "':'?); all were kept", self.ctx.loc(i, 4, 6)))
         super().header_FTX(i, seg)
-        if seg.get(1) not in ("AAI", "ZZZ", "PUR", "DEL", "GEN", ""):
+        if seg.get(1) not in ("AAI", "AAB", "ZZZ", "PUR", "DEL", "GEN", ""):
             self.ctx.not_carried(i, f"FTX subject {seg.get(1)}")
 
     def header_CNT(self, i: int, seg: Segment) -> None:
@@ -174,7 +173,7 @@ class _OrderReader(MessageReader):
             notes=self.notes, references=self.refs,
             lines=[ln for ln in built_lines if ln is not None],
             allowance_charges=allowance_charges,
-            payment_terms=PaymentTerms(**self.terms) if self.terms else None,
+            payment_terms=self.payment_terms(),
             **fields,
         ))
         return order if isinstance(order, Order) else None, ctx.findings
@@ -238,7 +237,7 @@ def _order_header(order: Order, num: Callable[[Decimal], str]) -> list[Segment]:
         value: dt.date | None = getattr(order, key)
         if value is not None:
             body.append(Segment.build("DTM", [q, date_102(value), "102"]))
-    body.extend(note_segments(order.notes))
+    body.extend(note_segments(order.notes, order.payment_terms))
     if order.seller_order_id:
         body.append(Segment.build("RFF", ["VN", order.seller_order_id]))
     body.extend(reference_segments(order.references))

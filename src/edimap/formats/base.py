@@ -76,6 +76,9 @@ class Format(abc.ABC):
     name: ClassVar[str]
     extension: ClassVar[str]
     one_document_per_file: ClassVar[bool] = False
+    carries_everything: ClassVar[bool] = False
+    """True when the writer never refuses a document nor leaves a value out (the canonical
+    JSON)."""
     writer_options: ClassVar[frozenset[str]] = frozenset()
 
     @abc.abstractmethod

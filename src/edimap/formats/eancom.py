@@ -74,7 +74,7 @@ def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
     from edimap._home import data_dir
     from edimap.edifact.invoic import invoice_to_message
     from edimap.edifact.orders import order_to_message
-    from edimap.edifact.writer import ControlNumbers, write_interchange
+    from edimap.edifact.writer import ControlNumbers, EncodingError, write_interchange
 
     docs = [documents] if isinstance(documents, Document) else list(documents)
     if not docs:
@@ -96,15 +96,62 @@ def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
     sender = sender or (source.gln if source else None)
     recipient = recipient or (target.gln if target else None)
     if not sender or not recipient:
-        raise UsageError("the interchange needs a sender and a recipient: give them, or "
-                         "GLNs for the buyer and the seller")
+        raise ValidationError([FieldError(
+            "sender" if not sender else "recipient",
+            "the interchange needs a sender and a recipient (UNB S002, S003)")])
     if control_ref is None:
         control_ref = ControlNumbers(data_dir() / "control-numbers.sqlite").next(
             sender, recipient)
-    return write_interchange(drafts, sender=sender, recipient=recipient,
-                             control_ref=control_ref, syntax_id=syntax_id,
-                             syntax_version=3,
-                             prepared=prepared, test=test)
+    try:
+        return write_interchange(drafts, sender=sender, recipient=recipient,
+                                 control_ref=control_ref, syntax_id=syntax_id,
+                                 syntax_version=3, prepared=prepared, test=test)
+    except EncodingError:
+        # Name the document's field, not only the segment being written (looked for only
+        # now: the happy path pays nothing).
+        for doc in docs:
+            _check_characters(doc, syntax_id)
+        raise
+
+
+def _check_characters(document: Document, syntax_id: str) -> None:
+    """Every text of ``document`` in the interchange's character set, or a refusal naming
+    the field (the interchange writer would name only the segment it was writing)."""
+    from edimap import json as canonical
+    from edimap.edifact.syntax import UNOA_REPERTOIRE, UNOB_REPERTOIRE, codec_for
+
+    codec = codec_for(syntax_id)
+    if codec is None:
+        raise UsageError(f"unknown syntax identifier {syntax_id!r}")
+    repertoire = {"UNOA": UNOA_REPERTOIRE, "UNOB": UNOB_REPERTOIRE}.get(syntax_id.upper())
+    errors = []
+    written = {k: v for k, v in canonical.to_dict(document).items()
+               if k not in ("document", "kind")}
+    for path, text in _texts(written, ""):
+        try:
+            text.encode(codec)
+            bad = next((ch for ch in text if repertoire is not None and ch not in repertoire
+                        and ch not in "+:'?*"), None)
+        except UnicodeEncodeError as exc:
+            bad = text[exc.start]
+        if bad is not None:
+            errors.append(FieldError(path, f"{bad!r} (U+{ord(bad):04X}) cannot be written in "
+                                           f"{syntax_id.upper()}: correct the value, or write "
+                                           "UNOY (syntax_id)"))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _texts(value: Any, path: str) -> Any:
+    """(model path, text) of every string in a canonical JSON value."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _texts(inner, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _texts(inner, f"{path}[{i}]")
 
 
 def _map_orders(message: Message) -> tuple[Document | None, list[Finding]]:

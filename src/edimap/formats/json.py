@@ -104,6 +104,7 @@ class JsonFormat(Format):
 
     name = "json"
     extension = "json"
+    carries_everything = True
     writer_options = frozenset({"indent"})
 
     def detect(self, head: bytes) -> bool:

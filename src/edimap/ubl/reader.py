@@ -253,14 +253,17 @@ class _Reader:
             fields["ids"].append(PartyId(value=value, scheme=None))
         if scheme in ("GLN", "0088"):
             try:
-                fields["gln"] = _gln.validate(value)
+                _gln.validate(value)
             except ValueError as exc:
-                # Kept as the endpoint, as sent. NemHandel routes by an OIOUBL GLN
-                # endpoint, so a wrong one is an error unless a profile accepts it.
-                code = ENDPOINT if scheme == "GLN" else IDENTIFIER
-                self.findings.append(code(f"{role}: EndpointID {exc}", self.loc(endpoint)))
-            else:
-                fields.pop("endpoint_id"), fields.pop("endpoint_scheme")
+                # Kept as sent. NemHandel routes by an OIOUBL GLN endpoint, so a wrong one
+                # is an error unless a profile accepts it.
+                if scheme != "GLN":
+                    self.findings.append(IDENTIFIER(f"{role}: EndpointID {exc}",
+                                                    self.loc(endpoint)))
+                    return
+                self.findings.append(ENDPOINT(f"{role}: EndpointID {exc}", self.loc(endpoint)))
+            fields["gln"] = value
+            fields.pop("endpoint_id"), fields.pop("endpoint_scheme")
         elif scheme in ("DK:CVR", "0184") and self.cvr(value, endpoint, role):
             fields["cvr"] = self.cvr(value, endpoint, role, warn=False)
             fields.pop("endpoint_id"), fields.pop("endpoint_scheme")
@@ -310,15 +313,13 @@ class _Reader:
         elif registration and registration != fields.get("name"):
             self.used.discard(legal.find("cbc:RegistrationName", NS))
 
-    def gln(self, value: str, element: etree._Element, role: str) -> str | None:
-        """A GLN, or None with a warning (the value then stays in the endpoint or ids)."""
+    def gln(self, value: str, element: etree._Element, role: str) -> str:
+        """A GLN as sent (a wrong one with a warning)."""
         try:
-            result: str = _gln.validate(value)
+            _gln.validate(value)
         except ValueError as exc:
-            self.findings.append(IDENTIFIER(f"{role}: {exc}; kept as an identifier",
-                                            self.loc(element)))
-            return None
-        return result
+            self.findings.append(IDENTIFIER(f"{role}: {exc}; kept as sent", self.loc(element)))
+        return value
 
     def cvr(self, value: str, element: etree._Element, role: str,
             warn: bool = True) -> str | None:

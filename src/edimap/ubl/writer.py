@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from edimap._codes import IMPLIED_PAYMENT_CHANNEL
+from edimap._notes import not_carried
 from edimap.findings import FieldError, ValidationError
 from edimap.model import (
     Address,
@@ -31,7 +32,7 @@ from edimap.model import (
     PaymentTerms,
     TaxCategory,
 )
-from edimap.totals import InvoiceTotals, compute, money
+from edimap.totals import InvoiceTotals, check_stated, compute, money
 from edimap.ubl.reader import CAC, CBC
 from edimap.ubl.xml import not_xml_character
 
@@ -193,8 +194,8 @@ def _party(b: _Builder, parent: _Element, party: Party, role: str,
     if customer and party.account:
         b.el(wrapper, "cbc:SupplierAssignedAccountID", party.account)
     elif party.account:
-        raise ValidationError([FieldError(f"{role}.account", "OIOUBL carries an account "
-                                          "number for customer parties only")])
+        not_carried(f"{role}.account", "OIOUBL carries an account number for customer "
+                                       "parties only")
     element = b.el(wrapper, tag)
     if party.endpoint_id and party.endpoint_scheme:
         attrs = {"schemeAgencyID": "9"} if party.endpoint_scheme == "GLN" else {}
@@ -221,6 +222,9 @@ def _party(b: _Builder, parent: _Element, party: Party, role: str,
     if party.vat_id:
         scheme = b.el(element, "cac:PartyTaxScheme")
         company_id, company_scheme = _vat_company_id(party.vat_id)
+        if company_id != party.vat_id:
+            not_carried(f"{role}.vat_id", f"OIOUBL writes a Danish VAT number with its "
+                                          f"country code: {company_id}")
         b.el(scheme, "cbc:CompanyID", company_id, schemeID=company_scheme)
         _tax_scheme(b, scheme)
     if party.cvr:
@@ -323,6 +327,19 @@ def _allowance(b: _Builder, parent: _Element, ac: AllowanceCharge,
     _category(b, element, category, percent)
 
 
+def _note_stand_ins(n: int, line: Any) -> None:
+    """Note what OIOUBL needs and line ``n`` gives otherwise: a unit, an item name."""
+    if line.unit is None or line.unit in UNITS:
+        not_carried(f"lines[{n}].unit", f"OIOUBL needs a UN/ECE Rec 20 unit: written as "
+                                        f"{_unit(line.unit)}")
+    if not line.description:
+        not_carried(f"lines[{n}].description", "OIOUBL needs an item name (cac:Item/"
+                                               "cbc:Name): the item number stands in")
+    if line.price_basis == 1:
+        not_carried(f"lines[{n}].price_basis", "a base quantity of 1 is OIOUBL's default and "
+                                               "reads back as none")
+
+
 def _unit(unit: str | None) -> str:
     return UNITS.get(unit or "EA", unit or "EA")
 
@@ -396,6 +413,9 @@ def _invoice(invoice: Invoice) -> _Builder:
         raise ValidationError([FieldError("lines", f"the total is {totals.tax_inclusive}: an "
                                           "OIOUBL invoice or credit note cannot have a "
                                           "negative total (issue a credit note instead)")])
+    disagreements = check_stated(invoice, totals)
+    if disagreements:
+        raise ValidationError(disagreements)
     for n, means in enumerate(invoice.payment_means, start=1):
         _payment_means(b, root, n, means)
     if invoice.payment_terms is not None:
@@ -405,7 +425,8 @@ def _invoice(invoice: Invoice) -> _Builder:
     for ac in invoice.allowance_charges:
         _allowance(b, root, ac, default)
     _invoice_totals(b, root, invoice, totals)
-    for line in invoice.lines:
+    for n, line in enumerate(invoice.lines):
+        _note_stand_ins(n, line)
         _invoice_line(b, root, line, credit)
     return b
 
@@ -425,8 +446,8 @@ def _invoice_references(b: _Builder, root: _Element, invoice: Invoice) -> None:
         if invoice.seller_order_id:
             b.el(order, "cbc:SalesOrderID", invoice.seller_order_id)
     elif invoice.seller_order_id:
-        raise ValidationError([FieldError("seller_order_id", "OIOUBL carries the seller's "
-                                          "order number with the buyer's (order_id)")])
+        not_carried("seller_order_id", "OIOUBL carries the seller's order number only with "
+                                       "the buyer's (order_id)")
     if invoice.corrected_invoice_id:
         billing = b.el(b.el(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
         b.el(billing, "cbc:ID", invoice.corrected_invoice_id)
@@ -505,8 +526,8 @@ def _invoice_terms(b: _Builder, root: _Element, invoice: Invoice, terms: Payment
     if due:
         b.el(element, "cbc:PaymentDueDate", due.isoformat())
     if terms.discount_days is not None:
-        raise ValidationError([FieldError("payment_terms.discount_days", "not written to "
-                                          "OIOUBL")])
+        not_carried("payment_terms.discount_days", "OIOUBL payment terms have no discount "
+                                                   "period")
 
 
 def _invoice_totals(b: _Builder, root: _Element, invoice: Invoice, totals: InvoiceTotals) -> None:
@@ -629,11 +650,23 @@ def _order(order: Order) -> _Builder:
         _party(b, b.el(root, "cac:AccountingCustomerParty"), order.invoicee, "invoicee",
                customer=True, contact_reference=order.id, needs_legal_entity=True)
     if order.ultimate_consignee is not None:
-        raise ValidationError([FieldError("ultimate_consignee", "OIOUBL orders have no place "
-                                          "for the ultimate consignee")])
+        not_carried("ultimate_consignee", "OIOUBL orders have no place for the ultimate "
+                                          "consignee")
     if order.delivery_date and (order.earliest_delivery_date or order.latest_delivery_date):
-        raise ValidationError([FieldError("delivery_date", "OIOUBL has one requested "
-                                          "delivery period: a date or earliest/latest")])
+        not_carried("delivery_date", "OIOUBL has one requested delivery period: the "
+                                     "earliest/latest dates are written")
+    if order.earliest_delivery_date and \
+            order.earliest_delivery_date == order.latest_delivery_date:
+        for name in ("earliest_delivery_date", "latest_delivery_date", "delivery_date"):
+            not_carried(name, "a period of one day is written as the requested delivery "
+                              "date, and reads back as delivery_date")
+    if order.message_function != "9":
+        not_carried("message_function", f"OIOUBL orders have no message function "
+                                        f"({order.message_function}); one reads back as 9 "
+                                        "(original)")
+    if order.order_type != "220":
+        not_carried("order_type", f"OIOUBL orders have no order type code ({order.order_type}"
+                                  "); an OIOUBL order reads back as 220")
     header_period = order.delivery_date or order.earliest_delivery_date or \
         order.latest_delivery_date
     for n, line in enumerate(order.lines):
@@ -653,7 +686,7 @@ def _order(order: Order) -> _Builder:
         else:
             requested()
     if order.payment_terms is not None:
-        raise ValidationError([FieldError("payment_terms", "not written to OIOUBL orders")])
+        not_carried("payment_terms", "OIOUBL orders have no payment terms")
     for ac in order.allowance_charges:
         _allowance(b, root, ac, (TaxCategory.STANDARD, Decimal(25)))
     if all(line.line_amount is not None for line in order.lines):
@@ -661,7 +694,8 @@ def _order(order: Order) -> _Builder:
         line_total = sum((line.line_amount or Decimal(0) for line in order.lines), Decimal(0))
         b.amount(total, "cbc:LineExtensionAmount", line_total)
         b.amount(total, "cbc:PayableAmount", line_total)
-    for line in order.lines:
+    for n, line in enumerate(order.lines):
+        _note_stand_ins(n, line)
         item = b.el(b.el(root, "cac:OrderLine"), "cac:LineItem")
         b.el(item, "cbc:ID", line.line_id)
         if line.note:
@@ -709,11 +743,9 @@ def _order_response(response: OrderResponse) -> _Builder:
     for name in ("delivery", "invoicee", "sales_location_id", "seller_order_id",
                  "payment_terms"):
         if getattr(response, name) is not None:
-            raise ValidationError([FieldError(name, "OIOUBL order responses have no place "
-                                              "for it")])
+            not_carried(name, "OIOUBL order responses have no place for it")
     if response.allowance_charges:
-        raise ValidationError([FieldError("allowance_charges", "OIOUBL order responses have "
-                                          "no place for them")])
+        not_carried("allowance_charges", "OIOUBL order responses have no place for them")
     return b
 
 
