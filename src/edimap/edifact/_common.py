@@ -103,9 +103,8 @@ class MapContext:
             return
         parts = []
         for key, positions in self._unmapped.items():
-            shown = ", ".join(str(p) for p in positions[:8])
-            more = f" and {len(positions) - 8} more" if len(positions) > 8 else ""
-            parts.append(f"{key} (segment{'s' if len(positions) > 1 else ''} {shown}{more})")
+            shown = _runs(positions)
+            parts.append(f"{key} (segment{'s' if len(positions) > 1 else ''} {shown})")
         first = min(p for ps in self._unmapped.values() for p in ps)
         self.add(NOT_CARRIED("not carried by the model: " + "; ".join(parts),
                              self.message.location(first)))
@@ -193,6 +192,25 @@ class MapContext:
     def text(self, values: Iterable[str], sep: str = " ") -> str | None:
         joined = sep.join(v for v in values if v)
         return joined or None
+
+
+def _runs(positions: list[int]) -> str:
+    """Every position, runs of consecutive ones as ranges: ``5, 7-9, 14``.
+
+    >>> _runs([5, 7, 8, 9, 14, 14])
+    '5, 7-9, 14'
+    """
+    out: list[str] = []
+    ordered = sorted(set(positions))
+    start = prev = ordered[0]
+    for p in [*ordered[1:], None]:
+        if p is not None and p == prev + 1:
+            prev = p
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if p is not None:
+            start = prev = p
+    return ", ".join(out)
 
 
 _DATE_LENGTHS = {"102": 8, "203": 12, "204": 14, "101": 6, "201": 10, "718": 17}

@@ -41,7 +41,11 @@ from edimap.edifact.syntax import Segment
 from edimap.findings import Location, ValidationError, has_errors
 from edimap.model import AllowanceCharge, Document, DocumentReference, Party, PaymentTerms
 
-__all__ = ["MessageReader"]
+__all__ = ["NOTE_SUBJECTS", "MessageReader"]
+
+NOTE_SUBJECTS = frozenset({"AAI", "AAB", "ZZZ", "PUR", "DEL", "GEN", "INV", "REG", ""})
+"""FTX 4451 subjects read as notes without loss (others are notes, and the subject is
+listed as not carried)."""
 
 class MessageReader:
     """The state of one message being read, and the handlers shared by ORDERS and INVOIC.
@@ -158,6 +162,8 @@ class MessageReader:
             self.terms_note = text
         elif text:
             self.notes.append(text)
+        if seg.get(1) not in NOTE_SUBJECTS:
+            self.ctx.not_carried(i, f"FTX subject {seg.get(1)}")
 
     def payment_terms(self) -> PaymentTerms | None:
         """The payment terms of PAT and FTX+AAB, if the message has either."""

@@ -196,8 +196,14 @@ def read_party_detail(ctx: MapContext, i: int, seg: Segment, role: str, party: P
         elif value:
             party.fields["ids"].append(PartyId(value=value, scheme=f"RFF+{q}"))
     elif role.endswith("party-contacts") and tag == "CTA":
+        if any(party.contact.values()):
+            ctx.not_carried(i, f"second CTA for NAD+{party.qualifier}")  # one contact
+            party.contact["_more"] = True  # (its COM go with it)
+            return
         party.contact["name"] = seg.get(2, 2) or None
         party.contact["id"] = seg.get(2, 1) or None
+    elif role.endswith("party-contacts") and party.contact.get("_more"):
+        ctx.not_carried(i, f"{tag} of a second CTA for NAD+{party.qualifier}")
     elif role.endswith("party-contacts") and tag == "COM":
         channel = seg.get(1, 2)
         key = {"TE": "phone", "EM": "email"}.get(channel)
@@ -213,7 +219,7 @@ def build_party(ctx: MapContext, party: PartyDraft) -> Party | None:
     fields = dict(party.fields)
     if party.address:
         fields["address"] = build(ctx, party.index, Address, party.address, "address")
-    contact = {k: v for k, v in party.contact.items() if v}
+    contact = {k: v for k, v in party.contact.items() if v and k != "_more"}
     if contact:
         fields["contact"] = build(ctx, party.index, Contact, contact, "contact")
     result: Party | None = build(ctx, party.index, Party, fields, f"NAD+{party.qualifier}")
@@ -632,6 +638,7 @@ def _read_imd(ctx: MapContext, i: int, seg: Segment, line: LineDraft) -> None:
         ctx.add(UNUSUAL("IMD item description has more than the 5 components of C273 (an "
                         "unescaped ':' in the text?); the extra ones were left out",
                         ctx.loc(i, 3, 6)))
+        ctx.not_carried(i, "IMD C273 components past the fifth")
     if seg.get(1) in ("F", "E", "A", "B") and any(c273[3:5]):
         text = ctx.text(c273[3:5])
         if "description" in line.fields:

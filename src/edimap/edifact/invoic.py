@@ -134,6 +134,8 @@ class _InvoiceReader(MessageReader):
 
     def header_BGM(self, i: int, seg: Segment) -> None:
         self.set_once("code", seg.get(1, 1) or None, i, "the document code", self.codes)
+        if any(seg.components(1)[1:]):
+            self.ctx.not_carried(i, "BGM C002 code list and document name")
         self.set_once("id", seg.get(2, 1) or None, i, "the invoice number")
         if seg.get(3) and seg.get(3) != "9":
             self.ctx.not_carried(i, f"BGM message function {seg.get(3)}")

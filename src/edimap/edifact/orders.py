@@ -102,6 +102,8 @@ class _OrderReader(MessageReader):
 
     def header_BGM(self, i: int, seg: Segment) -> None:
         self.set_once("order_type", seg.get(1, 1) or None, i, "BGM document code")
+        if any(seg.components(1)[1:]):
+            self.ctx.not_carried(i, "BGM C002 code list and document name")
         self.set_once("id", seg.get(2, 1) or None, i, "the order number")
         if seg.get(3):
             self.header["message_function"] = seg.get(3)
@@ -126,8 +128,6 @@ class _OrderReader(MessageReader):
             self.ctx.add(UNUSUAL("FTX text has more than the 5 lines of C108 (an unescaped "
                                  "':'?); all were kept", self.ctx.loc(i, 4, 6)))
         super().header_FTX(i, seg)
-        if seg.get(1) not in ("AAI", "AAB", "ZZZ", "PUR", "DEL", "GEN", ""):
-            self.ctx.not_carried(i, f"FTX subject {seg.get(1)}")
 
     def header_CNT(self, i: int, seg: Segment) -> None:
         if seg.get(1, 1) == "2":

@@ -108,7 +108,8 @@ class _Reader:
                            ("cbc:ID", "cac:OrderReference/cbc:ID")} - {None}
         customization = self.root.findtext("cbc:CustomizationID", namespaces=NS) or ""
         self.oioubl = "OIOUBL" in customization.upper() or not customization
-        self.mark(self.root.find("cbc:CustomizationID", NS))
+        # (CustomizationID, ProfileID, UBLVersionID are the document's format, which a
+        # writer states anew: they are listed as not carried.)
 
     # -- helpers
 
@@ -197,10 +198,10 @@ class _Reader:
                 name = f"{generic}/{etree.QName(element).localname}".lstrip("/")
                 paths[name] = paths.get(name, 0) + 1
         if paths:
+            # Every path (they are bounded by the schema), so nothing goes unlisted.
             shown = "; ".join(f"{p}" + (f" ×{n}" if n > 1 else "") for p, n in
-                              sorted(paths.items())[:40])
-            more = f" and {len(paths) - 40} more" if len(paths) > 40 else ""
-            self.findings.append(NOT_CARRIED(f"not carried by the model: {shown}{more}",
+                              sorted(paths.items()))
+            self.findings.append(NOT_CARRIED(f"not carried by the model: {shown}",
                                              Location(source=self.source)))
 
     # -- parts
@@ -404,8 +405,9 @@ class _Reader:
         fields["description"] = self.text(element, "cbc:Name") or self.text(
             element, "cbc:Description")
         if element.find("cbc:Name", NS) is not None and (
-                self.text(element, "cbc:Description") or "") == fields["description"]:
-            self.find(element, "cbc:Description")
+                element.findtext("cbc:Description", namespaces=NS) or "").strip() == \
+                fields["description"]:
+            self.find(element, "cbc:Description")  # (the same text: carried as the name)
         for path, key in (("cac:SellersItemIdentification/cbc:ID", "seller_item_id"),
                           ("cac:BuyersItemIdentification/cbc:ID", "buyer_item_id"),
                           ("cac:StandardItemIdentification/cbc:ID", "gtin")):
@@ -490,12 +492,16 @@ def read_document(data: bytes, source: str | None = None
 
 
 def _header(r: _Reader, root: etree._Element) -> dict[str, Any]:
-    for path in ("cbc:UBLVersionID", "cbc:ProfileID", "cbc:CopyIndicator", "cbc:UUID"):
-        r.find(root, path)
+    currency = r.text(root, "cbc:DocumentCurrencyCode")
+    if currency is None:
+        currency = "DKK"
+        r.findings.append(content.defaulted("currency", currency, "edimap's default (the "
+                                            "document has no cbc:DocumentCurrencyCode)",
+                                            r.loc(root)))
     fields: dict[str, Any] = {
         "id": r.text(root, "cbc:ID"),
         "issue_date": r.date(root, "cbc:IssueDate"),
-        "currency": r.text(root, "cbc:DocumentCurrencyCode") or "DKK",
+        "currency": currency,
         "notes": [n.text.strip() for n in r.findall(root, "cbc:Note")
                   if n.text and n.text.strip()],
     }
@@ -539,8 +545,6 @@ def _invoice_references(r: _Reader, root: etree._Element, fields: dict[str, Any]
     fields["order_id"] = r.text(root, "cac:OrderReference/cbc:ID")
     fields["seller_order_id"] = r.text(root, "cac:OrderReference/cbc:SalesOrderID")
     r.find(root, "cac:OrderReference")
-    for path in ("cac:OrderReference/cbc:UUID", "cac:OrderReference/cbc:IssueDate"):
-        r.find(root, path)
     fields["corrected_invoice_id"] = r.text(
         root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID")
     r.findall(root, "cac:BillingReference")
@@ -608,8 +612,8 @@ def _invoice_totals(r: _Reader, root: etree._Element, fields: dict[str, Any]) ->
     """cac:LegalMonetaryTotal (TaxExclusive and TaxInclusive are computed, never kept)."""
     monetary = r.find(root, "cac:LegalMonetaryTotal")
     fields["line_total"] = r.decimal(monetary, "cbc:LineExtensionAmount")
-    r.find(monetary, "cbc:TaxExclusiveAmount")
-    r.find(monetary, "cbc:TaxInclusiveAmount")
+    # (TaxExclusiveAmount and TaxInclusiveAmount are listed as not carried: writers
+    # compute them from the lines, and refuse a document whose stated totals disagree.)
     fields["allowance_total"] = r.decimal(monetary, "cbc:AllowanceTotalAmount")
     fields["charge_total"] = r.decimal(monetary, "cbc:ChargeTotalAmount")
     fields["prepaid"] = r.decimal(monetary, "cbc:PrepaidAmount")
@@ -634,13 +638,11 @@ def _invoice_line(r: _Reader, element: etree._Element, quantity_tag: str
                                                r.findall(element, "cac:AllowanceCharge")) if a]
     line_category = None
     for total in r.findall(element, "cac:TaxTotal"):
-        r.find(total, "cbc:TaxAmount")
+        # (A line's tax amounts are not carried: they are listed, and writers compute them.)
         for sub in total.findall("cac:TaxSubtotal", NS):
             if not r.is_vat(sub.find("cac:TaxCategory", NS)):
                 continue
             r.mark(sub)
-            r.find(sub, "cbc:TaxableAmount")
-            r.find(sub, "cbc:TaxAmount")
             line_category = line_category or r.category(r.find(sub, "cac:TaxCategory"))
     r.item(r.find(element, "cac:Item"), fields)
     category = fields.pop("_category", None) or line_category
@@ -789,10 +791,14 @@ def _order(r: _Reader, root: etree._Element) -> Order | None:
         if quantity is not None and quantity.get("unitCode"):
             line["unit"] = quantity.get("unitCode")
         line["line_amount"] = r.decimal(item, "cbc:LineExtensionAmount")
-        r.find(item, "cbc:TotalTaxAmount")
         dates: dict[str, Any] = {}
-        _delivery_dates(r, r.find(item, "cac:Delivery"), dates)
+        line_delivery = r.find(item, "cac:Delivery")
+        _delivery_dates(r, line_delivery, dates)
         line["delivery_date"] = dates.get("delivery_date")
+        if "earliest_delivery_date" in dates and line_delivery is not None:
+            # A line has one delivery date: a period is listed as not carried.
+            for date in line_delivery.iterfind("cac:RequestedDeliveryPeriod/*", NS):
+                r.used.discard(date)
         r.item(r.find(item, "cac:Item"), line)
         line.pop("_category", None)
         r.price(r.find(item, "cac:Price"), line)
