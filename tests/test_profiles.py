@@ -310,3 +310,24 @@ def test_the_documented_profile_loads_and_every_key_is_documented(tmp_path: Path
 
     for key in leaves(KEYS):
         assert f"`{key}" in doc or f"`{key.rsplit('.', 1)[-1]}`" in doc, key
+
+
+def test_a_partners_qualifiers_are_read_as_the_standard_ones(tmp_path: Path) -> None:
+    profile_file(tmp_path, '[match]\nsenders = ["5790000274017"]\n'
+                           '[qualifiers.NAD]\nXX = "DP"\n', "partner.toml")
+    data = ORDERS.replace(b"NAD+DP+", b"NAD+XX+")
+    (plain, _) = edimap.read(data).items
+    assert plain.document is not None
+    assert plain.document.delivery is None  # NAD+XX means nothing: listed as not carried
+    (item, _) = edimap.read(data, profiles=tmp_path).items
+    assert item.profile == "partner"
+    assert item.document is not None
+    assert item.document.delivery is not None
+    assert item.document.delivery.gln == "5790000100019"
+    (note,) = [f for f in item.findings if f.code == "PROFILE-QUALIFIER"]
+    assert note.message == "NAD+XX read as NAD+DP (profile partner: qualifiers.NAD.XX)"
+    assert (note.location.segment_tag, note.location.element) == ("NAD", 1)
+    bad = profile_file(tmp_path, '[qualifiers.nad]\nXX = "DP"\n', "bad.toml")
+    with pytest.raises(UsageError, match=r"line 1: qualifiers\.nad: must be an EDIFACT "
+                                         r"segment tag"):
+        Profile.load(bad)

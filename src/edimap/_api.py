@@ -185,7 +185,9 @@ def _read_loaded(data: bytes, name: str | None, format: str,
         return ReadResult(format=None, source=name, findings=(UNKNOWN_FORMAT(
             "cannot tell the format: the content does not start like JSON, EDIFACT (UNA/UNB) "
             "or XML", location),))
-    items, findings = formats.get(fmt).read(data, name)
+    reader = formats.get(fmt)
+    items, findings = (reader.read(data, name, profiles=profiles)  # type: ignore[call-arg]
+                       if reader.reads_with_profiles else reader.read(data, name))
     return ReadResult(format=fmt, items=tuple(apply_profile(profiles, item, name)
                                               for item in items),
                       findings=tuple(findings), source=name)

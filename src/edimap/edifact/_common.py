@@ -29,6 +29,12 @@ BAD_DATE = register(
     "EANCOM-DATE", Severity.ERROR,
     "A date is not valid, or does not fit its format code (2379).",
     "Correct the date or the format code.", "DTM+137:199910060000:102'")
+DATE_FORMAT = register(
+    "EANCOM-DATE-FORMAT", Severity.ERROR,
+    "A date's value does not fit the format code it declares (DTM C507 2379), but fits "
+    "another by its length (12 digits: 203); it is read in that format.",
+    "Correct the format code, or accept the partner's dates with a profile.",
+    "DTM+137:199910060000:102'")
 BAD_GLN = register(
     "EANCOM-GLN", Severity.ERROR,
     "A party identified as a GLN (code list 9, or UNB qualifier 14) has a value that is not "
@@ -150,6 +156,14 @@ class MapContext:
             self.add(BAD_DATE(f"DTM+{qualifier} has format {fmt!r}, which edimap does not "
                               "read (102, 203, 204, 101, 201, 718)", self.loc(index, 1, 3)))
             return None, None
+        if len(value) != lengths[fmt] and ascii_digits(value) and len(value) in _BY_LENGTH:
+            # A date written in another format than the one it declares: read by its
+            # length (a profile may accept it as sent).
+            actual = _BY_LENGTH[len(value)]
+            self.add(DATE_FORMAT(f"DTM+{qualifier} value {value!r} has the {len(value)} "
+                                 f"digits of format {actual}, not {fmt}; read as {actual}",
+                                 self.loc(index, 1, 3)))
+            fmt = actual
         if len(value) != lengths[fmt] or not ascii_digits(value.replace("-", "")):
             self.add(BAD_DATE(f"DTM+{qualifier} value {value!r} does not fit format {fmt} "
                               f"({lengths[fmt]} characters)", self.loc(index, 1, 2)))
@@ -215,6 +229,8 @@ def _runs(positions: list[int]) -> str:
 
 _DATE_LENGTHS = {"102": 8, "203": 12, "204": 14, "101": 6, "201": 10, "718": 17}
 """DTM 2379 format code → length of the value (the formats edimap reads)."""
+_BY_LENGTH = {8: "102", 12: "203", 14: "204"}
+"""The CCYYMMDD formats a value of all digits can only be, by its length."""
 
 
 def _ymd(text: str) -> dt.date:

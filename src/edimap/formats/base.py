@@ -76,6 +76,9 @@ class Format(abc.ABC):
     name: ClassVar[str]
     extension: ClassVar[str]
     one_document_per_file: ClassVar[bool] = False
+    reads_with_profiles: ClassVar[bool] = False
+    """True when ``read`` takes ``profiles=`` (a :class:`~edimap.profiles.ProfileSet`) to
+    apply a partner's settings while mapping (EANCOM qualifier maps)."""
     carries_everything: ClassVar[bool] = False
     """True when the writer never refuses a document nor leaves a value out (the canonical
     JSON)."""

@@ -7,7 +7,10 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import attrs
+
 from edimap.edifact.reader import EdifactReader, Message
+from edimap.edifact.syntax import Segment
 from edimap.findings import (
     FieldError,
     Finding,
@@ -19,6 +22,7 @@ from edimap.findings import (
 )
 from edimap.formats.base import Format, Item
 from edimap.model import Document, Order, OrderResponse
+from edimap.profiles import ProfileSet
 
 MESSAGE_UNSUPPORTED = register(
     "EANCOM-MESSAGE-UNSUPPORTED", Severity.ERROR,
@@ -41,11 +45,14 @@ MAPPERS: dict[str, MessageMapper] = {}
 """Message type (UNH 0065) → mapper; the ORDERS and INVOIC modules register here."""
 
 
-def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
+def _read(data: bytes, source: str | None,
+          profiles: ProfileSet | None = None) -> tuple[list[Item], list[Finding]]:
     reader = EdifactReader(data, source_name=source)
     items: list[Item] = []
     for index, message in enumerate(reader.messages()):
         findings = list(message.findings)
+        if profiles is not None:
+            message = _with_qualifiers(message, profiles, findings)
         document: Document | None = None
         mapper = MAPPERS.get(message.type)
         if mapper is None:
@@ -62,6 +69,38 @@ def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
                           findings=tuple(findings), sender=message.interchange.sender,
                           interchange_ref=message.interchange.control_ref))
     return items, reader.findings
+
+
+QUALIFIER_MAPPED = register(
+    "PROFILE-QUALIFIER", Severity.INFO,
+    "A partner's qualifier was read as the standard one its profile maps it to "
+    "([qualifiers.TAG]); the message names both and the profile.",
+    "Nothing; change the profile if the mapping is wrong.", "NAD+ST read as NAD+DP")
+
+
+def _with_qualifiers(message: Message, profiles: ProfileSet,
+                     findings: list[Finding]) -> Message:
+    """``message`` with the qualifiers its sender's profile maps (chosen by the UNB sender,
+    else the default profile: the parties' GLNs are known only after mapping)."""
+    profile = profiles.select([("UNB sender", message.interchange.sender)])[0]
+    if not profile.qualifiers:
+        return message
+    segments = list(message.segments)
+    for n, segment in enumerate(segments):
+        codes = profile.qualifiers.get(segment.tag)
+        if not codes or not segment.elements or not segment.elements[0]:
+            continue
+        (first, *others), *rest = segment.elements  # occurrences of element 1, the others
+        wanted = codes.get(first[0]) if first else None
+        if wanted is None:
+            continue
+        segments[n] = Segment(segment.tag, (((wanted, *first[1:]), *others), *rest),
+                              segment.offset, segment.line, segment.column)
+        findings.append(QUALIFIER_MAPPED(
+            f"{segment.tag}+{first[0]} read as {segment.tag}+{wanted} (profile "
+            f"{profile.name}: qualifiers.{segment.tag}.{first[0]})",
+            message.location(n + 1, element=1, component=1)))
+    return attrs.evolve(message, segments=tuple(segments))
 
 
 def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
@@ -184,8 +223,11 @@ class EancomFormat(Format):
         return head[:3] in (b"UNA", b"UNB") or (
             head[:1] not in (b"{", b"[", b"<") and b"UNB" in head[:1024])
 
-    def read(self, data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
-        return _read(data, source)
+    reads_with_profiles = True
+
+    def read(self, data: bytes, source: str | None, *,
+             profiles: ProfileSet | None = None) -> tuple[list[Item], list[Finding]]:
+        return _read(data, source, profiles)
 
     def write(self, documents: Document | Sequence[Document], **options: Any) -> bytes:
         return _write(documents, **options)

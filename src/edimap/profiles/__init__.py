@@ -8,6 +8,8 @@ sets, for one partner (its ``[match]``) or for everyone:
 - ``[own]`` — the own company: its identity and bank account, for the seller a document
   leaves out or leaves incomplete;
 - ``[units]`` — the partner's unit codes as UN/ECE Rec 20 codes (``GBND = "PK"``);
+- ``[qualifiers.TAG]`` — the partner's EDIFACT qualifiers (the first component of a
+  segment's first element) as the standard ones (``[qualifiers.NAD]`` ``ST = "DP"``);
 - ``[winfinans]`` — where line prices come from, and the sales location.
 
 Two profiles are built in: ``strict`` (every finding at its registered severity; the
@@ -36,16 +38,17 @@ __all__ = ["BUILTIN", "TOLERATED", "Profile", "ProfileFileError", "ProfileSet", 
 
 TOLERATED = (
     "EANCOM-GLN", "EANCOM-GTIN", "EANCOM-CODE", "EANCOM-UNIT", "EANCOM-RECONCILE",
-    "EANCOM-SIGN", "EDI-UNT-COUNT", "EDI-UNZ-COUNT", "EDI-UNE-COUNT", "EDI-UNH-DUPLICATE-REF",
+    "EANCOM-SIGN", "EANCOM-DATE-FORMAT",
+    "EDI-UNT-COUNT", "EDI-UNZ-COUNT", "EDI-UNE-COUNT", "EDI-UNH-DUPLICATE-REF",
     "EDI-CHARSET-REPERTOIRE", "EDI-CHARSET-MISMATCH", "EDI-CHARSET-UNKNOWN",
     "UBL-ENDPOINT", "UBL-IDENTIFIER", "UBL-CODE",
     "JSON-IDENTIFIER", "JSON-CODE",
 )
 """The codes of findings about a value that can still be carried exactly as given: check
 digits, placeholders, characters outside the declared repertoire, code values of the
-wrong shape, signed allowance amounts, totals and envelope counts that do not reconcile,
-a message reference used twice.
-``tolerant`` makes each a warning."""
+wrong shape, dates in another format than declared, signed allowance amounts, totals and
+envelope counts that do not reconcile, a message reference used twice. ``tolerant``
+makes each a warning."""
 
 BUILTIN = ("strict", "tolerant")
 PRICES = ("order-else-item", "order", "item")
@@ -67,6 +70,7 @@ class Profile:
     own: Party | None = None
     payment: PaymentMeans | None = None
     units: Mapping[str, str] = attrs.field(factory=dict)
+    qualifiers: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     prices: str = "order-else-item"
     sales_location: int | None = None
 
@@ -107,6 +111,8 @@ class Profile:
         if self.payment is not None:
             out.setdefault("own", {})["payment"] = _set_fields(self.payment)
         out["units"] = dict(sorted(self.units.items()))
+        out["qualifiers"] = {tag: dict(sorted(codes.items()))
+                             for tag, codes in sorted(self.qualifiers.items())}
         out["winfinans"] = {"prices": self.prices, "sales_location": self.sales_location}
         return out
 
@@ -147,6 +153,8 @@ def _merge(base: Profile, table: dict[str, Any], path: Path) -> Profile:
         severity={**base.severity, **table.get("severity", {})},
         currency=defaults.get("currency", base.currency), own=own, payment=payment,
         units={**base.units, **table.get("units", {})},
+        qualifiers={tag: {**base.qualifiers.get(tag, {}), **table.get("qualifiers", {}).get(
+            tag, {})} for tag in {*base.qualifiers, *table.get("qualifiers", {})}},
         prices=winfinans.get("prices", base.prices),
         sales_location=winfinans.get("sales_location", base.sales_location))
 

@@ -60,6 +60,17 @@ def _rec20(value: Any) -> str | None:
     return None if ok else "a UN/ECE Rec 20 unit code (2-3 upper-case letters or digits)"
 
 
+def _tag(key: Any) -> str | None:
+    ok = isinstance(key, str) and re.fullmatch(r"[A-Z][A-Z0-9]{2}", key)
+    return None if ok else "an EDIFACT segment tag (NAD, RFF, QTY …)"
+
+
+def _codes(value: Any) -> str | None:
+    ok = isinstance(value, dict) and all(isinstance(v, str) and v.strip()
+                                         for v in value.values())
+    return None if ok else "a table of the partner's qualifier = the standard one"
+
+
 _ADDRESS = dict.fromkeys(("street", "additional_street", "building_number", "city",
                           "postal_code", "region", "country"), _text)
 _PAYMENT = {"code": _text, "channel": _text, "account_id": _text, "bank_reg_no": _text,
@@ -76,6 +87,7 @@ KEYS: dict[str, Any] = {
             "endpoint_id": _text, "endpoint_scheme": _text, "address": _ADDRESS,
             "payment": _PAYMENT},
     "units": ("map", _text, _rec20),
+    "qualifiers": ("map", _tag, _codes),
     "winfinans": {"prices": _choice("order-else-item", "order", "item"),
                   "sales_location": _whole},
 }
