@@ -48,3 +48,20 @@ def edifact_corpus(shared: Path) -> list[Path]:
     if not folder.is_dir():
         pytest.skip(f"EDIFACT corpus not found at {folder}")
     return sorted(p for p in folder.iterdir() if p.is_file() and p.name != "MANIFEST.tsv")
+
+
+PACKAGE = "OIOUBL_Schematron_2026-05-01_v1.17.2.zip"
+
+
+@pytest.fixture(scope="session")
+def installed(shared: Path) -> Path:
+    """The official OIOUBL package installed, as a user installs it, into the session's
+    EDIMAP_HOME."""
+    package = shared / "packages" / PACKAGE
+    if not package.exists():
+        pytest.skip(f"{package} not found")
+    from edimap.ubl import schemas
+
+    info = schemas.install(package)
+    assert (info["kind"], info["version"]) == ("oioubl", "1.17.2")
+    return Path(os.environ["EDIMAP_HOME"])

@@ -20,20 +20,6 @@ from edimap import DocumentKind, Invoice, Order, TaxCategory
 PACKAGE = "OIOUBL_Schematron_2026-05-01_v1.17.2.zip"
 
 
-@pytest.fixture(scope="module")
-def installed(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The official package installed, as a user installs it, into a fresh EDIMAP_HOME."""
-    package = shared / "packages" / PACKAGE
-    if not package.exists():
-        pytest.skip(f"{package} not found")
-    from edimap.ubl import schemas
-
-    home = os.environ["EDIMAP_HOME"]
-    info = schemas.install(package)
-    assert (info["kind"], info["version"]) == ("oioubl", "1.17.2")
-    return Path(home)
-
-
 def ubl(shared: Path, name: str) -> Path:
     path = shared / "corpus" / "ubl" / name
     if not path.exists():
@@ -671,3 +657,14 @@ def test_a_peppol_invoice_keeps_its_bic_as_the_bic(shared: Path) -> None:
     # BT-86 (the payment service provider) stands where OIOUBL has the registration number.
     assert (means.bic, means.bank_reg_no, means.account_id) == (
         "BIC324098", None, "IBAN32423940")
+
+
+def test_validate_runs_the_oioubl_rules_on_oioubl_documents_only(shared: Path) -> None:
+    peppol = edimap.validate(shared / "corpus/ubl/peppol-bis3/billing-base-example.xml")
+    codes = [f.code for f in peppol]
+    assert "OIOUBL-RULE" not in codes
+    assert not [f for f in peppol if f.is_error]
+    (note,) = [f for f in peppol if f.code == "UBL-RULES-NOT-RUN"]
+    assert "the Peppol BIS 3 rules (EN 16931 and PEPPOL) were not run" in note.message
+    oioubl = edimap.validate(shared / "corpus/ubl/oioubl-2.1-official/OIOUBL_Invoice_v2p2.xml")
+    assert "UBL-RULES-NOT-RUN" not in [f.code for f in oioubl]

@@ -91,6 +91,10 @@ def check_id(values: Sequence[str]) -> None:
 @click.option("--quarantine", type=click.Path(file_okay=False),
               help="Copy failing inputs into this folder, each beside its report.")
 @profile_options
+@click.option("--check/--no-check", default=True, show_default=True,
+              help="Hold each document written to the target's official rules (OIOUBL: the "
+                   "UBL 2.1 XSD and the OIOUBL rules, once installed) and refuse it if it "
+                   "breaks one.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes (output is identical to --jobs 1).")
 @_guard
@@ -98,7 +102,7 @@ def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str
             verbose: bool, quiet: bool, edifact_version: str, sender: str | None,
             recipient: str | None, control_ref: str | None, report_path: str | None,
             quarantine: str | None, jobs: int, profile: str | None,
-            profiles: str | None) -> None:
+            profiles: str | None, check: bool) -> None:
     """Convert documents between formats.
 
     Every message of every input is converted or reported: findings go to stderr with
@@ -119,7 +123,7 @@ def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str
     # reading side, the profiles).
     options: dict[str, Any] = {"version": edifact_version, "sender": sender,
                                "recipient": recipient, "control_ref": control_ref,
-                               "profiles": profile_set(profile, profiles)}
+                               "profiles": profile_set(profile, profiles), "check": check}
     # A trailing slash or an existing folder makes -o a folder, even for one document.
     batch = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs if i != "-") or (
         output != "-" and (Path(output).is_dir() or output.endswith(("/", os.sep))))

@@ -34,6 +34,13 @@ SOURCE = register(
     "An input of a batch cannot be opened or read.",
     "Check the path and its permissions; the other inputs are converted all the same.",
     "a file removed while the batch ran")
+WRITE_INVALID = register(
+    "WRITE-INVALID", Severity.ERROR,
+    "A document was read, but what the writer made of it breaks the target format's "
+    "official rules (a placeholder GLN in an OIOUBL EndpointID, say); it is not written.",
+    "Read the rule's message: correct the value in the input or supply it (a profile's "
+    "[own] or [units]); the XPath points into the output that was refused.",
+    "NAD+BY+PARTNER1::9' read under --profile tolerant, written as OIOUBL (F-LIB181)")
 WRITE_REFUSED = register(
     "WRITE-REFUSED", Severity.ERROR,
     "A document was read, but the target format cannot be written from it: it needs "
@@ -106,9 +113,24 @@ def write_document(outcome: Outcome, fmt: Format, options: dict[str, Any]) -> Ou
             return attrs.evolve(outcome, converted=False, document=None,
                                 findings=(*outcome.findings, *refused))
     noted = tuple(not_written(notes, fmt.name, document, where))
+    if options.get("check", True):
+        invalid = checked(data, fmt, document, where)
+        if invalid:
+            return attrs.evolve(outcome, converted=False, document=None, findings=(
+                *outcome.findings, *(f.to_dict() for f in (*noted, *invalid))))
     return attrs.evolve(outcome, output_name=fmt.output_name(document), data=data,
                         document=None, findings=(*outcome.findings,
                                                  *(f.to_dict() for f in noted)))
+
+
+def checked(data: bytes, fmt: Format, document: Document, where: Location) -> list[Finding]:
+    """``WRITE-INVALID`` findings when the bytes written break the target format's official
+    rules (OIOUBL: the UBL 2.1 XSD and the OIOUBL rules); none when nothing breaks them."""
+    errors = [f for f in fmt.validate(data, where.source, rules=True) if f.is_error]
+    return [WRITE_INVALID(
+        f"{document.kind.value} {document.id} was not written as {fmt.name}: the output "
+        f"would break {error.code}: {error.message}",
+        where.evolve(xpath=error.location.xpath)) for error in errors]
 
 
 _SUPPLIED_BY = {

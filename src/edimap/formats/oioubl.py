@@ -6,9 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from edimap.findings import Finding, UsageError
+from edimap.findings import Finding, Location, Severity, UsageError, register
 from edimap.formats.base import Format, Item
 from edimap.model import Document
+
+RULES_NOT_RUN = register(
+    "UBL-RULES-NOT-RUN", Severity.INFO,
+    "The document follows another customization than OIOUBL (Peppol BIS 3, say): the "
+    "official OIOUBL rules do not apply to it, and edimap has none of its own rule sets; "
+    "only the UBL 2.1 XSD was checked.",
+    "Validate it with the rules of its customization (the Peppol validator) if needed.",
+    "<cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:"
+    "billing:3.0</cbc:CustomizationID>")
 
 
 class OioublFormat(Format):
@@ -56,6 +65,19 @@ class OioublFormat(Format):
         if root is None:
             return []
         findings = validate_xsd(root, source, explain=explain)
+        customization = (root.findtext(
+            "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
+            "CustomizationID") or "").strip()
+        if customization and "OIOUBL" not in customization.upper():
+            # The OIOUBL rules judge OIOUBL documents only (on Peppol BIS 3 they report
+            # errors that are none); edimap holds no other rule set.
+            findings.append(RULES_NOT_RUN(
+                f"CustomizationID {customization}: "
+                + ("the Peppol BIS 3 rules (EN 16931 and PEPPOL) were not run"
+                   if "peppol" in customization.lower() or "en16931" in customization
+                   else "no rules for this customization were run")
+                + "; the UBL 2.1 XSD was", Location(source=source)))
+            return findings
         official = check(root, etree.QName(root).localname, source) if rules else []
         findings.extend(official)
         if not rules or any(f.code == "OIOUBL-RULES-UNAVAILABLE" for f in official):

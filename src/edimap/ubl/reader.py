@@ -617,6 +617,16 @@ def _invoice_totals(r: _Reader, root: etree._Element, fields: dict[str, Any]) ->
     fields["allowance_total"] = r.decimal(monetary, "cbc:AllowanceTotalAmount")
     fields["charge_total"] = r.decimal(monetary, "cbc:ChargeTotalAmount")
     fields["prepaid"] = r.decimal(monetary, "cbc:PrepaidAmount")
+    payments = r.findall(root, "cac:PrepaidPayment")
+    if fields["prepaid"] is not None and payments and sum(
+            (r.decimal(p, "cbc:PaidAmount") or Decimal(0) for p in payments),
+            Decimal(0)) == fields["prepaid"]:
+        pass  # (the payments add up to PrepaidAmount: carried by it)
+    else:
+        for payment in payments:
+            r.used.discard(payment)
+            for part in payment.iter():
+                r.used.discard(part)
     fields["rounding"] = r.decimal(monetary, "cbc:PayableRoundingAmount")
     fields["payable"] = r.decimal(monetary, "cbc:PayableAmount")
 

@@ -34,6 +34,7 @@ from edimap.model import (
 )
 from edimap.totals import InvoiceTotals, check_stated, compute, money
 from edimap.ubl.reader import CAC, CBC
+from edimap.ubl.schemes import oioubl_scheme
 from edimap.ubl.xml import not_xml_character
 
 __all__ = ["to_xml"]
@@ -197,23 +198,36 @@ def _party(b: _Builder, parent: _Element, party: Party, role: str,
         not_carried(f"{role}.account", "OIOUBL carries an account number for customer "
                                        "parties only")
     element = b.el(wrapper, tag)
-    if party.endpoint_id and party.endpoint_scheme:
-        attrs = {"schemeAgencyID": "9"} if party.endpoint_scheme == "GLN" else {}
-        b.el(element, "cbc:EndpointID", party.endpoint_id, **attrs,
-             schemeID=party.endpoint_scheme)
+    endpoint_scheme = oioubl_scheme(party.endpoint_scheme or "")
+    if party.endpoint_id and party.endpoint_scheme and endpoint_scheme is None:
+        not_carried(f"{role}.endpoint_id", f"OIOUBL has no endpoint scheme "
+                                           f"{party.endpoint_scheme}")
+    if party.endpoint_id and endpoint_scheme:
+        if endpoint_scheme != party.endpoint_scheme:
+            not_carried(f"{role}.endpoint_scheme", f"written as OIOUBL's {endpoint_scheme}")
+        attrs = {"schemeAgencyID": "9"} if endpoint_scheme == "GLN" else {}
+        b.el(element, "cbc:EndpointID", party.endpoint_id, **attrs, schemeID=endpoint_scheme)
     elif party.gln:
         b.el(element, "cbc:EndpointID", party.gln, schemeAgencyID="9", schemeID="GLN")
     elif party.cvr:
         b.el(element, "cbc:EndpointID", "DK" + party.cvr, schemeID="DK:CVR")
     else:
+        why = (f" (its endpoint's scheme {party.endpoint_scheme} has no OIOUBL equivalent)"
+               if party.endpoint_id else "")
         raise ValidationError([FieldError(f"{role}", "OIOUBL needs an EndpointID for every "
-                                          "party: give it a GLN, a CVR or an endpoint")])
+                                          f"party: give it a GLN, a CVR or an endpoint{why}")])
     if party.gln:
         ident = b.el(element, "cac:PartyIdentification")
         b.el(ident, "cbc:ID", party.gln, schemeAgencyID="9", schemeID="GLN")
-    for extra in party.ids:
+    for n, extra in enumerate(party.ids):
+        id_scheme = oioubl_scheme(extra.scheme) if extra.scheme else None
+        if extra.scheme and id_scheme is None:
+            not_carried(f"{role}.ids[{n}]", f"OIOUBL has no identifier scheme {extra.scheme}")
+            continue
+        if id_scheme != extra.scheme:
+            not_carried(f"{role}.ids[{n}]", f"written with OIOUBL's scheme {id_scheme}")
         ident = b.el(element, "cac:PartyIdentification")
-        attrs = {"schemeID": extra.scheme} if extra.scheme else {}
+        attrs = {"schemeID": id_scheme} if id_scheme else {}
         b.el(ident, "cbc:ID", extra.value, **attrs)
     if party.name:
         b.el(b.el(element, "cac:PartyName"), "cbc:Name", party.name)
@@ -420,6 +434,9 @@ def _invoice(invoice: Invoice) -> _Builder:
         _payment_means(b, root, n, means)
     if invoice.payment_terms is not None:
         _invoice_terms(b, root, invoice, invoice.payment_terms, totals.payable)
+    if invoice.prepaid:
+        # F-INV131: the prepaid amount is the sum of the payments made.
+        b.amount(b.el(root, "cac:PrepaidPayment"), "cbc:PaidAmount", invoice.prepaid)
     default = (totals.tax_subtotals[0].category, totals.tax_subtotals[0].percent) \
         if len(totals.tax_subtotals) == 1 else (TaxCategory.STANDARD, Decimal(25))
     for ac in invoice.allowance_charges:

@@ -1,0 +1,34 @@
+"""Identifier schemes: OIOUBL's scheme ids and the ISO 6523 ICD codes Peppol BIS 3 uses
+(the EAS list), side by side, in one table.
+
+    >>> oioubl_scheme("0088"), oioubl_scheme("DK:CVR"), oioubl_scheme("RFF+ON")
+    ('GLN', 'DK:CVR', None)
+"""
+
+from __future__ import annotations
+
+__all__ = ["EAS_TO_OIOUBL", "OIOUBL_SCHEMES", "oioubl_scheme"]
+
+OIOUBL_SCHEMES = frozenset(
+    """
+    GLN DUNS DK:P DK:CVR DK:CPR DK:SE FR:SIRET ZZZ DK:TELEFON FI:ORGNR IS:VSKNR NO:EFO
+    NO:NOBB NO:NODI NO:ORGNR NO:VAT SE:VAT SE:ORGNR FI:OVT FI:VAT IT:FTI IT:SIA IT:SECETI
+    IT:VAT IT:CF HU:VAT EU:VAT EU:REID AT:VAT AT:GOV AT:CID IS:KT IBAN AT:KUR ES:VAT IT:IPA
+    AD:VAT AL:VAT BA:VAT BE:VAT BG:VAT CH:VAT CY:VAT CZ:VAT DE:VAT EE:VAT GB:VAT GR:VAT
+    HR:VAT IE:VAT LI:VAT LT:VAT LU:VAT LV:VAT MC:VAT ME:VAT MK:VAT MT:VAT NL:VAT PL:VAT
+    PT:VAT RO:VAT RS:VAT SI:VAT SK:VAT SM:VAT TR:VAT VA:VAT SEPA
+    """.split()  # noqa: SIM905 - a table reads better than a 70-item literal
+)
+"""The schemeID values the OIOUBL 1.17 rules accept for a party identifier (F-LIB183)."""
+
+EAS_TO_OIOUBL = {"0088": "GLN", "0184": "DK:CVR", "0198": "DK:SE", "0096": "DK:P",
+                 "0060": "DUNS", "0009": "FR:SIRET", "0007": "SE:ORGNR", "0192": "NO:ORGNR"}
+"""Peppol EAS (ISO 6523 ICD) → the OIOUBL scheme of the same register."""
+
+
+def oioubl_scheme(scheme: str) -> str | None:
+    """The OIOUBL scheme id for ``scheme`` (an OIOUBL id or a Peppol EAS code), or None
+    when OIOUBL has none."""
+    if scheme in OIOUBL_SCHEMES:
+        return scheme
+    return EAS_TO_OIOUBL.get(scheme)
