@@ -331,3 +331,18 @@ def test_a_partners_qualifiers_are_read_as_the_standard_ones(tmp_path: Path) -> 
     with pytest.raises(UsageError, match=r"line 1: qualifiers\.nad: must be an EDIFACT "
                                          r"segment tag"):
         Profile.load(bad)
+
+
+def test_write_takes_the_own_company_from_the_profile(tmp_path: Path) -> None:
+    path = profile_file(tmp_path, '[own]\ngln = "5798000000001"\nname = "Grossisten"\n')
+    order = edimap.read(FIXTURES / "order.json").documents[0]
+    assert isinstance(order, edimap.Order)
+    bare = edimap.Order(id=order.id, issue_date=order.issue_date, buyer=order.buyer,
+                        lines=order.lines)
+    with pytest.raises(edimap.ValidationError, match="seller"):
+        edimap.write(bare, format="oioubl")
+    findings: list[edimap.Finding] = []
+    data = edimap.write(bare, format="oioubl", profile=path, findings=findings)
+    assert b"5798000000001" in data
+    (supplied,) = [f for f in findings if f.code == "DEFAULT-APPLIED"]
+    assert supplied.message == "seller Grossisten: not in the document; from profile partner: own"

@@ -55,6 +55,7 @@ from edimap.model import (
     TaxSubtotal,
     Unit,
 )
+from edimap.profiles import Profile, ProfileSet
 
 __all__ = [
     "FORMATS",
@@ -87,6 +88,8 @@ __all__ = [
     "PartyId",
     "PaymentMeans",
     "PaymentTerms",
+    "Profile",
+    "ProfileSet",
     "ReadResult",
     "Severity",
     "SourceError",

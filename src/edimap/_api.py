@@ -24,7 +24,7 @@ from edimap.formats.base import Item
 from edimap.model import Document
 from edimap.profiles import Profile, ProfileSet
 from edimap.profiles.apply import apply as apply_profile
-from edimap.profiles.apply import identities, severities
+from edimap.profiles.apply import identities, severities, writing_defaults
 
 __all__ = ["FORMATS", "Item", "ReadResult", "detect_format", "load_bytes", "read", "validate",
            "write"]
@@ -218,17 +218,30 @@ def validate(source: Source, *, format: str = "auto", rules: bool = True,
 
 def write(
     documents: Document | Iterable[Document], *, format: str,
-    findings: list[Finding] | None = None, **options: Any
+    findings: list[Finding] | None = None, profile: ProfileSpec = None, **options: Any
 ) -> bytes:
     """Write ``documents`` in ``format`` and return the bytes.
 
     ``json``: one document gives an object, several an array (``indent`` option, default 2).
+    ``profile`` (a :class:`~edimap.profiles.Profile`, a built-in name or a file; a
+    :class:`~edimap.profiles.ProfileSet`'s default) supplies the own company where a
+    document leaves it out, each with a ``DEFAULT-APPLIED`` finding in ``findings``.
     A value the format has no place for is left out and reported: as a
     ``WRITE-NOT-CARRIED`` warning in ``findings`` when it is given, else as an
     :class:`edimap.NotCarriedWarning` Python warning. A document the format cannot be
     written from (it lacks content the format requires) raises
     :class:`~edimap.ValidationError` naming each field.
     """
+    if profile is not None:
+        chosen = ProfileSet.of(profile).default
+        one = isinstance(documents, Document)
+        supplied = [writing_defaults(chosen, d) for d in (
+            [documents] if isinstance(documents, Document) else documents)]
+        if findings is not None:
+            findings.extend(f for _, fs in supplied for f in fs)
+        given: Document | list[Document] = supplied[0][0] if one else [
+            d for d, _ in supplied]
+        return write(given, format=format, findings=findings, **options)
     if findings is not None:
         with collecting() as notes:
             data = write(documents, format=format, **options)

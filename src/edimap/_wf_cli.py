@@ -200,9 +200,13 @@ def show_order(requisition: str, url: str | None, db_guid: str | None,
               help="Folder for the invoice files (one per invoice, e.g. Invoice-100001.edi).")
 @click.option("--edifact-version", type=click.Choice(["d96a", "d01b"]), default="d96a",
               show_default=True, help="EANCOM directory for --to eancom.")
+@click.option("--profile", "profile", metavar="NAME|FILE",
+              help="A profile whose [own] supplies the own company where an invoice leaves "
+                   "it out (docs/profiles.md).")
 @_connection
 @_guard
-def pull_invoices(to_format: str, output: str, edifact_version: str, url: str | None,
+def pull_invoices(to_format: str, output: str, edifact_version: str, profile: str | None,
+                  url: str | None,
                   db_guid: str | None, api_guid: str | None, config: str | None,
                   journal: str | None, timeout: float, retries: int, backoff: float,
                 verbose: bool) -> None:
@@ -223,7 +227,7 @@ def pull_invoices(to_format: str, output: str, edifact_version: str, url: str | 
     client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, backoff,
                         verbose)
     with client, log:
-        outcomes = pull(client, output, log, to=to_format, **options)
+        outcomes = pull(client, output, log, to=to_format, profile=profile, **options)
     failed = 0
     for o in outcomes:
         if o.outcome in ("written", "confirmed again"):

@@ -20,7 +20,7 @@ from edimap.formats.base import Item
 from edimap.model import Document, Invoice, Order, Party
 from edimap.profiles import TOLERATED, Profile, ProfileSet
 
-__all__ = ["MAPPED", "apply", "identities", "severities"]
+__all__ = ["MAPPED", "apply", "identities", "severities", "writing_defaults"]
 
 MAPPED = register(
     "PROFILE-MAPPED", Severity.INFO,
@@ -64,6 +64,15 @@ def severities(profile: Profile, findings: Iterable[Finding]) -> list[Finding]:
     """``findings`` at the severities ``profile`` sets (and, for an error a profile could
     accept, the setting that would)."""
     return [_severity(profile, f) for f in findings]
+
+
+def writing_defaults(profile: Profile, document: Document,
+                     where: Location | None = None) -> tuple[Document, list[Finding]]:
+    """``document`` (of the same class) with what the profile's ``[own]`` supplies for
+    writing (the seller's identity, an invoice's payment means), and a
+    ``DEFAULT-APPLIED`` finding for each."""
+    findings: list[Finding] = []
+    return _own(profile, document, findings, where or Location()), findings
 
 
 def _severity(profile: Profile, finding: Finding) -> Finding:

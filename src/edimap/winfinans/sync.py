@@ -45,6 +45,7 @@ from edimap.edifact.writer import ControlNumbers
 from edimap.findings import (
     EdimapError,
     Finding,
+    InputError,
     Location,
     Severity,
     UsageError,
@@ -52,9 +53,9 @@ from edimap.findings import (
     register,
 )
 from edimap.model import Invoice, Order, OrderLine
-from edimap.pipeline import writer_options
-from edimap.profiles import ProfileSet
-from edimap.profiles.apply import identities
+from edimap.pipeline import checked, writer_options
+from edimap.profiles import Profile, ProfileSet
+from edimap.profiles.apply import identities, writing_defaults
 from edimap.winfinans import mapping
 from edimap.winfinans._errors import TransportError, WinfinansError
 from edimap.winfinans.client import Client
@@ -736,8 +737,9 @@ def _remove_stale_temporaries(folder: Path, keep: set[str]) -> None:
 class _Puller(_Session):
     def __init__(self, client: Client, journal: Journal, folder: Path, to: str,
                  options: Mapping[str, Any], unit_map: Mapping[str, str],
-                 company: dict[str, Any]) -> None:
+                 company: dict[str, Any], profile: Profile) -> None:
         super().__init__(client, journal)
+        self.profile = profile
         self.folder = folder
         self.to = to
         self.format = formats.get(to)
@@ -787,10 +789,14 @@ class _Puller(_Session):
             options.setdefault("prepared", pickup.prepared)
         return options
 
-    def _write(self, invoice: Invoice, sale_id: int) -> str:
+    def _write(self, invoice: Invoice, sale_id: int, where: Location) -> str:
         """Stage the file, journal it as staged, rename it into place, journal it as
-        written: after a crash the journal tells whether the file reached the folder."""
+        written: after a crash the journal tells whether the file reached the folder. A
+        file that would break the format's official rules is not written (InputError)."""
         data = self.format.write(invoice, **self._options(invoice, sale_id))
+        invalid = checked(data, self.format, invoice, where)
+        if invalid:
+            raise InputError(f"invoice {invoice.id} would break the official rules", invalid)
         name = self.format.output_name(invoice)
         path = self.folder / name
         tmp = stage(path, data)
@@ -840,13 +846,19 @@ class _Puller(_Session):
             return PickupOutcome(sale_id, None, "failed", None, (SERVICE(str(exc), where),))
         if invoice is None or has_errors(findings):
             return PickupOutcome(sale_id, None, "failed", None, tuple(findings))
+        filled, supplied = writing_defaults(self.profile, invoice, where)
+        invoice = filled if isinstance(filled, Invoice) else invoice
+        findings.extend(supplied)
         try:
-            name = self._write(invoice, sale_id)
+            name = self._write(invoice, sale_id, where)
         except EdimapError as exc:
             if isinstance(exc, JournalError):
                 raise
-            findings.append(NOT_WRITABLE(f"invoice {invoice.id} cannot be written as "
-                                         f"{self.to}: {exc}", where))
+            if isinstance(exc, InputError) and exc.findings:
+                findings.extend(exc.findings)  # the output would break the official rules
+            else:
+                findings.append(NOT_WRITABLE(f"invoice {invoice.id} cannot be written as "
+                                             f"{self.to}: {exc}", where))
             return PickupOutcome(sale_id, invoice.id, "failed", None, tuple(findings))
         _failpoints.reached("pull.written")
         return self._confirm(sale_id, invoice.id, name, "written", findings, where)
@@ -866,20 +878,26 @@ class _Puller(_Session):
 
 def pull_invoices(client: Client, folder: str | Path, journal: Journal, *,
                   to: str = "eancom", unit_map: Mapping[str, str] = mapping.UNITS,
-                  wait: float = 600.0, **options: Any) -> list[PickupOutcome]:
+                  wait: float = 600.0, profile: ProfileSpec = None,
+                  **options: Any) -> list[PickupOutcome]:
     """Write every invoice and credit note of the B2B Backbone queue into ``folder`` as
     ``to`` (``eancom`` or ``oioubl``), one file each (``Invoice-100001.edi``), and confirm
     each after its file is safely written. ``options`` go to the writer (``version`` for
     EANCOM).
 
+    ``profile`` (its default profile, for a :class:`~edimap.profiles.ProfileSet`) supplies
+    the own company where an invoice leaves it out (``[own]``); every file is held to the
+    format's official rules, and one that would break them is not written.
+
     Runs sharing ``journal`` share the queue, each invoice written by one of them only; an
     invoice another run holds is waited for (at most ``wait`` seconds)."""
     formats.get(to)  # an unknown format: a UsageError before any work
+    own = ProfileSet.of(profile).default
     out = Path(folder)
     with _exclusive(out):
         _remove_stale_temporaries(out, journal.staged_files())
         # CompanyLoad first: wrong credentials fail here, clearly, before any work.
-        puller = _Puller(client, journal, out, to, options, unit_map, client.company())
+        puller = _Puller(client, journal, out, to, options, unit_map, client.company(), own)
         sale_ids = list(dict.fromkeys(int(item.get("SaleID") or 0)
                                       for item in client.queue_items()))
         outcomes: dict[int, PickupOutcome | None] = {
