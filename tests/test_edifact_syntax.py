@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import string
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import edimap
 from edimap.edifact import (
     Delimiters,
     EdifactReader,
@@ -447,3 +449,21 @@ def test_segments_past_the_message_limit_are_skipped_once_reported_and_still_cou
             "message has more than 5 segments; the rest were skipped")
     # UNT still counts the skipped segments: no EDI-UNT-COUNT, and the envelope is intact.
     assert reader.findings == []
+
+
+def test_element_checks_find_what_the_directory_forbids(tmp_path: Path) -> None:
+    data = (Path(__file__).parent.parent / "fixtures" / "orders-d96a.edi").read_bytes()
+    bad = data.replace(b"BGM+220+4500012345+9'", b"BGM+220+4500012345+9'PAT+30 dage'", 1)
+    bad = bad.replace(b"QTY+21:24:PCE", b"QTY+21:24x:PCE")
+    path = tmp_path / "bad.edi"
+    path.write_bytes(bad)
+    findings = [f for f in edimap.validate(path) if f.code.startswith("EANCOM-ELEMENT")]
+    by_code = {f.code: f for f in findings}
+    length = by_code["EANCOM-ELEMENT-LENGTH"]
+    assert length.message.startswith("PAT 4279 is an..3: '30 dage' has 7 characters")
+    assert (length.location.segment_tag, length.location.element) == ("PAT", 1)
+    number = by_code["EANCOM-ELEMENT-REPRESENTATION"]
+    assert number.message == "QTY 6060 is n..15: '24x' is not a number"
+    assert (number.location.element, number.location.component) == (1, 2)
+    assert not [f for f in edimap.validate(Path(__file__).parent.parent / "fixtures" /
+                                           "orders-d96a.edi") if f.is_error]

@@ -130,7 +130,9 @@ def checked(data: bytes, fmt: Format, document: Document, where: Location) -> li
     return [WRITE_INVALID(
         f"{document.kind.value} {document.id} was not written as {fmt.name}: the output "
         f"would break {error.code}: {error.message}",
-        where.evolve(xpath=error.location.xpath)) for error in errors]
+        where.evolve(xpath=error.location.xpath, segment_index=error.location.segment_index,
+                     segment_tag=error.location.segment_tag, element=error.location.element,
+                     component=error.location.component)) for error in errors]
 
 
 _SUPPLIED_BY = {

@@ -393,15 +393,25 @@ def ftx_lines(text: str, path: str) -> list[str]:
 
 def nad_segments(qualifier: str, party: Party, role: str) -> list[Segment]:
     ids = list(party.ids)
+    # C082 3055 is an agency code (an..3): a GLN's scheme is GS1's 9; an identifier of
+    # another scheme (DK:CVR, an ISO 6523 code) has no place in it.
+    agency = {"GLN": "9", "0088": "9"}
+    placeable = [i for i in ids if i.scheme is None or i.scheme in agency or (
+        len(i.scheme) <= 3 and not i.scheme.startswith("RFF+"))]
     if party.gln:
         c082: list[str] | None = [party.gln, "", "9"]
-    elif ids:
-        first = ids.pop(0)
-        c082 = [first.value, "", first.scheme or ""]
+    elif placeable:
+        first = placeable[0]
+        ids.remove(first)
+        c082 = [first.value, "", agency.get(first.scheme or "", first.scheme or "")]
+        if first.scheme in agency:
+            not_carried(f"{role}.ids[{party.ids.index(first)}]", "written as a GLN (NAD "
+                        "C082 with agency 9); it reads back as the party's GLN")
     else:
         c082 = None
     refs: list[Segment] = []
-    for n, extra in enumerate(ids, start=len(party.ids) - len(ids)):
+    for extra in ids:
+        n = party.ids.index(extra)
         if extra.scheme and extra.scheme.startswith("RFF+"):
             refs.append(Segment.build("RFF", [extra.scheme[4:], extra.value]))
         else:

@@ -4,6 +4,7 @@ the model is done by the message-type mappers registered here (ORDERS, INVOIC)."
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from edimap.edifact.syntax import Segment
 from edimap.findings import (
     FieldError,
     Finding,
+    Location,
     Severity,
     UsageError,
     ValidationError,
@@ -193,6 +195,11 @@ def _texts(value: Any, path: str) -> Any:
             yield from _texts(inner, f"{path}[{i}]")
 
 
+def _element_location(message: Message, index: int, element: int,
+                      component: int | None) -> Location:
+    return message.location(index, element=element, component=component)
+
+
 def _map_orders(message: Message) -> tuple[Document | None, list[Finding]]:
     from edimap.edifact.orders import read_order
 
@@ -231,3 +238,16 @@ class EancomFormat(Format):
 
     def write(self, documents: Document | Sequence[Document], **options: Any) -> bytes:
         return _write(documents, **options)
+
+    def validate(self, data: bytes, source: str | None, *, rules: bool = True,
+                 explain: bool = False) -> list[Finding]:
+        """The data element checks of every message (edimap.edifact.elements); the
+        envelope and structure are checked by reading."""
+        from edimap.edifact.elements import check
+
+        findings: list[Finding] = []
+        for message in EdifactReader(data, source_name=source).messages():
+            for index, segment in enumerate(message.segments, start=1):
+                findings.extend(check(segment, message.release, functools.partial(
+                    _element_location, message, index)))
+        return findings

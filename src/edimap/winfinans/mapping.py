@@ -482,7 +482,8 @@ def invoice_from_winfinans(
             delivery_note_id=(str(header["DeliveryNoteNo"])
                               if header.get("DeliveryNoteNo") else None),
             delivery_date=_date(header.get("ShipDate")), notes=notes,
-            payment_terms=PaymentTerms(code=_text(header.get("TermsOfPayment")), due_date=due)
+            # TermsOfPayment is Winfinans's text ("30 dage"), not a UN/EDIFACT 4279 code.
+            payment_terms=PaymentTerms(note=_text(header.get("TermsOfPayment")), due_date=due)
             if due or _text(header.get("TermsOfPayment")) else None,
             payment_means=_payment_means(seller, header),
             allowance_charges=header_acs,
