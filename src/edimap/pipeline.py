@@ -23,7 +23,7 @@ from edimap.findings import (
     register,
 )
 from edimap.formats.base import Format
-from edimap.model import Document
+from edimap.model import Document, Invoice
 from edimap.profiles import ProfileSet
 
 __all__ = ["Outcome", "convert_input", "not_written", "read_input", "refusals",
@@ -105,9 +105,10 @@ def write_document(outcome: Outcome, fmt: Format, options: dict[str, Any]) -> Ou
     if document is None:
         return outcome
     where = Location(source=outcome.input, message_ref=outcome.reference)
+    given = {**writer_options(fmt, options), **_envelope(fmt, document, outcome, options)}
     with collecting() as notes:
         try:
-            data = fmt.write(document, **writer_options(fmt, options))
+            data = fmt.write(document, **given)
         except EdimapError as exc:
             refused = tuple(f.to_dict() for f in refusals(exc, fmt.name, document, where))
             return attrs.evolve(outcome, converted=False, document=None,
@@ -121,6 +122,26 @@ def write_document(outcome: Outcome, fmt: Format, options: dict[str, Any]) -> Ou
     return attrs.evolve(outcome, output_name=fmt.output_name(document), data=data,
                         document=None, findings=(*outcome.findings,
                                                  *(f.to_dict() for f in noted)))
+
+
+def _envelope(fmt: Format, document: Document, outcome: Outcome,
+              options: dict[str, Any]) -> dict[str, Any]:
+    """The EANCOM sender or recipient the document's parties do not give, from the own
+    company's GLN in the document's profile (we send our invoices and receive our
+    orders); an option given on the command line always wins."""
+    profiles = options.get("profiles")
+    if "sender" not in fmt.writer_options or not isinstance(profiles, ProfileSet):
+        return {}
+    profile = next((p for p in (*profiles.partners, profiles.default)
+                    if p.name == outcome.profile), profiles.default)
+    own = profile.own.gln if profile.own is not None else None
+    if own is None:
+        return {}
+    # We are the seller: an invoice goes from us, an order comes to us.
+    key = "sender" if isinstance(document, Invoice) else "recipient"
+    if options.get(key) or (document.seller is not None and document.seller.gln):
+        return {}
+    return {key: own}
 
 
 def checked(data: bytes, fmt: Format, document: Document, where: Location) -> list[Finding]:

@@ -15,6 +15,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import attrs
+
 from edimap._codes import IMPLIED_PAYMENT_CHANNEL
 from edimap._notes import not_carried
 from edimap.findings import FieldError, ValidationError
@@ -211,6 +213,14 @@ def _party(b: _Builder, parent: _Element, party: Party, role: str,
         b.el(element, "cbc:EndpointID", party.gln, schemeAgencyID="9", schemeID="GLN")
     elif party.cvr:
         b.el(element, "cbc:EndpointID", "DK" + party.cvr, schemeID="DK:CVR")
+    elif party.vat_id and oioubl_scheme(f"{party.vat_id[:2].upper()}:VAT"):
+        # A foreign party with neither GLN nor CVR: its VAT number is a registered
+        # identifier OIOUBL takes as an endpoint (DE:VAT, SE:VAT …).
+        b.el(element, "cbc:EndpointID", party.vat_id,
+             schemeID=f"{party.vat_id[:2].upper()}:VAT")
+        for name in ("endpoint_id", "endpoint_scheme"):
+            not_carried(f"{role}.{name}", "OIOUBL needs an endpoint: the VAT number stands "
+                                          "in, and reads back as the endpoint")
     else:
         why = (f" (its endpoint's scheme {party.endpoint_scheme} has no OIOUBL equivalent)"
                if party.endpoint_id else "")
@@ -224,11 +234,13 @@ def _party(b: _Builder, parent: _Element, party: Party, role: str,
         if extra.scheme and id_scheme is None:
             not_carried(f"{role}.ids[{n}]", f"OIOUBL has no identifier scheme {extra.scheme}")
             continue
+        if id_scheme is None:
+            # F-LIB183: every party identifier names its scheme; ZZZ is mutually defined.
+            id_scheme = "ZZZ"
         if id_scheme != extra.scheme:
             not_carried(f"{role}.ids[{n}]", f"written with OIOUBL's scheme {id_scheme}")
         ident = b.el(element, "cac:PartyIdentification")
-        attrs = {"schemeID": id_scheme} if id_scheme else {}
-        b.el(ident, "cbc:ID", extra.value, **attrs)
+        b.el(ident, "cbc:ID", extra.value, schemeID=id_scheme)
     if party.name:
         b.el(b.el(element, "cac:PartyName"), "cbc:Name", party.name)
     if party.address is not None:
@@ -444,6 +456,11 @@ def _invoice(invoice: Invoice) -> _Builder:
     _invoice_totals(b, root, invoice, totals)
     for n, line in enumerate(invoice.lines):
         _note_stand_ins(n, line)
+        if line.order_line_id and not invoice.order_id:
+            # F-INV142: an order line reference needs the order's.
+            not_carried(f"lines[{n}].order_line_id", "OIOUBL refers to an order line only "
+                                                      "with the order (order_id)")
+            line = attrs.evolve(line, order_line_id=None)
         _invoice_line(b, root, line, credit)
     return b
 
