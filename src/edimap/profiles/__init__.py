@@ -39,6 +39,7 @@ __all__ = ["BUILTIN", "TOLERATED", "Profile", "ProfileFileError", "ProfileSet", 
 TOLERATED = (
     "EANCOM-GLN", "EANCOM-GTIN", "EANCOM-CODE", "EANCOM-UNIT", "EANCOM-RECONCILE",
     "EANCOM-SIGN", "EANCOM-DATE-FORMAT", "EANCOM-ELEMENT-LENGTH",
+    "EANCOM-STRUCTURE-REPEAT", "EANCOM-STRUCTURE-UNKNOWN",
     "EDI-UNT-COUNT", "EDI-UNZ-COUNT", "EDI-UNE-COUNT", "EDI-UNH-DUPLICATE-REF",
     "EDI-CHARSET-REPERTOIRE", "EDI-CHARSET-MISMATCH", "EDI-CHARSET-UNKNOWN",
     "UBL-ENDPOINT", "UBL-IDENTIFIER", "UBL-CODE",
@@ -47,8 +48,9 @@ TOLERATED = (
 """The codes of findings about a value that can still be carried exactly as given: check
 digits, placeholders, characters outside the declared repertoire, code values of the
 wrong shape, dates in another format than declared, signed allowance amounts, totals and
-envelope counts that do not reconcile, a message reference used twice. ``tolerant``
-makes each a warning."""
+envelope counts that do not reconcile, a message reference used twice, values longer than
+their data element, a segment repeated more often than its directory allows, a segment the
+directory does not have (listed as not carried). ``tolerant`` makes each a warning."""
 
 BUILTIN = ("strict", "tolerant")
 PRICES = ("order-else-item", "order", "item")
