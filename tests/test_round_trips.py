@@ -141,3 +141,27 @@ def test_a_value_read_tolerantly_is_not_written_where_the_rules_forbid_it(
     assert invalid
     assert invalid[0]["location"]["message_ref"] == "1"
     assert "cac:BuyerCustomerParty" in invalid[0]["location"]["xpath"]
+
+
+def test_generated_documents_are_written_valid_to_every_format(installed: Path) -> None:
+    from hypothesis import HealthCheck, given, settings
+
+    from edimap import strategies
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(strategies.documents())
+    def property_(document: edimap.Document) -> None:
+        for target in TARGETS:
+            if target == "eancom" and isinstance(document, edimap.OrderResponse):
+                continue
+            outcome = write_document(Outcome("generated", document.id, True, (),
+                                             document=document),
+                                     edimap.formats.get(target), dict(OPTIONS))
+            errors = [f["message"] for f in outcome.findings if f["severity"] == "error"]
+            # Held to the official rules (OIOUBL) and the data element definitions (EANCOM).
+            assert outcome.converted, (target, errors)
+            assert outcome.data is not None
+            assert not [f for f in edimap.formats.get(target).validate(outcome.data, None)
+                        if f.is_error]
+
+    property_()

@@ -280,14 +280,18 @@ def test_negative_invoice_totals_are_refused() -> None:
         edimap.write(attrs.evolve(invoice, allowance_charges=[discount]), format="oioubl")
 
 
-def test_line_delivery_dates_beside_the_orders_are_refused() -> None:
+def test_line_delivery_dates_beside_the_orders_are_not_carried() -> None:
     order = edimap.read(Path("fixtures/order.json")).documents[0]
     assert isinstance(order, Order)
     import attrs
     both = attrs.evolve(order, delivery_date=dt.date(2026, 12, 1), lines=[
         attrs.evolve(order.lines[0], delivery_date=dt.date(2026, 12, 2))])
-    with pytest.raises(edimap.ValidationError, match=r"lines\[0\].delivery_date: .*F-ORD250"):
-        edimap.write(both, format="oioubl")
+    notes: list[edimap.Finding] = []
+    data = edimap.write(both, format="oioubl", findings=notes)
+    assert b"2026-12-02" not in data
+    assert b"2026-12-01" in data
+    (note,) = [f for f in notes if f.location.field == "lines[0].delivery_date"]
+    assert "F-ORD250" in note.message
 
 
 @pytest.mark.slow

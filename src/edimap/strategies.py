@@ -130,17 +130,19 @@ def _optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.none() | strategy
 
 
-def addresses() -> st.SearchStrategy[Address]:
-    """Postal addresses; Danish four-digit postal codes and ISO country codes."""
-    return st.builds(
-        Address,
-        street=_optional(texts(35)),
-        additional_street=_optional(texts(35)),
-        building_number=st.none(),  # EANCOM keeps the number in the street
-        city=texts(35),
-        postal_code=_optional(st.text("0123456789", min_size=4, max_size=4)),
-        region=st.none(),
-        country=_optional(st.sampled_from(["DK", "SE", "NO", "DE", "FI"])),
+@st.composite
+def addresses(draw: st.DrawFn) -> Address:
+    """Postal addresses; Danish four-digit postal codes and ISO country codes. A second
+    street line only follows a first one, as addresses are written."""
+    street = draw(_optional(texts(35)))
+    return Address(
+        street=street,
+        additional_street=draw(_optional(texts(35))) if street is not None else None,
+        building_number=None,  # EANCOM keeps the number in the street
+        city=draw(texts(35)),
+        postal_code=draw(_optional(st.text("0123456789", min_size=4, max_size=4))),
+        region=None,
+        country=draw(_optional(st.sampled_from(["DK", "SE", "NO", "DE", "FI"]))),
     )
 
 

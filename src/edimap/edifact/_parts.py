@@ -430,7 +430,14 @@ def nad_segments(qualifier: str, party: Party, role: str) -> list[Segment]:
                         "element: it is written after the street name (NAD C059)")
             not_carried(f"{role}.address.street", "written with the building number after "
                         "it (EANCOM has no element for that)")
-        street = [first_line, address.additional_street or ""]
+        street: list[str] | None = [first_line, address.additional_street or ""]
+        if not first_line and address.additional_street:
+            # C059's first line (3042) is mandatory: the second line moves up.
+            not_carried(f"{role}.address.additional_street", "written as the street (NAD "
+                        "C059's first line is mandatory), and reads back as the street")
+            street = [address.additional_street]
+        elif not first_line:
+            street = None
         segments = [Segment.build(
             "NAD", qualifier, c082, None, name, street, address.city, address.region,
             address.postal_code, address.country)]

@@ -705,9 +705,9 @@ def _order(order: Order) -> _Builder:
         order.latest_delivery_date
     for n, line in enumerate(order.lines):
         if header_period and line.delivery_date:
-            raise ValidationError([FieldError(
-                f"lines[{n}].delivery_date", "OIOUBL allows a delivery date on a line only "
-                "when the order has none (F-ORD250)")])
+            not_carried(f"lines[{n}].delivery_date", "OIOUBL allows a delivery date on a "
+                                                      "line only when the order has none "
+                                                      "(F-ORD250)")
     if order.delivery or header_period:
         delivery = b.el(root, "cac:Delivery")
 
@@ -737,7 +737,7 @@ def _order(order: Order) -> _Builder:
         b.el(item, "cbc:Quantity", _quantity(line.quantity), unitCode=_unit(line.unit))
         if line.line_amount is not None:
             b.amount(item, "cbc:LineExtensionAmount", line.line_amount)
-        if line.delivery_date:
+        if line.delivery_date and not header_period:
             _requested(b, b.el(item, "cac:Delivery"), line.delivery_date, line.delivery_date)
         for ac in line.allowance_charges:
             _allowance(b, item, ac, (TaxCategory.STANDARD, Decimal(25)))
