@@ -207,6 +207,11 @@ def _party(b: _Builder, parent: _Element, party: Party, role: str,
     if party.endpoint_id and endpoint_scheme:
         if endpoint_scheme != party.endpoint_scheme:
             not_carried(f"{role}.endpoint_scheme", f"written as OIOUBL's {endpoint_scheme}")
+            if endpoint_scheme in ("GLN", "DK:CVR"):
+                field = "gln" if endpoint_scheme == "GLN" else "cvr"
+                for name in ("endpoint_id", field):
+                    not_carried(f"{role}.{name}", f"a {endpoint_scheme} endpoint reads back "
+                                                  f"as the party's {field}")
         attrs = {"schemeAgencyID": "9"} if endpoint_scheme == "GLN" else {}
         b.el(element, "cbc:EndpointID", party.endpoint_id, **attrs, schemeID=endpoint_scheme)
     elif party.gln:
