@@ -44,16 +44,15 @@ from edimap.model import (
     TaxSubtotal,
 )
 from edimap.totals import plain
+from edimap.ubl.schemes import OIOUBL_TO_CATEGORY
 from edimap.ubl.xml import parse
 
-__all__ = ["CAC", "CBC", "OIOUBL_CATEGORIES", "read_document"]
+__all__ = ["CAC", "CBC", "read_document"]
 
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 NS = {"cac": CAC, "cbc": CBC}
 
-OIOUBL_CATEGORIES = {"StandardRated": TaxCategory.STANDARD, "ZeroRated": TaxCategory.ZERO,
-                     "ReverseCharge": TaxCategory.REVERSE_CHARGE}
 
 UNSUPPORTED = register(
     "UBL-DOCUMENT-UNSUPPORTED", Severity.ERROR,
@@ -369,7 +368,7 @@ class _Reader:
         for part in ("cac:TaxScheme", "cac:TaxScheme/cbc:ID", "cac:TaxScheme/cbc:Name",
                      "cbc:Name"):
             self.find(element, part)
-        category = OIOUBL_CATEGORIES.get(code) or (TaxCategory(code) if code in
+        category = OIOUBL_TO_CATEGORY.get(code) or (TaxCategory(code) if code in
                                                     TaxCategory._value2member_map_ else None)
         if category is None:
             self.findings.append(BAD_VALUE(f"tax category {code!r} is not an OIOUBL or UNCL "

@@ -1,5 +1,6 @@
-"""Identifier schemes: OIOUBL's scheme ids and the ISO 6523 ICD codes Peppol BIS 3 uses
-(the EAS list), side by side, in one table.
+"""OIOUBL and Peppol BIS 3 / EN 16931 side by side, one table each: identifier schemes
+(OIOUBL's scheme ids and the ISO 6523 ICD codes of the EAS list) and tax categories
+(UNCL 5305, which Peppol and the model use, and OIOUBL's own category ids).
 
     >>> oioubl_scheme("0088"), oioubl_scheme("DK:CVR"), oioubl_scheme("RFF+ON")
     ('GLN', 'DK:CVR', None)
@@ -7,7 +8,10 @@
 
 from __future__ import annotations
 
-__all__ = ["EAS_TO_OIOUBL", "OIOUBL_SCHEMES", "oioubl_scheme"]
+from edimap.model import TaxCategory
+
+__all__ = ["CATEGORY_TO_OIOUBL", "EAS_TO_OIOUBL", "OIOUBL_SCHEMES", "OIOUBL_TO_CATEGORY",
+           "oioubl_scheme"]
 
 OIOUBL_SCHEMES = frozenset(
     """
@@ -32,3 +36,11 @@ def oioubl_scheme(scheme: str) -> str | None:
     if scheme in OIOUBL_SCHEMES:
         return scheme
     return EAS_TO_OIOUBL.get(scheme)
+
+
+CATEGORY_TO_OIOUBL = {TaxCategory.STANDARD: "StandardRated", TaxCategory.ZERO: "ZeroRated",
+                      TaxCategory.REVERSE_CHARGE: "ReverseCharge"}
+"""UNCL 5305 → the OIOUBL tax category id (other categories are written as their 5305
+code)."""
+OIOUBL_TO_CATEGORY = {oioubl: category for category, oioubl in CATEGORY_TO_OIOUBL.items()}
+"""The OIOUBL tax category id → UNCL 5305."""

@@ -36,7 +36,7 @@ from edimap.model import (
 )
 from edimap.totals import InvoiceTotals, check_stated, compute, money
 from edimap.ubl.reader import CAC, CBC
-from edimap.ubl.schemes import oioubl_scheme
+from edimap.ubl.schemes import CATEGORY_TO_OIOUBL, oioubl_scheme
 from edimap.ubl.xml import not_xml_character
 
 __all__ = ["to_xml"]
@@ -46,8 +46,6 @@ ROOT_NS = {"Invoice": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
            "Order": "urn:oasis:names:specification:ubl:schema:xsd:Order-2",
            "OrderResponseSimple":
                "urn:oasis:names:specification:ubl:schema:xsd:OrderResponseSimple-2"}
-OIOUBL_CATEGORY = {TaxCategory.STANDARD: "StandardRated", TaxCategory.ZERO: "ZeroRated",
-                   TaxCategory.REVERSE_CHARGE: "ReverseCharge"}
 UNITS = {"PCE": "EA"}  # EANCOM piece → UN/ECE Rec 20
 _UUID_NAMESPACE = uuid.UUID("7f1d0c52-53a4-4f55-9a5b-6d8f2c1e0a11")
 
@@ -322,7 +320,7 @@ def _tax_scheme(b: _Builder, parent: _Element) -> None:
 def _category(b: _Builder, parent: _Element, category: TaxCategory, percent: Decimal,
               name: str = "cac:TaxCategory") -> None:
     element = b.el(parent, name)
-    code = OIOUBL_CATEGORY.get(category)
+    code = CATEGORY_TO_OIOUBL.get(category)
     if code is None:
         b.el(element, "cbc:ID", category.value, schemeAgencyID="320",
              schemeID="urn:oioubl:id:taxcategoryid-1.4")
