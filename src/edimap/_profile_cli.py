@@ -40,10 +40,9 @@ def show(input_path: str, profile: str | None, profiles: str | None,
     chosen = profile_set(profile, profiles)
     source: Any = sys.stdin.buffer if input_path == "-" else Path(input_path)
     result = _api.read(source, profile=chosen)
-    by_name = {p.name: p for p in (chosen.default, *chosen.partners)}
     entries: list[dict[str, Any]] = []
     for item in result.items:
-        settings = by_name[item.profile].settings() if item.profile in by_name else {}
+        settings = chosen.named(item.profile).settings()
         entries.append({"reference": item.reference, "sender": item.sender,
                         "profile": item.profile, "why": item.profile_reason,
                         "settings": settings})

@@ -132,8 +132,7 @@ def _envelope(fmt: Format, document: Document, outcome: Outcome,
     profiles = options.get("profiles")
     if "sender" not in fmt.writer_options or not isinstance(profiles, ProfileSet):
         return {}
-    profile = next((p for p in (*profiles.partners, profiles.default)
-                    if p.name == outcome.profile), profiles.default)
+    profile = profiles.named(outcome.profile)
     own = profile.own.gln if profile.own is not None else None
     if own is None:
         return {}

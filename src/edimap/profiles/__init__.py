@@ -230,6 +230,11 @@ class ProfileSet:
                                        "[match] with senders, glns or endpoints")
         return cls(default, tuple(loaded))
 
+    def named(self, name: str | None) -> Profile:
+        """The profile called ``name`` (as an item's ``profile`` names it): a partner's,
+        else the default one."""
+        return next((p for p in self.partners if p.name == name), self.default)
+
     def select(self, identities: Iterable[tuple[str, str | None]]) -> tuple[Profile, str]:
         """The profile for a message with ``identities`` (``("UNB sender", "579…")``,
         ``("buyer GLN", …)``, …, in the order they are tried), and why it was chosen."""

@@ -7,6 +7,7 @@ is never silently ignored.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Callable
@@ -164,6 +165,7 @@ def _dotted(key: str) -> tuple[str, ...]:
     return tuple(part.strip().strip('"').strip("'") for part in key.split("."))
 
 
+@functools.cache
 def _load_codes() -> None:
     """Every module's finding codes registered, so a profile may name any of them."""
     from edimap._catalogue import codes

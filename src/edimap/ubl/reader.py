@@ -617,11 +617,9 @@ def _invoice_totals(r: _Reader, root: etree._Element, fields: dict[str, Any]) ->
     fields["charge_total"] = r.decimal(monetary, "cbc:ChargeTotalAmount")
     fields["prepaid"] = r.decimal(monetary, "cbc:PrepaidAmount")
     payments = r.findall(root, "cac:PrepaidPayment")
-    if fields["prepaid"] is not None and payments and sum(
-            (r.decimal(p, "cbc:PaidAmount") or Decimal(0) for p in payments),
-            Decimal(0)) == fields["prepaid"]:
-        pass  # (the payments add up to PrepaidAmount: carried by it)
-    else:
+    paid = sum((r.decimal(p, "cbc:PaidAmount") or Decimal(0) for p in payments), Decimal(0))
+    if fields["prepaid"] is None or paid != fields["prepaid"]:
+        # Payments that do not add up to PrepaidAmount are not carried by it: listed.
         for payment in payments:
             r.used.discard(payment)
             for part in payment.iter():
