@@ -29,6 +29,9 @@ UNIT_CODE = re.compile(r"[A-Z0-9]{2,3}\Z")  # (\Z: "$" would also take a final "
 
 COUNTRY_CODE = re.compile(r"[A-Z]{2}\Z")
 
+# A UNCL 1153 reference qualifier (RFF): ON, CT, AAK … (an..3).
+REFERENCE_QUALIFIER = re.compile(r"[A-Z0-9]{1,3}\Z")
+
 # The OIOUBL PaymentChannelCode each UNCL 4461 payment means code implies (EANCOM has no
 # field for the channel: only an implied one can be carried there).
 IMPLIED_PAYMENT_CHANNEL = {"42": "DK:BANK", "31": "IBAN", "93": "DK:FIK", "50": "DK:GIRO",

@@ -157,6 +157,7 @@ def checked(data: bytes, fmt: Format, document: Document, where: Location) -> li
 
 _SUPPLIED_BY = {
     "seller": "the own company under [own] in a profile (--profile)",
+    "buyer": "the partner's identity under [partner] in its profile (--profiles)",
     "sender": "--sender, or a GLN for the buyer (orders) or the seller (invoices)",
     "recipient": "--recipient, or a GLN for the seller (orders) or the buyer (invoices)",
 }

@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from edimap._codes import UNIT_CODE, ascii_digits
+from edimap._codes import REFERENCE_QUALIFIER, UNIT_CODE, ascii_digits
 from edimap._notes import not_carried
 from edimap.edifact._common import (
     AMBIGUOUS,
@@ -684,7 +684,12 @@ def note_segments(notes: Sequence[str], terms: PaymentTerms | None = None) -> li
 def reference_segments(references: Sequence[DocumentReference]) -> list[Segment]:
     """SG1: RFF with its DTM+171 for each document reference."""
     body = []
-    for ref in references:
+    for n, ref in enumerate(references):
+        if not REFERENCE_QUALIFIER.match(ref.kind):
+            # A UBL document type ("Timesheet") is no RFF 1153 qualifier (an..3).
+            not_carried(f"references[{n}]", f"RFF needs a UNCL 1153 qualifier, and "
+                                            f"{ref.kind!r} is none")
+            continue
         body.append(Segment.build("RFF", [ref.kind, ref.id]))
         if ref.date:
             body.append(Segment.build("DTM", ["171", date_102(ref.date), "102"]))

@@ -556,8 +556,8 @@ def invoice_to_message(invoice: Invoice, *, reference: str, version: str = "d96a
         return format_decimal(value, delimiters)
 
     body = _invoice_header(invoice, num)
-    for line in invoice.lines:
-        body.extend(_invoice_line(line, gtin_type, num))
+    for n, line in enumerate(invoice.lines):
+        body.extend(_invoice_line(n, line, gtin_type, num))
     body.extend(_summary(invoice, num))
     return MessageDraft(reference=reference, identifier=DIRECTORIES[version], body=body)
 
@@ -623,13 +623,13 @@ def _party_segments(invoice: Invoice, means: PaymentMeans | None) -> list[Segmen
     return body
 
 
-def _invoice_line(line: InvoiceLine, gtin_type: str,
+def _invoice_line(n: int, line: InvoiceLine, gtin_type: str,
                   num: Callable[[Decimal], str]) -> list[Segment]:
-    """SG26: LIN, PIA, IMD, QTY 47/46/59/192, FTX, MOA+203, SG29 PRI, SG30 RFF+LI, SG34
-    TAX, SG39 ALC."""
+    """SG26 for line ``n``: LIN, PIA, IMD, QTY 47/46/59/192, FTX, MOA+203, SG29 PRI, SG30
+    RFF+LI, SG34 TAX, SG39 ALC."""
     body = item_segments(line, gtin_type)
     if line.description:
-        body.append(description_segment(line.description, "lines.description"))
+        body.append(description_segment(line.description, f"lines[{n}].description"))
     body.append(Segment.build("QTY", ["47", num(line.quantity), line.unit or None]))
     for q, qty in (("46", line.delivered_quantity), ("59", line.units_per_package),
                    ("192", line.free_quantity)):

@@ -219,8 +219,8 @@ def order_to_message(order: Order, *, reference: str, version: str = "d96a",
         return format_decimal(value, delimiters)
 
     body = _order_header(order, num)
-    for line in order.lines:
-        body.extend(_order_line(line, gtin_type, num))
+    for n, line in enumerate(order.lines):
+        body.extend(_order_line(n, line, gtin_type, num))
     body.append(Segment.build("UNS", "S"))
     body.append(Segment.build("CNT", ["2", str(len(order.lines))]))
     return MessageDraft(reference=reference, identifier=DIRECTORIES[version], body=body)
@@ -251,12 +251,13 @@ def _order_header(order: Order, num: Callable[[Decimal], str]) -> list[Segment]:
     return body
 
 
-def _order_line(line: OrderLine, gtin_type: str,
+def _order_line(n: int, line: OrderLine, gtin_type: str,
                 num: Callable[[Decimal], str]) -> list[Segment]:
-    """SG25: LIN, PIA, IMD, QTY 21/59/192, DTM+2, MOA+203, FTX, SG28 PRI, SG38 ALC."""
+    """SG25 for line ``n``: LIN, PIA, IMD, QTY 21/59/192, DTM+2, MOA+203, FTX, SG28 PRI,
+    SG38 ALC."""
     body = item_segments(line, gtin_type)
     if line.description:
-        body.append(description_segment(line.description, f"lines[{line.line_id}].description"))
+        body.append(description_segment(line.description, f"lines[{n}].description"))
     body.append(Segment.build("QTY", ["21", num(line.quantity), line.unit or None]))
     if line.units_per_package is not None:
         body.append(Segment.build("QTY", ["59", num(line.units_per_package)]))

@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from edimap._notes import not_carried
 from edimap.edifact.reader import EdifactReader, Message
 from edimap.edifact.syntax import Segment
 from edimap.findings import (
@@ -23,7 +24,7 @@ from edimap.findings import (
     register,
 )
 from edimap.formats.base import Format, Item
-from edimap.model import Document, Order, OrderResponse
+from edimap.model import Document, Order, OrderResponse, Party
 from edimap.profiles import ProfileSet
 
 MESSAGE_UNSUPPORTED = register(
@@ -132,10 +133,11 @@ def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
             drafts.append(invoice_to_message(doc, reference=str(n), version=version))
     first = docs[0]
     # An order goes from the buyer to the seller, an invoice the other way.
-    source, target = (first.buyer, first.seller) if isinstance(first, Order) else \
-        (first.seller, first.buyer)
-    sender = sender or (source.gln if source else None)
-    recipient = recipient or (target.gln if target else None)
+    source, target = ("buyer", "seller") if isinstance(first, Order) else ("seller", "buyer")
+    sender, sender_qualifier = (sender, "14") if sender else \
+        _interchange_party(getattr(first, source), source, "sender", "UNB S002")
+    recipient, recipient_qualifier = (recipient, "14") if recipient else \
+        _interchange_party(getattr(first, target), target, "recipient", "UNB S003")
     if not sender or not recipient:
         raise ValidationError([FieldError(
             "sender" if not sender else "recipient",
@@ -145,6 +147,8 @@ def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
             sender, recipient)
     try:
         return write_interchange(drafts, sender=sender, recipient=recipient,
+                                 sender_qualifier=sender_qualifier,
+                                 recipient_qualifier=recipient_qualifier,
                                  control_ref=control_ref, syntax_id=syntax_id,
                                  syntax_version=3, prepared=prepared, test=test)
     except EncodingError:
@@ -153,6 +157,24 @@ def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
         for doc in docs:
             _check_characters(doc, syntax_id)
         raise
+
+
+def _interchange_party(party: Party | None, role: str, which: str, element: str
+                       ) -> tuple[str | None, str]:
+    """The interchange ``which`` (sender, recipient) from the ``role`` party: its GLN under
+    qualifier 14; without one, its CVR number, endpoint or VAT number stands in under ZZ
+    (mutually defined), noted; (None, "14") when it has none of them."""
+    if party is None or party.gln:
+        return (party.gln if party else None), "14"
+    for name, value in (("CVR number", party.cvr), ("endpoint", party.endpoint_id),
+                        ("VAT number", party.vat_id)):
+        if value:
+            not_carried(f"{role}.gln", f"the interchange {which} ({element}) is a GLN, and "
+                                       f"the {role} has none: its {name} {value} stands in "
+                                       f"under qualifier ZZ (mutually defined); "
+                                       f"--{which} names another")
+            return value, "ZZ"
+    return None, "14"
 
 
 def _check_characters(document: Document, syntax_id: str) -> None:

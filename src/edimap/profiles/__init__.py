@@ -7,6 +7,8 @@ sets, for one partner (its ``[match]``) or for everyone:
 - ``[defaults]`` — values for what a document leaves out (``currency``);
 - ``[own]`` — the own company: its identity and bank account, for the seller a document
   leaves out or leaves incomplete;
+- ``[partner]`` — the partner's identity (GLN, CVR number, endpoint), for the buyer its
+  documents name only by a number of its own or by name;
 - ``[units]`` — the partner's unit codes as UN/ECE Rec 20 codes (``GBND = "PK"``);
 - ``[qualifiers.TAG]`` — the partner's EDIFACT qualifiers (the first component of a
   segment's first element) as the standard ones (``[qualifiers.NAD]`` ``ST = "DP"``);
@@ -71,6 +73,7 @@ class Profile:
     currency: str | None = None
     own: Party | None = None
     payment: PaymentMeans | None = None
+    partner: Party | None = None
     units: Mapping[str, str] = attrs.field(factory=dict)
     qualifiers: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     prices: str = "order-else-item"
@@ -112,6 +115,8 @@ class Profile:
             out["own"] = _set_fields(self.own)
         if self.payment is not None:
             out.setdefault("own", {})["payment"] = _set_fields(self.payment)
+        if self.partner is not None:
+            out["partner"] = _set_fields(self.partner)
         out["units"] = dict(sorted(self.units.items()))
         out["qualifiers"] = {tag: dict(sorted(codes.items()))
                              for tag, codes in sorted(self.qualifiers.items())}
@@ -147,6 +152,12 @@ def _merge(base: Profile, table: dict[str, Any], path: Path) -> Profile:
     defaults = table.get("defaults", {})
     winfinans = table.get("winfinans", {})
     own, payment = _own(base, table.get("own"), path)
+    partner = base.partner
+    if "partner" in table:
+        try:
+            partner = Party(**table["partner"])
+        except ValidationError as exc:
+            raise ProfileFileError(f"profile {path}: partner: {exc}") from None
     return attrs.evolve(
         base, name=table.get("name", path.stem), origin=str(path),
         description=table.get("description", base.description),
@@ -154,6 +165,7 @@ def _merge(base: Profile, table: dict[str, Any], path: Path) -> Profile:
         endpoints=frozenset(match.get("endpoints", ())),
         severity={**base.severity, **table.get("severity", {})},
         currency=defaults.get("currency", base.currency), own=own, payment=payment,
+        partner=partner,
         units={**base.units, **table.get("units", {})},
         qualifiers={tag: {**base.qualifiers.get(tag, {}), **table.get("qualifiers", {}).get(
             tag, {})} for tag in {*base.qualifiers, *table.get("qualifiers", {})}},

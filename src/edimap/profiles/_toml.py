@@ -87,6 +87,8 @@ KEYS: dict[str, Any] = {
     "own": {"gln": _text, "cvr": _text, "vat_id": _text, "name": _text,
             "endpoint_id": _text, "endpoint_scheme": _text, "address": _ADDRESS,
             "payment": _PAYMENT},
+    "partner": {"gln": _text, "cvr": _text, "vat_id": _text, "endpoint_id": _text,
+                "endpoint_scheme": _text},
     "units": ("map", _text, _rec20),
     "qualifiers": ("map", _tag, _codes),
     "winfinans": {"prices": _choice("order-else-item", "order", "item"),

@@ -17,7 +17,7 @@ import attrs
 from edimap.content import DEFAULTED, defaulted
 from edimap.findings import Finding, Location, Severity, register
 from edimap.formats.base import Item
-from edimap.model import Document, Invoice, Order, Party
+from edimap.model import Document, Invoice, Order, Party, PaymentMeans
 from edimap.profiles import TOLERATED, Profile, ProfileSet
 
 __all__ = ["MAPPED", "apply", "identities", "severities", "writing_defaults"]
@@ -55,6 +55,7 @@ def apply(profiles: ProfileSet, item: Item, source: str | None = None) -> Item:
         document = _currency(profile, document, findings)
         document = _units(profile, document, findings, where)
         document = _own(profile, document, findings, where)
+        document = _partner(profile, document, findings, where)
     return attrs.evolve(item, document=document,
                         findings=tuple(_severity(profile, f) for f in findings),
                         profile=profile.name, profile_reason=reason)
@@ -72,7 +73,8 @@ def writing_defaults(profile: Profile, document: Document,
     writing (the seller's identity, an invoice's payment means), and a
     ``DEFAULT-APPLIED`` finding for each."""
     findings: list[Finding] = []
-    return _own(profile, document, findings, where or Location()), findings
+    document = _own(profile, document, findings, where or Location())
+    return _partner(profile, document, findings, where or Location()), findings
 
 
 def _severity(profile: Profile, finding: Finding) -> Finding:
@@ -123,6 +125,65 @@ def _units(profile: Profile, document: Document, findings: list[Finding],
     return attrs.evolve(document, lines=lines)
 
 
+def _own_payment(payment: PaymentMeans, sent: tuple[PaymentMeans, ...]
+                 ) -> tuple[PaymentMeans, ...]:
+    """The own company's payment means where the document has none, and its account where
+    the document names the same means code without any account."""
+    if not sent:
+        return (payment,)
+    accounts = ("account_id", "bank_reg_no", "iban", "bic")
+    return tuple(attrs.evolve(means, **{k: getattr(payment, k) for k in accounts})
+                 if means.code == payment.code and not any(getattr(means, k) for k in accounts)
+                 else means for means in sent)
+
+
+_IDENTITY = ("gln", "cvr", "vat_id", "endpoint_id")
+
+
+def _contradicts(known: Party, party: Party) -> bool:
+    """Whether ``party`` names an identifier ``known`` has otherwise."""
+    return any(getattr(party, k) and getattr(known, k) and getattr(party, k) !=
+               getattr(known, k) for k in _IDENTITY)
+
+
+def _is_own(own: Party, seller: Party) -> bool:
+    """Whether ``seller`` is the own company: an identifier in common and none that differs,
+    or no identifier at all and no other name."""
+    if _contradicts(own, seller):
+        return False
+    if any(getattr(seller, k) and getattr(seller, k) == getattr(own, k) for k in _IDENTITY):
+        return True
+    return not any(getattr(seller, k) for k in _IDENTITY) and not seller.ids \
+        and seller.name in (None, own.name)
+
+
+def _filled(known: Party, party: Party, path: str, origin: str, findings: list[Finding],
+            where: Location, keys: tuple[str, ...]) -> Party:
+    """``party`` with the ``keys`` it leaves out taken from ``known`` (one
+    ``DEFAULT-APPLIED`` finding each)."""
+    filled = {k: getattr(known, k) for k in keys
+              if getattr(party, k) is None and getattr(known, k) is not None}
+    for key, value in filled.items():
+        findings.append(defaulted(f"{path}.{key}", value if isinstance(value, str)
+                                  else "(address)", f"{origin}.{key}", where))
+    return attrs.evolve(party, **filled) if filled else party
+
+
+def _partner(profile: Profile, document: Document, findings: list[Finding],
+             where: Location) -> Document:
+    """The buyer's identity from the partner's ``[partner]``, where the buyer's documents
+    leave it out and name nothing that differs."""
+    partner, buyer = profile.partner, document.buyer
+    if partner is None or buyer is None or _contradicts(partner, buyer):
+        return document
+    keys: tuple[str, ...] = ("gln", "cvr", "vat_id", "endpoint_id", "endpoint_scheme")
+    if buyer.endpoint_id is not None:  # an endpoint comes with its own scheme
+        keys = keys[:3]
+    filled = _filled(partner, buyer, "buyer", f"profile {profile.name}: partner", findings,
+                     where, keys)
+    return document if filled is buyer else attrs.evolve(document, buyer=filled)
+
+
 def _own(profile: Profile, document: Document, findings: list[Finding],
          where: Location) -> Document:
     """The own company (the seller) and its bank account where the document leaves them
@@ -130,26 +191,24 @@ def _own(profile: Profile, document: Document, findings: list[Finding],
     changes: dict[str, Any] = {}
     own = profile.own
     origin = f"profile {profile.name}: own"
-    if own is not None:
-        seller = document.seller
-        if seller is None:
-            changes["seller"] = own
-            findings.append(defaulted("seller", own.name or own.gln or "(own company)",
-                                      origin, where))
-        elif seller.gln in (None, own.gln) and seller.cvr in (None, own.cvr):
-            filled = {k: getattr(own, k) for k in ("gln", "cvr", "vat_id", "name", "address",
-                                                   "endpoint_id", "endpoint_scheme")
-                      if getattr(seller, k) is None and getattr(own, k) is not None}
-            for key, value in filled.items():
-                findings.append(defaulted(f"seller.{key}", value if isinstance(value, str)
-                                          else "(address)", f"{origin}.{key}", where))
-            if filled:
-                changes["seller"] = attrs.evolve(seller, **filled)
-    if isinstance(document, Invoice) and not document.payment_means \
-            and profile.payment is not None:
-        changes["payment_means"] = (profile.payment,)
-        findings.append(defaulted("payment_means", profile.payment.code,
-                                  f"{origin}.payment", where))
+    seller = document.seller
+    if own is not None and seller is None:
+        changes["seller"] = own
+        findings.append(defaulted("seller", own.name or own.gln or "(own company)",
+                                  origin, where))
+    elif own is not None and seller is not None and _is_own(own, seller):
+        filled = _filled(own, seller, "seller", origin, findings, where, (
+            "gln", "cvr", "vat_id", "name", "address", "endpoint_id", "endpoint_scheme"))
+        if filled is not seller:
+            changes["seller"] = filled
+    elif own is not None:
+        return document  # another company's document: none of ours goes into it
+    if isinstance(document, Invoice) and profile.payment is not None:
+        means = _own_payment(profile.payment, document.payment_means)
+        if means != document.payment_means:
+            changes["payment_means"] = means
+            findings.append(defaulted("payment_means", profile.payment.code,
+                                      f"{origin}.payment", where))
     if profile.sales_location is not None and document.sales_location_id is None:
         changes["sales_location_id"] = profile.sales_location
         findings.append(defaulted("sales_location_id", profile.sales_location,

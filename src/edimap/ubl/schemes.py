@@ -2,16 +2,16 @@
 (OIOUBL's scheme ids and the ISO 6523 ICD codes of the EAS list) and tax categories
 (UNCL 5305, which Peppol and the model use, and OIOUBL's own category ids).
 
-    >>> oioubl_scheme("0088"), oioubl_scheme("DK:CVR"), oioubl_scheme("RFF+ON")
-    ('GLN', 'DK:CVR', None)
+    >>> oioubl_scheme("0088"), oioubl_scheme("DK:CVR"), oioubl_scheme("16")
+    ('GLN', 'DK:CVR', 'DUNS')
 """
 
 from __future__ import annotations
 
 from edimap.model import TaxCategory
 
-__all__ = ["CATEGORY_TO_OIOUBL", "EAS_TO_OIOUBL", "OIOUBL_SCHEMES", "OIOUBL_TO_CATEGORY",
-           "oioubl_scheme"]
+__all__ = ["AGENCY_TO_OIOUBL", "CATEGORY_TO_OIOUBL", "EAS_TO_OIOUBL", "ENDPOINT_SCHEMES",
+           "OIOUBL_SCHEMES", "OIOUBL_TO_CATEGORY", "oioubl_scheme"]
 
 OIOUBL_SCHEMES = frozenset(
     """
@@ -30,12 +30,25 @@ EAS_TO_OIOUBL = {"0088": "GLN", "0184": "DK:CVR", "0198": "DK:SE", "0096": "DK:P
 """Peppol EAS (ISO 6523 ICD) → the OIOUBL scheme of the same register."""
 
 
+AGENCY_TO_OIOUBL = {"16": "DUNS"}
+"""EDIFACT code list agencies (NAD C082 3055) → the OIOUBL scheme of the same register."""
+
+ENDPOINT_SCHEMES = frozenset(
+    """
+    GLN DUNS DK:P DK:CVR DK:CPR DK:SE DK:VANS FR:SIRET SE:ORGNR SE:VAT FI:OVT FI:ORGNR
+    FI:VAT NO:ORGNR NO:VAT EU:VAT
+    """.split()  # noqa: SIM905 - a table reads better than a literal
+)
+"""The OIOUBL schemes a party identifier of which can be its ``cbc:EndpointID`` (the
+rules' endpoint list, less the national ones edimap never derives)."""
+
+
 def oioubl_scheme(scheme: str) -> str | None:
-    """The OIOUBL scheme id for ``scheme`` (an OIOUBL id or a Peppol EAS code), or None
-    when OIOUBL has none."""
+    """The OIOUBL scheme id for ``scheme`` (an OIOUBL id, a Peppol EAS code or an EDIFACT
+    agency code), or None when OIOUBL has none."""
     if scheme in OIOUBL_SCHEMES:
         return scheme
-    return EAS_TO_OIOUBL.get(scheme)
+    return EAS_TO_OIOUBL.get(scheme) or AGENCY_TO_OIOUBL.get(scheme)
 
 
 CATEGORY_TO_OIOUBL = {TaxCategory.STANDARD: "StandardRated", TaxCategory.ZERO: "ZeroRated",

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from edimap._codes import IMPLIED_PAYMENT_CHANNEL
+from edimap._codes import IMPLIED_PAYMENT_CHANNEL, UNIT_CODE
 from edimap._notes import not_carried
 from edimap.findings import FieldError, ValidationError
 from edimap.model import (
@@ -36,7 +37,7 @@ from edimap.model import (
 )
 from edimap.totals import InvoiceTotals, check_stated, compute, money
 from edimap.ubl.reader import CAC, CBC
-from edimap.ubl.schemes import CATEGORY_TO_OIOUBL, oioubl_scheme
+from edimap.ubl.schemes import CATEGORY_TO_OIOUBL, ENDPOINT_SCHEMES, oioubl_scheme
 from edimap.ubl.xml import not_xml_character
 
 __all__ = ["to_xml"]
@@ -198,37 +199,7 @@ def _party(b: _Builder, parent: _Element, party: Party, role: str,
         not_carried(f"{role}.account", "OIOUBL carries an account number for customer "
                                        "parties only")
     element = b.el(wrapper, tag)
-    endpoint_scheme = oioubl_scheme(party.endpoint_scheme or "")
-    if party.endpoint_id and party.endpoint_scheme and endpoint_scheme is None:
-        not_carried(f"{role}.endpoint_id", f"OIOUBL has no endpoint scheme "
-                                           f"{party.endpoint_scheme}")
-    if party.endpoint_id and endpoint_scheme:
-        if endpoint_scheme != party.endpoint_scheme:
-            not_carried(f"{role}.endpoint_scheme", f"written as OIOUBL's {endpoint_scheme}")
-            if endpoint_scheme in ("GLN", "DK:CVR"):
-                field = "gln" if endpoint_scheme == "GLN" else "cvr"
-                for name in ("endpoint_id", field):
-                    not_carried(f"{role}.{name}", f"a {endpoint_scheme} endpoint reads back "
-                                                  f"as the party's {field}")
-        attrs = {"schemeAgencyID": "9"} if endpoint_scheme == "GLN" else {}
-        b.el(element, "cbc:EndpointID", party.endpoint_id, **attrs, schemeID=endpoint_scheme)
-    elif party.gln:
-        b.el(element, "cbc:EndpointID", party.gln, schemeAgencyID="9", schemeID="GLN")
-    elif party.cvr:
-        b.el(element, "cbc:EndpointID", "DK" + party.cvr, schemeID="DK:CVR")
-    elif party.vat_id and oioubl_scheme(f"{party.vat_id[:2].upper()}:VAT"):
-        # A foreign party with neither GLN nor CVR: its VAT number is a registered
-        # identifier OIOUBL takes as an endpoint (DE:VAT, SE:VAT …).
-        b.el(element, "cbc:EndpointID", party.vat_id,
-             schemeID=f"{party.vat_id[:2].upper()}:VAT")
-        for name in ("endpoint_id", "endpoint_scheme"):
-            not_carried(f"{role}.{name}", "OIOUBL needs an endpoint: the VAT number stands "
-                                          "in, and reads back as the endpoint")
-    else:
-        why = (f" (its endpoint's scheme {party.endpoint_scheme} has no OIOUBL equivalent)"
-               if party.endpoint_id else "")
-        raise ValidationError([FieldError(f"{role}", "OIOUBL needs an EndpointID for every "
-                                          f"party: give it a GLN, a CVR or an endpoint{why}")])
+    endpoint = _endpoint(b, element, party, role)
     if party.gln:
         ident = b.el(element, "cac:PartyIdentification")
         b.el(ident, "cbc:ID", party.gln, schemeAgencyID="9", schemeID="GLN")
@@ -267,7 +238,7 @@ def _party(b: _Builder, parent: _Element, party: Party, role: str,
         entity = b.el(element, "cac:PartyLegalEntity")
         if party.name:
             b.el(entity, "cbc:RegistrationName", party.name)
-        b.el(entity, "cbc:CompanyID", party.gln or party.endpoint_id or "", schemeID="ZZZ")
+        b.el(entity, "cbc:CompanyID", party.gln or endpoint, schemeID="ZZZ")
     if party.contact is not None:
         contact = b.el(element, "cac:Contact")
         # OIOUBL wants the customer's contact to have an ID (F-INV051, F-ORD041).
@@ -282,6 +253,65 @@ def _party(b: _Builder, parent: _Element, party: Party, role: str,
         # OIOUBL requires one Contact on the customer (F-INV046, F-ORD035); without one in
         # the document, its reference is the buyer's order number, as buyers route by it.
         b.el(b.el(element, "cac:Contact"), "cbc:ID", contact_reference)
+
+
+def _endpoint(b: _Builder, element: _Element, party: Party, role: str) -> str:
+    """cbc:EndpointID, which OIOUBL requires of every party: the endpoint, else the GLN,
+    the CVR number, a foreign VAT number or an identifier from a register OIOUBL takes as
+    an endpoint (noted), else a refusal. Returns the value written."""
+    endpoint_scheme = oioubl_scheme(party.endpoint_scheme or "")
+    if party.endpoint_id and party.endpoint_scheme and endpoint_scheme is None:
+        not_carried(f"{role}.endpoint_id", f"OIOUBL has no endpoint scheme "
+                                           f"{party.endpoint_scheme}")
+    vat_scheme = f"{(party.vat_id or '')[:2].upper()}:VAT"
+    registered = _registered_id(party)
+    if party.endpoint_id and endpoint_scheme:
+        if endpoint_scheme != party.endpoint_scheme:
+            not_carried(f"{role}.endpoint_scheme", f"written as OIOUBL's {endpoint_scheme}")
+            if endpoint_scheme in ("GLN", "DK:CVR"):
+                field = "gln" if endpoint_scheme == "GLN" else "cvr"
+                for name in ("endpoint_id", field):
+                    not_carried(f"{role}.{name}", f"a {endpoint_scheme} endpoint reads back "
+                                                  f"as the party's {field}")
+        value, scheme = party.endpoint_id, endpoint_scheme
+    elif party.gln:
+        value, scheme = party.gln, "GLN"
+    elif party.cvr:
+        value, scheme = "DK" + party.cvr, "DK:CVR"
+    elif party.vat_id and oioubl_scheme(vat_scheme):
+        # A foreign party with neither GLN nor CVR: its VAT number is a registered
+        # identifier OIOUBL takes as an endpoint (DE:VAT, SE:VAT …).
+        value, scheme = party.vat_id, vat_scheme
+        _stand_in(role, "the VAT number")
+    elif registered is not None:
+        (n, scheme), value = registered, party.ids[registered[0]].value
+        _stand_in(role, f"its {scheme} identifier (ids[{n}])")
+    else:
+        why = (f" (its endpoint's scheme {party.endpoint_scheme} has no OIOUBL equivalent)"
+               if party.endpoint_id else "")
+        raise ValidationError([FieldError(f"{role}", "OIOUBL needs an EndpointID for every "
+                                          f"party: give it a GLN, a CVR or an endpoint{why}")])
+    agency = {"schemeAgencyID": "9"} if scheme == "GLN" else {}
+    b.el(element, "cbc:EndpointID", value, **agency, schemeID=scheme)
+    return value
+
+
+def _stand_in(role: str, what: str) -> None:
+    """Note that ``what`` stands in for the endpoint the party lacks, which a reader then
+    finds."""
+    for name in ("endpoint_id", "endpoint_scheme"):
+        not_carried(f"{role}.{name}", f"OIOUBL needs an endpoint: {what} stands in, and "
+                                      "reads back as the endpoint")
+
+
+def _registered_id(party: Party) -> tuple[int, str] | None:
+    """(index, OIOUBL scheme) of the party's first identifier from a register OIOUBL
+    accepts as an endpoint (DUNS …), for a party with no GLN, CVR number or endpoint."""
+    for n, extra in enumerate(party.ids):
+        scheme = oioubl_scheme(extra.scheme) if extra.scheme else None
+        if scheme in ENDPOINT_SCHEMES:
+            return n, scheme
+    return None
 
 
 def _vat_company_id(vat_id: str) -> tuple[str, str]:
@@ -332,7 +362,9 @@ def _category(b: _Builder, parent: _Element, category: TaxCategory, percent: Dec
 
 
 def _allowance(b: _Builder, parent: _Element, ac: AllowanceCharge,
-               default: tuple[TaxCategory, Decimal]) -> None:
+               default: tuple[TaxCategory, Decimal], path: str | None = None) -> None:
+    """cac:AllowanceCharge; without a tax category of its own it takes ``default`` (the
+    line's, or the document's only one), noted at ``path`` for a document's."""
     element = b.el(parent, "cac:AllowanceCharge")
     b.el(element, "cbc:ChargeIndicator", "true" if ac.is_charge else "false")
     if ac.reason_code:
@@ -353,7 +385,26 @@ def _allowance(b: _Builder, parent: _Element, ac: AllowanceCharge,
         b.amount(element, "cbc:BaseAmount", ac.base_amount)
     category = ac.tax_category or default[0]
     percent = ac.tax_percent if ac.tax_percent is not None else default[1]
+    if path is not None and (ac.tax_category is None or ac.tax_percent is None):
+        for name in ("tax_category", "tax_percent"):
+            not_carried(f"{path}.{name}", f"OIOUBL needs the tax category of an allowance "
+                                          f"or charge: {category.value} {percent} % stands "
+                                          "in, and reads back")
     _category(b, element, category, percent)
+
+
+def _units_or_refuse(lines: Sequence[Any]) -> None:
+    """Refuse the lines whose unit is no UN/ECE Rec 20 code, which OIOUBL requires
+    (F-LIB318), naming the profile setting that maps a partner's own unit."""
+    errors = [FieldError(f"lines[{n}].unit",
+                         f"OIOUBL needs a UN/ECE Rec 20 unit (F-LIB318), and {line.unit!r} "
+                         f"is none: map it in the partner's profile ([units] "
+                         f"{line.unit} = \"EA\", or the Rec 20 code it stands for)")
+              for n, line in enumerate(lines)
+              if line.unit is not None and line.unit not in UNITS
+              and not UNIT_CODE.match(line.unit)]
+    if errors:
+        raise ValidationError(errors)
 
 
 def _note_stand_ins(n: int, line: Any) -> None:
@@ -445,6 +496,7 @@ def _invoice(invoice: Invoice) -> _Builder:
     disagreements = check_stated(invoice, totals)
     if disagreements:
         raise ValidationError(disagreements)
+    _payment_content_or_refuse(invoice.payment_means)
     for n, means in enumerate(invoice.payment_means, start=1):
         _payment_means(b, root, n, means)
     if invoice.payment_terms is not None:
@@ -454,11 +506,13 @@ def _invoice(invoice: Invoice) -> _Builder:
         b.amount(b.el(root, "cac:PrepaidPayment"), "cbc:PaidAmount", invoice.prepaid)
     default = (totals.tax_subtotals[0].category, totals.tax_subtotals[0].percent) \
         if len(totals.tax_subtotals) == 1 else (TaxCategory.STANDARD, Decimal(25))
-    for ac in invoice.allowance_charges:
-        _allowance(b, root, ac, default)
+    for n, ac in enumerate(invoice.allowance_charges):
+        _allowance(b, root, ac, default, f"allowance_charges[{n}]")
     _invoice_totals(b, root, invoice, totals)
+    _units_or_refuse(invoice.lines)
     for n, line in enumerate(invoice.lines):
         _note_stand_ins(n, line)
+        line = _priced(n, line)
         if line.order_line_id and not invoice.order_id:
             # F-INV142: an order line reference needs the order's.
             not_carried(f"lines[{n}].order_line_id", "OIOUBL refers to an order line only "
@@ -514,6 +568,35 @@ def _invoice_parties(b: _Builder, root: _Element, invoice: Invoice) -> None:
             b.el(delivery, "cbc:ActualDeliveryDate", invoice.delivery_date.isoformat())
         if invoice.delivery:
             _delivery(b, delivery, invoice.delivery)
+
+
+PAYMENT_CONTENT = {
+    "31": (("account_id", "iban"), "the payee's account or IBAN", "F-LIB113, F-LIB115"),
+    "42": (("account_id",), "the payee's account", "F-LIB125, F-LIB126"),
+    "42 ": (("bank_reg_no",), "the bank registration number", "F-LIB124"),
+    "50": (("account_id",), "the giro account", "F-LIB319, F-LIB320"),
+    "50 ": (("payment_id",), "the payment id (01, 04 or 15)", "F-LIB144"),
+    "58": (("account_id", "iban"), "the payee's IBAN", "F-LIB377"),
+    "93": (("payment_id",), "the payment id (71, 73 or 75)", "F-LIB152"),
+}
+"""Payment means code (a trailing space: a second requirement) → the model fields one of
+which OIOUBL requires, what they are, and the OIOUBL rules that require them."""
+
+
+def _payment_content_or_refuse(means_list: Sequence[PaymentMeans]) -> None:
+    """Refuse payment means that lack what OIOUBL requires for their code, naming the field
+    and where it comes from."""
+    errors = []
+    for n, means in enumerate(means_list):
+        for code, (fields, what, rule) in PAYMENT_CONTENT.items():
+            if code.strip() == means.code and not any(getattr(means, f) for f in fields):
+                errors.append(FieldError(
+                    f"payment_means[{n}].{fields[0]}",
+                    f"OIOUBL needs {what} for payment means code {means.code} ({rule}): add "
+                    "it to the document (EANCOM FII), or, for the own company's invoices, "
+                    "give [own.payment] in the profile"))
+    if errors:
+        raise ValidationError(errors)
 
 
 def _payment_means(b: _Builder, root: _Element, n: int, means: PaymentMeans) -> None:
@@ -617,10 +700,27 @@ def _invoice_line(b: _Builder, root: _Element, line: InvoiceLine, credit: bool) 
         for ac in line.allowance_charges:
             _allowance(b, element, ac, (line.tax_category, line.tax_percent))
     _item(b, element, line)
-    if line.price is None:
-        raise ValidationError([FieldError(f"lines[{line.line_id}].price",
-                                          "OIOUBL needs a price on every line")])
     _price(b, element, line)
+
+
+def _priced(n: int, line: InvoiceLine) -> InvoiceLine:
+    """Line ``n`` with the price OIOUBL requires on every invoice line: as sent, or — for a
+    line without allowances or charges — its amount divided by its quantity when that
+    division is exact (noted); otherwise a refusal."""
+    if line.price is not None:
+        return line
+    if line.quantity and not line.allowance_charges:
+        price = line.line_amount / line.quantity
+        exponent = price.as_tuple().exponent
+        if price * line.quantity == line.line_amount and isinstance(exponent, int) \
+                and exponent >= -6:
+            not_carried(f"lines[{n}].price", f"OIOUBL needs a price on every line: the line "
+                                             f"amount divided by the quantity ({price}) "
+                                             "stands in, and reads back as the price")
+            return attrs.evolve(line, price=price)
+    raise ValidationError([FieldError(f"lines[{n}].price", "OIOUBL needs a price on every "
+                                      "line, and the line amount divided by the quantity "
+                                      "gives none exactly: add the price (PRI)")])
 
 
 def _additional_references(b: _Builder, root: _Element, document: Document) -> None:
@@ -724,13 +824,14 @@ def _order(order: Order) -> _Builder:
             requested()
     if order.payment_terms is not None:
         not_carried("payment_terms", "OIOUBL orders have no payment terms")
-    for ac in order.allowance_charges:
-        _allowance(b, root, ac, (TaxCategory.STANDARD, Decimal(25)))
+    for n, ac in enumerate(order.allowance_charges):
+        _allowance(b, root, ac, (TaxCategory.STANDARD, Decimal(25)), f"allowance_charges[{n}]")
     if all(line.line_amount is not None for line in order.lines):
         total = b.el(root, "cac:AnticipatedMonetaryTotal")
         line_total = sum((line.line_amount or Decimal(0) for line in order.lines), Decimal(0))
         b.amount(total, "cbc:LineExtensionAmount", line_total)
         b.amount(total, "cbc:PayableAmount", line_total)
+    _units_or_refuse(order.lines)
     for n, line in enumerate(order.lines):
         _note_stand_ins(n, line)
         item = b.el(b.el(root, "cac:OrderLine"), "cac:LineItem")

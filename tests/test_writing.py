@@ -1,0 +1,188 @@
+"""Writers carry what they can and refuse, with a location, only what the target requires
+and neither the document nor the profile gives: the fixture invoice and order, changed
+one field at a time, written through the pipeline with the official rules checking the
+output."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+import edimap
+from edimap.model import Document, Invoice, Order, Party
+from edimap.pipeline import Outcome, write_document
+from edimap.profiles import Profile, ProfileSet
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def fixture(name: str) -> Any:
+    return edimap.read(FIXTURES / name).documents[0]
+
+
+def written(document: Document, target: str, profile: Profile | None = None,
+            **options: str) -> tuple[bool, list[edimap.Finding], bytes | None]:
+    """(converted, findings, bytes) of ``document`` written as ``target``."""
+    settings: dict[str, Any] = {"control_ref": "1", **options}
+    if profile is not None:
+        settings["profiles"] = ProfileSet.of(profile)
+    outcome = write_document(Outcome("in.json", document.id, True, (), document=document),
+                             edimap.formats.get(target), settings)
+    return (outcome.converted, [edimap.Finding.from_dict(f) for f in outcome.findings],
+            outcome.data)
+
+
+def coded(findings: list[edimap.Finding], code: str) -> list[edimap.Finding]:
+    return [f for f in findings if f.code == code]
+
+
+def test_an_invoice_to_a_buyer_without_gln_is_addressed_to_its_cvr_number(
+        installed: Path) -> None:
+    invoice: Invoice = fixture("invoice.json")
+    buyer = attrs.evolve(invoice.buyer, gln=None)
+    ok, findings, data = written(attrs.evolve(invoice, buyer=buyer), "eancom")
+    assert ok, findings
+    assert data is not None
+    assert b"+5798000000001:14+13585628:ZZ+" in data  # UNB S002, S003
+    (note,) = [f for f in coded(findings, "WRITE-NOT-CARRIED") if f.location.field ==
+               "buyer.gln"]
+    assert "its CVR number 13585628 stands in under qualifier ZZ" in note.message
+    assert "--recipient names another" in note.message
+    # An option still wins, under GLN's qualifier.
+    ok, findings, data = written(attrs.evolve(invoice, buyer=buyer), "eancom",
+                                 recipient="5790000274017")
+    assert ok and data is not None and b"+5790000274017:14+" in data
+
+
+def test_a_reference_type_that_is_no_rff_qualifier_is_noted_not_written(
+        installed: Path) -> None:
+    order: Order = fixture("order.json")
+    refs = (edimap.DocumentReference(kind="Timesheet", id="TS-1"),
+            edimap.DocumentReference(kind="CT", id="K-9"))
+    ok, findings, data = written(attrs.evolve(order, references=refs), "eancom")
+    assert ok, findings
+    assert data is not None and b"RFF+CT:K-9'" in data and b"TS-1" not in data
+    (note,) = coded(findings, "WRITE-NOT-CARRIED")
+    assert note.location.field == "references[0]"
+    assert "'Timesheet' is none" in note.message
+
+
+def test_an_invoice_line_without_price_takes_its_amount_over_its_quantity(
+        installed: Path) -> None:
+    invoice: Invoice = fixture("invoice.json")
+    line = attrs.evolve(invoice.lines[0], price=None)  # 24 PCE, 300.00
+    ok, findings, data = written(attrs.evolve(invoice, lines=(line, *invoice.lines[1:])),
+                                 "oioubl")
+    assert ok, [str(f) for f in findings]
+    assert data is not None and b">12.50</cbc:PriceAmount>" in data
+    (note,) = [f for f in coded(findings, "WRITE-NOT-CARRIED")
+               if f.location.field == "lines[0].price"]
+    assert "(12.50) stands in" in note.message
+    # A division that does not come out exact is refused at the line, not rounded.
+    odd = attrs.evolve(line, quantity=Decimal(7))
+    ok, findings, _ = written(attrs.evolve(invoice, lines=(odd, *invoice.lines[1:])),
+                              "oioubl")
+    assert not ok
+    (refusal,) = coded(findings, "WRITE-REFUSED")
+    assert refusal.location.field == "lines[0].price"
+    assert "add the price (PRI)" in refusal.message
+
+
+def test_a_unit_that_is_no_rec20_code_is_refused_naming_the_units_setting(
+        installed: Path, tmp_path: Path) -> None:
+    order: Order = fixture("order.json")
+    lines = tuple(attrs.evolve(line, unit="GBND") for line in order.lines)
+    ok, findings, _ = written(attrs.evolve(order, lines=lines), "oioubl")
+    assert not ok
+    refusals = coded(findings, "WRITE-REFUSED")
+    assert [f.location.field for f in refusals] == [f"lines[{n}].unit"
+                                                    for n in range(len(lines))]
+    assert "(F-LIB318)" in refusals[0].message
+    assert "[units] GBND = \"EA\"" in refusals[0].message
+    assert not coded(findings, "WRITE-INVALID")
+
+
+def test_payment_means_without_the_account_its_code_needs_are_refused_at_the_field(
+        installed: Path) -> None:
+    invoice: Invoice = fixture("invoice.json")
+    means = edimap.PaymentMeans(code="31")
+    ok, findings, _ = written(attrs.evolve(invoice, payment_means=(means,)), "oioubl")
+    assert not ok
+    (refusal,) = coded(findings, "WRITE-REFUSED")
+    assert refusal.location.field == "payment_means[0].account_id"
+    assert "code 31 (F-LIB113, F-LIB115)" in refusal.message
+    assert not coded(findings, "WRITE-INVALID")
+
+
+def own_profile(tmp_path: Path, extra: str = "") -> Profile:
+    path = tmp_path / "own.toml"
+    path.write_text('name = "own"\n[own]\ngln = "5798000000001"\ncvr = "10150817"\n'
+                    '[own.payment]\ncode = "42"\naccount_id = "0099999999"\n'
+                    'bank_reg_no = "4321"\n' + extra, "utf-8")
+    return Profile.load(path)
+
+
+def test_the_own_account_fills_own_payment_means_only(tmp_path: Path) -> None:
+    invoice: Invoice = fixture("invoice.json")
+    bare = attrs.evolve(invoice, payment_means=(edimap.PaymentMeans(code="42"),))
+    findings: list[edimap.Finding] = []
+    data = edimap.write(bare, format="json", profile=own_profile(tmp_path),
+                        findings=findings)
+    means = edimap.read(data, format="json").documents[0].payment_means
+    assert [(m.code, m.account_id, m.bank_reg_no) for m in means] == [
+        ("42", "0099999999", "4321")]
+    assert [f.location.field for f in findings if f.code == "DEFAULT-APPLIED"] == [
+        "payment_means"]
+    # Another company's invoice (another CVR number) gets none of ours.
+    other = attrs.evolve(bare, seller=attrs.evolve(invoice.seller, gln=None,
+                                                   cvr="25313763"))
+    findings = []
+    data = edimap.write(other, format="json", profile=own_profile(tmp_path),
+                        findings=findings)
+    document = edimap.read(data, format="json").documents[0]
+    assert document.payment_means[0].account_id is None
+    assert document.seller.gln is None
+    assert not [f for f in findings if f.code == "DEFAULT-APPLIED"]
+
+
+def test_the_partner_profile_gives_the_buyer_the_endpoint_oioubl_needs(
+        installed: Path, tmp_path: Path) -> None:
+    order: Order = fixture("order.json")
+    store = Party(name="Butik 17", ids=(edimap.PartyId(value="17", scheme="92"),))
+    anonymous = attrs.evolve(order, buyer=store)
+    ok, findings, _ = written(anonymous, "oioubl")
+    assert not ok
+    (refusal,) = coded(findings, "WRITE-REFUSED")
+    assert refusal.location.field == "buyer"
+    assert "(supplied by the partner's identity under [partner] in its profile" in \
+        refusal.message
+    profile = own_profile(tmp_path, '[partner]\ngln = "5790000274017"\n')
+    item = edimap.formats.Item(index=0, reference=order.id, document=anonymous)
+    from edimap.profiles.apply import apply
+
+    applied = apply(ProfileSet.of(profile), item)
+    assert applied.document is not None and applied.document.buyer is not None
+    assert (applied.document.buyer.gln, applied.document.buyer.name) == (
+        "5790000274017", "Butik 17")
+    assert [f.location.field for f in applied.findings if f.code == "DEFAULT-APPLIED"] \
+        == ["buyer.gln"]
+    ok, findings, data = written(applied.document, "oioubl", profile)
+    assert ok, [str(f) for f in findings]
+    assert data is not None and b'schemeID="GLN">5790000274017</cbc:EndpointID>' in data
+
+
+@pytest.mark.parametrize("other", [{"gln": "5790000000005"}, {"cvr": "25313763"}])
+def test_the_partner_profile_leaves_a_buyer_that_names_another_company(
+        tmp_path: Path, other: dict[str, str]) -> None:
+    order: Order = fixture("order.json")
+    buyer = Party(name="Butik 17", **other)
+    profile = own_profile(tmp_path, '[partner]\ngln = "5790000274017"\ncvr = "13585628"\n')
+    item = edimap.formats.Item(index=0, reference=order.id, document=attrs.evolve(order, buyer=buyer))
+    from edimap.profiles.apply import apply
+
+    applied = apply(ProfileSet.of(profile), item)
+    assert applied.document is not None and applied.document.buyer == buyer
