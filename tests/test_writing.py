@@ -55,7 +55,9 @@ def test_an_invoice_to_a_buyer_without_gln_is_addressed_to_its_cvr_number(
     # An option still wins, under GLN's qualifier.
     ok, findings, data = written(attrs.evolve(invoice, buyer=buyer), "eancom",
                                  recipient="5790000274017")
-    assert ok and data is not None and b"+5790000274017:14+" in data
+    assert ok
+    assert data is not None
+    assert b"+5790000274017:14+" in data
 
 
 def test_a_reference_type_that_is_no_rff_qualifier_is_noted_not_written(
@@ -65,7 +67,9 @@ def test_a_reference_type_that_is_no_rff_qualifier_is_noted_not_written(
             edimap.DocumentReference(kind="CT", id="K-9"))
     ok, findings, data = written(attrs.evolve(order, references=refs), "eancom")
     assert ok, findings
-    assert data is not None and b"RFF+CT:K-9'" in data and b"TS-1" not in data
+    assert data is not None
+    assert b"RFF+CT:K-9'" in data
+    assert b"TS-1" not in data
     (note,) = coded(findings, "WRITE-NOT-CARRIED")
     assert note.location.field == "references[0]"
     assert "'Timesheet' is none" in note.message
@@ -78,7 +82,8 @@ def test_an_invoice_line_without_price_takes_its_amount_over_its_quantity(
     ok, findings, data = written(attrs.evolve(invoice, lines=(line, *invoice.lines[1:])),
                                  "oioubl")
     assert ok, [str(f) for f in findings]
-    assert data is not None and b">12.50</cbc:PriceAmount>" in data
+    assert data is not None
+    assert b">12.50</cbc:PriceAmount>" in data
     (note,) = [f for f in coded(findings, "WRITE-NOT-CARRIED")
                if f.location.field == "lines[0].price"]
     assert "(12.50) stands in" in note.message
@@ -112,9 +117,10 @@ def test_payment_means_without_the_account_its_code_needs_are_refused_at_the_fie
     means = edimap.PaymentMeans(code="31")
     ok, findings, _ = written(attrs.evolve(invoice, payment_means=(means,)), "oioubl")
     assert not ok
-    (refusal,) = coded(findings, "WRITE-REFUSED")
+    (refusal, bic) = coded(findings, "WRITE-REFUSED")
     assert refusal.location.field == "payment_means[0].account_id"
-    assert "code 31 (F-LIB113, F-LIB115)" in refusal.message
+    assert bic.location.field == "payment_means[0].bic"
+    assert "account or IBAN for payment means code 31 (F-LIB107)" in refusal.message
     assert not coded(findings, "WRITE-INVALID")
 
 
@@ -165,14 +171,16 @@ def test_the_partner_profile_gives_the_buyer_the_endpoint_oioubl_needs(
     from edimap.profiles.apply import apply
 
     applied = apply(ProfileSet.of(profile), item)
-    assert applied.document is not None and applied.document.buyer is not None
+    assert applied.document is not None
+    assert applied.document.buyer is not None
     assert (applied.document.buyer.gln, applied.document.buyer.name) == (
         "5790000274017", "Butik 17")
     assert [f.location.field for f in applied.findings if f.code == "DEFAULT-APPLIED"] \
         == ["buyer.gln"]
     ok, findings, data = written(applied.document, "oioubl", profile)
     assert ok, [str(f) for f in findings]
-    assert data is not None and b'schemeID="GLN">5790000274017</cbc:EndpointID>' in data
+    assert data is not None
+    assert b'schemeID="GLN">5790000274017</cbc:EndpointID>' in data
 
 
 @pytest.mark.parametrize("other", [{"gln": "5790000000005"}, {"cvr": "25313763"}])
@@ -181,8 +189,61 @@ def test_the_partner_profile_leaves_a_buyer_that_names_another_company(
     order: Order = fixture("order.json")
     buyer = Party(name="Butik 17", **other)
     profile = own_profile(tmp_path, '[partner]\ngln = "5790000274017"\ncvr = "13585628"\n')
-    item = edimap.formats.Item(index=0, reference=order.id, document=attrs.evolve(order, buyer=buyer))
+    item = edimap.formats.Item(index=0, reference=order.id,
+                               document=attrs.evolve(order, buyer=buyer))
     from edimap.profiles.apply import apply
 
     applied = apply(ProfileSet.of(profile), item)
-    assert applied.document is not None and applied.document.buyer == buyer
+    assert applied.document is not None
+    assert applied.document.buyer == buyer
+
+
+@pytest.mark.parametrize(("means", "code"), [
+    (edimap.PaymentMeans(code="30", iban="DK5000400440116243", bic="DABADKKK"), "31"),
+    (edimap.PaymentMeans(code="30", account_id="0012345678", bank_reg_no="1234"), "42"),
+    (edimap.PaymentMeans(code="42", account_id="0012345678", bank_reg_no="1234"), "42"),
+])
+def test_peppol_payment_means_codes_are_written_as_oioubls(
+        installed: Path, means: edimap.PaymentMeans, code: str) -> None:
+    invoice: Invoice = fixture("invoice.json")
+    ok, findings, data = written(attrs.evolve(invoice, payment_means=(means,)), "oioubl")
+    assert ok, [str(f) for f in findings]
+    assert data is not None
+    assert f">{code}</cbc:PaymentMeansCode>".encode() in data
+    notes = [f for f in coded(findings, "WRITE-NOT-CARRIED")
+             if f.location.field == "payment_means[0].code"]
+    assert len(notes) == (means.code != code)
+
+
+def test_a_payment_means_code_oioubl_lacks_is_refused_at_the_code(installed: Path) -> None:
+    invoice: Invoice = fixture("invoice.json")
+    means = edimap.PaymentMeans(code="57", account_id="0012345678")
+    ok, findings, _ = written(attrs.evolve(invoice, payment_means=(means,)), "oioubl")
+    assert not ok
+    (refusal,) = coded(findings, "WRITE-REFUSED")
+    assert refusal.location.field == "payment_means[0].code"
+    assert "UNCL 4461 code 57 has no OIOUBL equivalent (F-LIB100)" in refusal.message
+
+
+def test_a_peppol_order_translates_to_a_valid_oioubl_order(shared: Path,
+                                                          installed: Path) -> None:
+    (item,) = edimap.read(shared / "corpus" / "ubl" / "peppol-bis3" /
+                          "ordering-Order_Example.xml").items
+    order = item.document
+    assert isinstance(order, Order)
+    assert order.delivery is not None
+    # The delivery location's GLN and address join the delivery party's name and id.
+    assert (order.delivery.gln, order.delivery.name, order.delivery.address.city
+            if order.delivery.address else None) == (
+        "7300010000001", "Helseavdeling", "Lørenskog")
+    # Peppol: PriceAmount is the price, BaseAmount the gross price, line allowances apart.
+    first = order.lines[0]
+    assert (first.price, first.gross_price, len(first.allowance_charges)) == (
+        Decimal("50.000"), Decimal("60.00"), 2)
+    ok, findings, data = written(order, "oioubl")
+    assert ok, [str(f) for f in findings if f.is_error]
+    assert data is not None
+    assert b"SalesOrderID" not in data
+    noted = {f.location.field for f in coded(findings, "WRITE-NOT-CARRIED")}
+    assert {"seller_order_id", "lines[0].allowance_charges[0]",
+            "lines[0].allowance_charges[1]", "lines[0].price"} <= noted

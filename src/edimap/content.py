@@ -64,7 +64,8 @@ def problems_of_party(role: str, party: Party) -> Iterator[Problem]:
         yield from _identifier(f"{role}.gln", "gln", party.gln, _gln.validate)
     if party.cvr is not None:
         yield from _identifier(f"{role}.cvr", "cvr", party.cvr, _cvr.validate_format)
-    if party.endpoint_id is not None and party.endpoint_scheme == "GLN":
+    # A GLN endpoint: OIOUBL's scheme GLN, or Peppol's EAS 0088.
+    if party.endpoint_id is not None and party.endpoint_scheme in ("GLN", "0088"):
         yield from _identifier(f"{role}.endpoint_id", "endpoint", party.endpoint_id,
                                _gln.validate)
     country = party.address.country if party.address is not None else None

@@ -56,7 +56,7 @@ class OioublFormat(Format):
         edimap's native subset)."""
         from lxml import etree
 
-        from edimap.ubl import native_rules
+        from edimap.ubl import native_rules, schemes
         from edimap.ubl.rules import check
         from edimap.ubl.validate import validate_xsd
         from edimap.ubl.xml import parse
@@ -68,14 +68,14 @@ class OioublFormat(Format):
         customization = (root.findtext(
             "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
             "CustomizationID") or "").strip()
-        if customization and "OIOUBL" not in customization.upper():
+        family = schemes.customization(customization) if customization else "oioubl"
+        if family != "oioubl":
             # The OIOUBL rules judge OIOUBL documents only (on Peppol BIS 3 they report
             # errors that are none); edimap holds no other rule set.
             findings.append(RULES_NOT_RUN(
                 f"CustomizationID {customization}: "
                 + ("the Peppol BIS 3 rules (EN 16931 and PEPPOL) were not run"
-                   if "peppol" in customization.lower() or "en16931" in customization
-                   else "no rules for this customization were run")
+                   if family == "peppol" else "no rules for this customization were run")
                 + "; the UBL 2.1 XSD was", Location(source=source)))
             return findings
         official = check(root, etree.QName(root).localname, source) if rules else []

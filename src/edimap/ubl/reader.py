@@ -44,7 +44,7 @@ from edimap.model import (
     TaxSubtotal,
 )
 from edimap.totals import plain
-from edimap.ubl.schemes import OIOUBL_TO_CATEGORY
+from edimap.ubl.schemes import OIOUBL_TO_CATEGORY, customization
 from edimap.ubl.xml import parse
 
 __all__ = ["CAC", "CBC", "read_document"]
@@ -111,6 +111,12 @@ class _Reader:
         # writer states anew: they are listed as not carried.)
 
     # -- helpers
+
+    @property
+    def peppol(self) -> bool:
+        """Whether the document follows Peppol BIS 3 (EN 16931), not OIOUBL."""
+        found = self.root.findtext("cbc:CustomizationID", namespaces=NS) or ""
+        return customization(found) == "peppol"
 
     def loc(self, element: etree._Element | None) -> Location:
         if element is None:
@@ -444,9 +450,11 @@ class _Reader:
         if before is not None:
             self.find(change, "cbc:ChargeIndicator")
             self.find(change, "cbc:Amount")
-            if fields.get("allowance_charges"):
+            if fields.get("allowance_charges") and not self.peppol:
                 # PriceAmount is the price after the line's own allowances and charges
-                # (OIOUBL's line rule); the model's price is the one before them.
+                # (OIOUBL's line rule); the model's price is the one before them. (In
+                # Peppol BIS 3 the line's are added to quantity × price, and BaseAmount
+                # is the gross price whatever the line has.)
                 fields["price"] = before
             else:
                 fields["gross_price"] = before
@@ -676,14 +684,34 @@ def _references(r: _Reader, root: etree._Element) -> list[DocumentReference]:
 
 
 def _delivery_party(r: _Reader, delivery: etree._Element | None) -> Party | None:
+    """The delivery party: cac:DeliveryParty, with the GLN and the address of
+    cac:DeliveryLocation where the party has none of its own (Peppol BIS 3 names the place
+    there and the party's name beside it); else the location as a party."""
     if delivery is None:
         return None
     location = r.find(delivery, "cac:DeliveryLocation")
-    party = r.find(delivery, "cac:DeliveryParty")
-    if party is not None:
-        return r.party(party, "delivery")
-    if location is None:
+    before = set(r.used)
+    place = _location_fields(r, location) if location is not None else {}
+    location_marks = r.used - before
+    party_element = r.find(delivery, "cac:DeliveryParty")
+    if party_element is not None:
+        party = r.party(party_element, "delivery")
+        if party is None or party.gln or party.address or (party.name and place.get("name")):
+            # Two places: the location stays unread, and is listed as not carried.
+            r.used -= location_marks
+            return party
+        return attrs.evolve(party, name=party.name or place.get("name"),
+                            gln=place.get("gln"), address=place.get("address"),
+                            ids=(*party.ids, *place.get("ids", ())))
+    if location is None or not any(place.values()):
         return None
+    result: Party | None = r.build(Party, place, location)
+    return result
+
+
+def _location_fields(r: _Reader, location: etree._Element) -> dict[str, Any]:
+    """cac:DeliveryLocation as party fields: its ID (a GLN, or another identifier), its
+    description as the name, and its address."""
     ident = r.find(location, "cbc:ID")
     fields: dict[str, Any] = {}
     if ident is not None and (ident.text or "").strip():
@@ -693,13 +721,8 @@ def _delivery_party(r: _Reader, delivery: etree._Element | None) -> Party | None
         else:
             fields["ids"] = [PartyId(value=value, scheme=ident.get("schemeID") or None)]
     fields["name"] = r.text(location, "cbc:Description")
-    address = r.address(r.find(location, "cac:Address"))
-    if address is not None:
-        fields["address"] = address
-    if not any(fields.values()):
-        return None
-    result: Party | None = r.build(Party, fields, location)
-    return result
+    fields["address"] = r.address(r.find(location, "cac:Address"))
+    return fields
 
 
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
@@ -720,8 +743,7 @@ def _means(r: _Reader, element: etree._Element) -> PaymentMeans | None:
     iban = channel == "IBAN" or (channel is None and _IBAN.fullmatch(account_id or ""))
     branch_id = r.text(branch, "cbc:ID")
     bic = r.text(branch, "cac:FinancialInstitution/cbc:ID")
-    customization = r.root.findtext("cbc:CustomizationID", namespaces=NS) or ""
-    peppol = "en16931" in customization.lower() or "peppol" in customization.lower()
+    peppol = r.peppol
     if bic is None and branch_id is not None and (peppol or _BIC.fullmatch(branch_id)):
         bic, branch_id = branch_id, None
     fields = {
@@ -772,6 +794,41 @@ def _terms(r: _Reader, element: etree._Element | None) -> PaymentTerms | None:
     return result
 
 
+def _order_line(r: _Reader, element: etree._Element) -> OrderLine | None:
+    """cac:OrderLine/cac:LineItem: quantity, amount, delivery date, allowances and
+    charges, item and price."""
+    item = r.find(element, "cac:LineItem")
+    notes = [n.text.strip() for n in r.findall(element, "cbc:Note") + r.findall(
+        item, "cbc:Note") if n.text]
+    line: dict[str, Any] = {"line_id": r.text(item, "cbc:ID")}
+    quantity = r.find(item, "cbc:Quantity")
+    line["quantity"] = r.decimal(item, "cbc:Quantity")
+    if quantity is not None and quantity.get("unitCode"):
+        line["unit"] = quantity.get("unitCode")
+    line["line_amount"] = r.decimal(item, "cbc:LineExtensionAmount")
+    dates: dict[str, Any] = {}
+    line_delivery = r.find(item, "cac:Delivery")
+    _delivery_dates(r, line_delivery, dates)
+    line["delivery_date"] = dates.get("delivery_date")
+    if "earliest_delivery_date" in dates and line_delivery is not None:
+        # A line has one delivery date: a period is listed as not carried.
+        for date in line_delivery.iterfind("cac:RequestedDeliveryPeriod/*", NS):
+            r.used.discard(date)
+    line["allowance_charges"] = [a for a in (r.allowance(e) for e in
+                                             r.findall(item, "cac:AllowanceCharge")) if a]
+    r.item(r.find(item, "cac:Item"), line)
+    line.pop("_category", None)
+    r.price(r.find(item, "cac:Price"), line)
+    if notes:
+        line["note"] = " ".join(notes)
+    if line.get("line_id") is None or line.get("quantity") is None:
+        r.findings.append(MISSING("an order line has no ID or Quantity", r.loc(element)))
+        return None
+    built: OrderLine | None = r.build(OrderLine, {k: v for k, v in line.items()
+                                                  if v is not None}, element)
+    return built
+
+
 def _order(r: _Reader, root: etree._Element) -> Order | None:
     fields = _header(r, root)
     fields["seller_order_id"] = r.text(root, "cbc:SalesOrderID")
@@ -787,37 +844,8 @@ def _order(r: _Reader, root: etree._Element) -> Order | None:
     fields["references"] = _references(r, root)
     fields["allowance_charges"] = [a for a in (r.allowance(e) for e in
                                                r.findall(root, "cac:AllowanceCharge")) if a]
-    lines = []
-    for element in r.findall(root, "cac:OrderLine"):
-        item = r.find(element, "cac:LineItem")
-        notes = [n.text.strip() for n in r.findall(element, "cbc:Note") + r.findall(
-            item, "cbc:Note") if n.text]
-        line: dict[str, Any] = {"line_id": r.text(item, "cbc:ID")}
-        quantity = r.find(item, "cbc:Quantity")
-        line["quantity"] = r.decimal(item, "cbc:Quantity")
-        if quantity is not None and quantity.get("unitCode"):
-            line["unit"] = quantity.get("unitCode")
-        line["line_amount"] = r.decimal(item, "cbc:LineExtensionAmount")
-        dates: dict[str, Any] = {}
-        line_delivery = r.find(item, "cac:Delivery")
-        _delivery_dates(r, line_delivery, dates)
-        line["delivery_date"] = dates.get("delivery_date")
-        if "earliest_delivery_date" in dates and line_delivery is not None:
-            # A line has one delivery date: a period is listed as not carried.
-            for date in line_delivery.iterfind("cac:RequestedDeliveryPeriod/*", NS):
-                r.used.discard(date)
-        r.item(r.find(item, "cac:Item"), line)
-        line.pop("_category", None)
-        r.price(r.find(item, "cac:Price"), line)
-        if notes:
-            line["note"] = " ".join(notes)
-        if line.get("line_id") is None or line.get("quantity") is None:
-            r.findings.append(MISSING("an order line has no ID or Quantity", r.loc(element)))
-            continue
-        built = r.build(OrderLine, {k: v for k, v in line.items() if v is not None}, element)
-        if built is not None:
-            lines.append(built)
-    fields["lines"] = lines
+    lines = (_order_line(r, element) for element in r.findall(root, "cac:OrderLine"))
+    fields["lines"] = [line for line in lines if line is not None]
     result: Order | None = r.build(Order, {k: v for k, v in fields.items()
                                            if v is not None}, root)
     return result

@@ -1,6 +1,8 @@
 """OIOUBL and Peppol BIS 3 / EN 16931 side by side, one table each: identifier schemes
-(OIOUBL's scheme ids and the ISO 6523 ICD codes of the EAS list) and tax categories
-(UNCL 5305, which Peppol and the model use, and OIOUBL's own category ids).
+(OIOUBL's scheme ids and the ISO 6523 ICD codes of the EAS list), tax categories (UNCL
+5305, which Peppol and the model use, and OIOUBL's own category ids), payment means codes
+(UNCL 4461 and the part of it OIOUBL accepts), and the CustomizationID and ProfileID that
+tell the two apart.
 
     >>> oioubl_scheme("0088"), oioubl_scheme("DK:CVR"), oioubl_scheme("16")
     ('GLN', 'DK:CVR', 'DUNS')
@@ -11,7 +13,10 @@ from __future__ import annotations
 from edimap.model import TaxCategory
 
 __all__ = ["AGENCY_TO_OIOUBL", "CATEGORY_TO_OIOUBL", "EAS_TO_OIOUBL", "ENDPOINT_SCHEMES",
-           "OIOUBL_SCHEMES", "OIOUBL_TO_CATEGORY", "oioubl_scheme"]
+           "OIOUBL_CUSTOMIZATION", "OIOUBL_PAYMENT_MEANS", "OIOUBL_PROFILES",
+           "OIOUBL_SCHEMES", "OIOUBL_TO_CATEGORY", "PAYMENT_MEANS_TO_OIOUBL",
+           "PEPPOL_CUSTOMIZATIONS", "PEPPOL_PROFILES", "customization", "oioubl_payment_code",
+           "oioubl_scheme"]
 
 OIOUBL_SCHEMES = frozenset(
     """
@@ -57,3 +62,61 @@ CATEGORY_TO_OIOUBL = {TaxCategory.STANDARD: "StandardRated", TaxCategory.ZERO: "
 code)."""
 OIOUBL_TO_CATEGORY = {oioubl: category for category, oioubl in CATEGORY_TO_OIOUBL.items()}
 """The OIOUBL tax category id → UNCL 5305."""
+
+
+OIOUBL_PAYMENT_MEANS = frozenset({"1", "10", "20", "31", "42", "48", "49", "50", "58", "59",
+                                  "93", "97"})
+"""The UNCL 4461 payment means codes OIOUBL accepts (F-LIB100)."""
+
+PAYMENT_MEANS_TO_OIOUBL = {"30": ("31", "42"), "54": ("48", "48"), "55": ("48", "48")}
+"""Peppol's UNCL 4461 codes OIOUBL does not accept → the OIOUBL code (to an IBAN or a
+foreign account, to a Danish account with a bank registration number): credit transfer
+30 → 31 or 42, credit and debit card 54, 55 → bank card 48."""
+
+
+def oioubl_payment_code(code: str, domestic: bool) -> str | None:
+    """The OIOUBL payment means code for UNCL 4461 ``code`` (``domestic``: paid to a
+    Danish account with its bank registration number), or None when OIOUBL has none.
+
+    >>> oioubl_payment_code("30", domestic=True), oioubl_payment_code("57", domestic=False)
+    ('42', None)
+    """
+    if code in OIOUBL_PAYMENT_MEANS:
+        return code
+    choices = PAYMENT_MEANS_TO_OIOUBL.get(code)
+    return None if choices is None else choices[1 if domestic else 0]
+
+
+OIOUBL_CUSTOMIZATION = "OIOUBL-2.1"
+OIOUBL_PROFILES = {"invoice": "urn:www.nesubl.eu:profiles:profile5:ver2.0",
+                   "order": "Procurement-OrdSim-BilSim-1.0",
+                   "order_response": "Procurement-OrdSimR-BilSim-1.0"}
+"""The CustomizationID and the ProfileID (by document kind; a credit note is billed as an
+invoice) edimap writes."""
+
+PEPPOL_CUSTOMIZATIONS = {
+    "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0":
+        "Peppol BIS Billing 3.0",
+    "urn:fdc:peppol.eu:poacc:trns:order:3": "Peppol BIS Ordering 3.0",
+    "urn:fdc:peppol.eu:poacc:trns:order_response:3": "Peppol BIS Ordering 3.0 (response)",
+}
+PEPPOL_PROFILES = {"urn:fdc:peppol.eu:2017:poacc:billing:01:1.0": "billing",
+                   "urn:fdc:peppol.eu:poacc:bis:ordering:3": "ordering",
+                   "urn:fdc:peppol.eu:poacc:bis:order_only:3": "order only"}
+"""The Peppol BIS 3 CustomizationIDs and ProfileIDs: documents of these are judged by the
+Peppol rules, never by OIOUBL's."""
+
+
+def customization(customization_id: str) -> str:
+    """``oioubl``, ``peppol`` or ``other``: whose rules judge a document with this
+    CustomizationID (an EN 16931 CIUS other than Peppol counts as Peppol's family).
+
+    >>> customization("OIOUBL-2.02"), customization(next(iter(PEPPOL_CUSTOMIZATIONS)))
+    ('oioubl', 'peppol')
+    """
+    text = customization_id.strip()
+    if "OIOUBL" in text.upper():
+        return "oioubl"
+    if text in PEPPOL_CUSTOMIZATIONS or "peppol" in text.lower() or "en16931" in text.lower():
+        return "peppol"
+    return "other"

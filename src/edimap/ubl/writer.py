@@ -29,6 +29,7 @@ from edimap.model import (
     Invoice,
     InvoiceLine,
     Order,
+    OrderLine,
     OrderResponse,
     Party,
     PaymentMeans,
@@ -37,7 +38,14 @@ from edimap.model import (
 )
 from edimap.totals import InvoiceTotals, check_stated, compute, money
 from edimap.ubl.reader import CAC, CBC
-from edimap.ubl.schemes import CATEGORY_TO_OIOUBL, ENDPOINT_SCHEMES, oioubl_scheme
+from edimap.ubl.schemes import (
+    CATEGORY_TO_OIOUBL,
+    ENDPOINT_SCHEMES,
+    OIOUBL_CUSTOMIZATION,
+    OIOUBL_PROFILES,
+    oioubl_payment_code,
+    oioubl_scheme,
+)
 from edimap.ubl.xml import not_xml_character
 
 __all__ = ["to_xml"]
@@ -180,7 +188,7 @@ def _copy_uuid_date(b: _Builder, root: _Element, document: Document) -> None:
 
 def _header(b: _Builder, root: _Element, document: Document, profile: str) -> None:
     b.el(root, "cbc:UBLVersionID", "2.1")
-    b.el(root, "cbc:CustomizationID", "OIOUBL-2.1")
+    b.el(root, "cbc:CustomizationID", OIOUBL_CUSTOMIZATION)
     b.el(root, "cbc:ProfileID", profile, schemeAgencyID="320",
          schemeID="urn:oioubl:id:profileid-1.2")
     b.el(root, "cbc:ID", document.id)
@@ -452,7 +460,10 @@ def _net_price(line: Any) -> Decimal:
     return (amount * basis / quantity).quantize(Decimal("0.000001")).normalize()
 
 
-def _price(b: _Builder, parent: _Element, line: Any) -> None:
+def _price(b: _Builder, parent: _Element, line: Any, path: str) -> None:
+    """cac:Price: the price after the line's allowances and charges (OIOUBL's line rule),
+    with the one before them as a price allowance's BaseAmount; without them, the gross
+    price (PRI+AAB) there instead."""
     price = b.el(parent, "cac:Price")
     net = line.price
     if line.allowance_charges and line.line_amount is not None and line.quantity:
@@ -461,20 +472,24 @@ def _price(b: _Builder, parent: _Element, line: Any) -> None:
     b.el(price, "cbc:PriceAmount", _quantity(net), currencyID=b.currency)
     b.el(price, "cbc:BaseQuantity", _plain(line.price_basis or Decimal(1)),
          unitCode=_unit(line.unit))
-    if net != line.price:
-        # The price before the line's allowances and charges is the BaseAmount of a price
-        # allowance (or charge), so a reader gets the model's price back exactly.
+    base = line.price if net != line.price else line.gross_price
+    if net != line.price and line.gross_price is not None:
+        not_carried(f"{path}.gross_price", "OIOUBL has one price before allowances: with "
+                                           "the line's own, the price before them")
+    if base is not None and base != net:
+        # The price before the line's allowances and charges (or the gross price) is the
+        # BaseAmount of a price allowance (or charge), so a reader gets it back exactly.
         change = b.el(price, "cac:AllowanceCharge")
-        b.el(change, "cbc:ChargeIndicator", "true" if net > line.price else "false")
-        b.el(change, "cbc:Amount", _quantity(abs(net - line.price)), currencyID=b.currency)
-        b.el(change, "cbc:BaseAmount", _quantity(line.price), currencyID=b.currency)
+        b.el(change, "cbc:ChargeIndicator", "true" if net > base else "false")
+        b.el(change, "cbc:Amount", _quantity(abs(net - base)), currencyID=b.currency)
+        b.el(change, "cbc:BaseAmount", _quantity(base), currencyID=b.currency)
 
 
 def _invoice(invoice: Invoice) -> _Builder:
     """An OIOUBL Invoice or CreditNote, element by element in schema order."""
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
     root, b = _root("CreditNote" if credit else "Invoice", invoice)
-    _header(b, root, invoice, "urn:www.nesubl.eu:profiles:profile5:ver2.0")
+    _header(b, root, invoice, OIOUBL_PROFILES["invoice"])
     _copy_uuid_date(b, root, invoice)
     if not credit:
         b.el(root, "cbc:InvoiceTypeCode", invoice.effective_type_code, listAgencyID="320",
@@ -496,8 +511,7 @@ def _invoice(invoice: Invoice) -> _Builder:
     disagreements = check_stated(invoice, totals)
     if disagreements:
         raise ValidationError(disagreements)
-    _payment_content_or_refuse(invoice.payment_means)
-    for n, means in enumerate(invoice.payment_means, start=1):
+    for n, means in enumerate(_oioubl_payment_means(invoice.payment_means), start=1):
         _payment_means(b, root, n, means)
     if invoice.payment_terms is not None:
         _invoice_terms(b, root, invoice, invoice.payment_terms, totals.payable)
@@ -518,7 +532,7 @@ def _invoice(invoice: Invoice) -> _Builder:
             not_carried(f"lines[{n}].order_line_id", "OIOUBL refers to an order line only "
                                                       "with the order (order_id)")
             line = attrs.evolve(line, order_line_id=None)
-        _invoice_line(b, root, line, credit)
+        _invoice_line(b, root, n, line, credit)
     return b
 
 
@@ -571,7 +585,8 @@ def _invoice_parties(b: _Builder, root: _Element, invoice: Invoice) -> None:
 
 
 PAYMENT_CONTENT = {
-    "31": (("account_id", "iban"), "the payee's account or IBAN", "F-LIB113, F-LIB115"),
+    "31": (("account_id", "iban"), "the payee's account or IBAN", "F-LIB107"),
+    "31 ": (("bic",), "the bank's BIC (to an IBAN)", "F-LIB113"),
     "42": (("account_id",), "the payee's account", "F-LIB125, F-LIB126"),
     "42 ": (("bank_reg_no",), "the bank registration number", "F-LIB124"),
     "50": (("account_id",), "the giro account", "F-LIB319, F-LIB320"),
@@ -583,12 +598,36 @@ PAYMENT_CONTENT = {
 which OIOUBL requires, what they are, and the OIOUBL rules that require them."""
 
 
+def _oioubl_payment_means(sent: Sequence[PaymentMeans]) -> list[PaymentMeans]:
+    """The payment means under OIOUBL's codes (Peppol's credit transfer 30 as 31 or 42 …,
+    noted), or a refusal naming each one that has no OIOUBL code or lacks what OIOUBL
+    requires for its code."""
+    errors, out = [], []
+    for n, means in enumerate(sent):
+        domestic = bool(means.bank_reg_no) and not means.iban
+        code = oioubl_payment_code(means.code, domestic)
+        if code is None:
+            errors.append(FieldError(f"payment_means[{n}].code", f"UNCL 4461 code "
+                                     f"{means.code} has no OIOUBL equivalent (F-LIB100)"))
+            continue
+        if code != means.code:
+            not_carried(f"payment_means[{n}].code", f"OIOUBL has no payment means code "
+                                                    f"{means.code}: written as {code}")
+        out.append(attrs.evolve(means, code=code))
+    if errors:
+        raise ValidationError(errors)
+    _payment_content_or_refuse(out)
+    return out
+
+
 def _payment_content_or_refuse(means_list: Sequence[PaymentMeans]) -> None:
     """Refuse payment means that lack what OIOUBL requires for their code, naming the field
     and where it comes from."""
     errors = []
     for n, means in enumerate(means_list):
         for code, (fields, what, rule) in PAYMENT_CONTENT.items():
+            if code == "31 " and means.channel not in (None, "IBAN"):
+                continue  # the BIC is required on the IBAN channel only
             if code.strip() == means.code and not any(getattr(means, f) for f in fields):
                 errors.append(FieldError(
                     f"payment_means[{n}].{fields[0]}",
@@ -675,8 +714,10 @@ def _invoice_totals(b: _Builder, root: _Element, invoice: Invoice, totals: Invoi
     b.amount(monetary, "cbc:PayableAmount", totals.payable)
 
 
-def _invoice_line(b: _Builder, root: _Element, line: InvoiceLine, credit: bool) -> None:
-    """cac:InvoiceLine or cac:CreditNoteLine with its tax total, item and price."""
+def _invoice_line(b: _Builder, root: _Element, n: int, line: InvoiceLine, credit: bool
+                  ) -> None:
+    """cac:InvoiceLine or cac:CreditNoteLine (line ``n``) with its tax total, item and
+    price."""
     element = b.el(root, "cac:CreditNoteLine" if credit else "cac:InvoiceLine")
     b.el(element, "cbc:ID", line.line_id)
     if line.note:
@@ -700,7 +741,7 @@ def _invoice_line(b: _Builder, root: _Element, line: InvoiceLine, credit: bool) 
         for ac in line.allowance_charges:
             _allowance(b, element, ac, (line.tax_category, line.tax_percent))
     _item(b, element, line)
-    _price(b, element, line)
+    _price(b, element, line, f"lines[{n}]")
 
 
 def _priced(n: int, line: InvoiceLine) -> InvoiceLine:
@@ -771,9 +812,9 @@ def _delivery_location(b: _Builder, delivery: _Element, party: Party) -> None:
 
 def _order(order: Order) -> _Builder:
     root, b = _root("Order", order)
-    _header(b, root, order, "Procurement-OrdSim-BilSim-1.0")
+    _header(b, root, order, OIOUBL_PROFILES["order"])
     if order.seller_order_id:
-        b.el(root, "cbc:SalesOrderID", order.seller_order_id)
+        not_carried("seller_order_id", "OIOUBL orders have no SalesOrderID (F-ORD002)")
     _copy_uuid_date(b, root, order)
     for note in order.notes:
         b.el(root, "cbc:Note", note)
@@ -827,28 +868,57 @@ def _order(order: Order) -> _Builder:
     for n, ac in enumerate(order.allowance_charges):
         _allowance(b, root, ac, (TaxCategory.STANDARD, Decimal(25)), f"allowance_charges[{n}]")
     if all(line.line_amount is not None for line in order.lines):
-        total = b.el(root, "cac:AnticipatedMonetaryTotal")
-        line_total = sum((line.line_amount or Decimal(0) for line in order.lines), Decimal(0))
-        b.amount(total, "cbc:LineExtensionAmount", line_total)
-        b.amount(total, "cbc:PayableAmount", line_total)
+        _anticipated_total(b, root, order)
     _units_or_refuse(order.lines)
     for n, line in enumerate(order.lines):
-        _note_stand_ins(n, line)
-        item = b.el(b.el(root, "cac:OrderLine"), "cac:LineItem")
-        b.el(item, "cbc:ID", line.line_id)
-        if line.note:
-            b.el(item, "cbc:Note", line.note)
-        b.el(item, "cbc:Quantity", _quantity(line.quantity), unitCode=_unit(line.unit))
-        if line.line_amount is not None:
-            b.amount(item, "cbc:LineExtensionAmount", line.line_amount)
-        if line.delivery_date and not header_period:
-            _requested(b, b.el(item, "cac:Delivery"), line.delivery_date, line.delivery_date)
-        for ac in line.allowance_charges:
-            _allowance(b, item, ac, (TaxCategory.STANDARD, Decimal(25)))
-        if line.price is not None:
-            _price(b, item, line)
-        _item(b, item, line)
+        _order_line(b, root, n, line, with_date=not header_period)
     return b
+
+
+def _order_line(b: _Builder, root: _Element, n: int, line: OrderLine, with_date: bool
+                ) -> None:
+    """cac:OrderLine/cac:LineItem for line ``n`` (its delivery date ``with_date``)."""
+    _note_stand_ins(n, line)
+    item = b.el(b.el(root, "cac:OrderLine"), "cac:LineItem")
+    b.el(item, "cbc:ID", line.line_id)
+    if line.note:
+        b.el(item, "cbc:Note", line.note)
+    b.el(item, "cbc:Quantity", _quantity(line.quantity), unitCode=_unit(line.unit))
+    if line.line_amount is not None:
+        b.amount(item, "cbc:LineExtensionAmount", line.line_amount)
+    if line.delivery_date and with_date:
+        _requested(b, b.el(item, "cac:Delivery"), line.delivery_date, line.delivery_date)
+    if len(line.allowance_charges) > 1:
+        # The official Order rules fail to evaluate a line with two (F-ORD253 reads one
+        # amount): the net price carries their sum, and it reads back as the price.
+        for m in range(len(line.allowance_charges)):
+            not_carried(f"lines[{n}].allowance_charges[{m}]", "OIOUBL order lines hold one "
+                        "allowance or charge: the net price carries them all")
+        for name in ("price", "gross_price"):
+            not_carried(f"lines[{n}].{name}", "with the line's allowances and charges left "
+                                              "out, the net price is written as the price")
+        line = attrs.evolve(line, price=_net_price(line), gross_price=None,
+                            allowance_charges=())
+    for ac in line.allowance_charges:
+        _allowance(b, item, ac, (TaxCategory.STANDARD, Decimal(25)))
+    if line.price is not None:
+        _price(b, item, line, f"lines[{n}]")
+    _item(b, item, line)
+
+
+def _anticipated_total(b: _Builder, root: _Element, order: Order) -> None:
+    """cac:AnticipatedMonetaryTotal: the lines' sum, the allowances' and the charges'
+    (F-ORD112, F-ORD113), and what is payable before VAT."""
+    total = b.el(root, "cac:AnticipatedMonetaryTotal")
+    line_total = sum((line.line_amount or Decimal(0) for line in order.lines), Decimal(0))
+    sums = {charge: sum((ac.effective_amount or Decimal(0) for ac in order.allowance_charges
+                         if ac.is_charge is charge), Decimal(0)) for charge in (False, True)}
+    b.amount(total, "cbc:LineExtensionAmount", line_total)
+    if any(not ac.is_charge for ac in order.allowance_charges):
+        b.amount(total, "cbc:AllowanceTotalAmount", sums[False])
+    if any(ac.is_charge for ac in order.allowance_charges):
+        b.amount(total, "cbc:ChargeTotalAmount", sums[True])
+    b.amount(total, "cbc:PayableAmount", line_total - sums[False] + sums[True])
 
 
 def _requested(b: _Builder, delivery: _Element, start: Any, end: Any) -> None:
@@ -863,7 +933,7 @@ def _requested(b: _Builder, delivery: _Element, start: Any, end: Any) -> None:
 
 def _order_response(response: OrderResponse) -> _Builder:
     root, b = _root("OrderResponseSimple", response)
-    _header(b, root, response, "Procurement-OrdSimR-BilSim-1.0")
+    _header(b, root, response, OIOUBL_PROFILES["order_response"])
     _copy_uuid_date(b, root, response)
     for note in response.notes:
         b.el(root, "cbc:Note", note)
