@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -27,22 +28,28 @@ def test_installed_wheel_converts_eancom(tmp_path: Path) -> None:
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
+        # Every package of the source tree ships (the list in pyproject.toml is by hand).
+        for init in (ROOT / "src").rglob("__init__.py"):
+            assert init.relative_to(ROOT / "src").as_posix() in names, init
         assert "edimap/_schemas/eancom/ORDERS_D96A.def" in names
         assert "edimap/_schemas/eancom/INVOIC_D01B.def" in names
         assert "edimap/_schemas/winfinans/service.toml" in names
         archive.extractall(site)
-    env = {**os.environ, "PYTHONPATH": str(site)}
+    # -S: no .pth files, so the editable checkout's finder cannot stand in for a module
+    # the wheel lacks; the dependencies come from this environment's site-packages.
+    libs = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sorted(libs)])}
     code = ("import edimap, sys; r = edimap.read(sys.argv[1]); "
             "assert edimap.__file__.startswith(sys.argv[2]), edimap.__file__; "
             "print(len(r.documents), [f.code for f in r.all_findings])")
-    proc = subprocess.run([sys.executable, "-c", code, str(FIXTURES / "orders-d96a.edi"),
+    proc = subprocess.run([sys.executable, "-S", "-c", code, str(FIXTURES / "orders-d96a.edi"),
                            str(site)], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("2 ")
     # The Winfinans contract loads from the installed package data.
     contract = subprocess.run(
-        [sys.executable, "-c", "from edimap.winfinans._contract import contract; "
+        [sys.executable, "-S", "-c", "from edimap.winfinans._contract import contract; "
          "print(sorted(contract().operations)[0], 'SalesOrderAdd' in contract().operations)"],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
     assert contract.returncode == 0, contract.stderr
