@@ -8,17 +8,20 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+import platformdirs
+
 __all__ = ["bundled_schemas", "data_dir"]
 
 
 def data_dir() -> Path:
-    """``EDIMAP_HOME`` if set, else ``$XDG_DATA_HOME/edimap`` (``~/.local/share/edimap``)."""
+    """``EDIMAP_HOME`` if set, else the user's data folder for edimap where the system keeps
+    it: ``$XDG_DATA_HOME/edimap`` or ``~/.local/share/edimap`` on Linux,
+    ``%LOCALAPPDATA%\\edimap`` on Windows, ``~/Library/Application Support/edimap`` on
+    macOS."""
     home = os.environ.get("EDIMAP_HOME")
     if home:
         return Path(home)
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
-    return base / "edimap"
+    return platformdirs.user_data_path("edimap", appauthor=False)
 
 
 def bundled_schemas() -> Traversable:

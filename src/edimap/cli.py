@@ -29,8 +29,22 @@ from edimap.findings import (
 from edimap.ids import identify
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """--version: edimap's version, then the official packages installed with it."""
+    if not value or ctx.resilient_parsing:
+        return
+    from edimap.ubl import schemas
+
+    click.echo(f"edimap {__version__}")
+    for line in schemas.status():
+        click.echo(line)
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="edimap")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version, help="Show the version and the official packages "
+              "installed, and exit.")
 def main() -> None:
     """edimap: EANCOM EDIFACT and OIOUBL ⇄ typed Winfinans orders and invoices.
 

@@ -122,8 +122,12 @@ def status() -> list[str]:
     for kind, label in (("oioubl", "OIOUBL schematron package"), ("ubl", "OASIS UBL 2.1")):
         info = installed(kind)
         where = _root() / kind
-        lines.append(f"{label}: {info['version']} ({info['package']}) in {where}" if info
-                     else f"{label}: not installed")
+        if info:
+            lines.append(f"{label}: {info['version']} ({info['package']}) in {where}")
+        elif kind == "ubl" and installed("oioubl"):
+            lines.append(f"{label}: the XSDs inside the OIOUBL schematron package")
+        else:
+            lines.append(f"{label}: not installed")
     return lines
 
 
@@ -134,7 +138,8 @@ _schema_dirs: dict[tuple[str | None, ...], Path] = {}
 
 def schema_dir() -> Path:
     """The folder of the UBL 2.1 XSDs (``maindoc`` and ``common``)."""
-    key = tuple(os.environ.get(name) for name in ("EDIMAP_HOME", "XDG_DATA_HOME", "HOME"))
+    key = tuple(os.environ.get(name) for name in ("EDIMAP_HOME", "XDG_DATA_HOME", "HOME",
+                                                  "LOCALAPPDATA"))
     found = _schema_dirs.get(key)
     if found is None:
         found = _schema_dirs[key] = _find_schema_dir()
