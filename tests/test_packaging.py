@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import edimap
+
 from .conftest import FIXTURES, ROOT
 
 
@@ -28,6 +30,13 @@ def test_installed_wheel_converts_eancom(tmp_path: Path) -> None:
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
+        # The licence and the metadata a package index shows.
+        assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), names
+        metadata = archive.read(next(n for n in names if n.endswith(
+            ".dist-info/METADATA"))).decode()
+        assert "License-Expression: MIT" in metadata
+        assert "Classifier: Operating System :: Microsoft :: Windows" in metadata
+        assert f"Version: {edimap.__version__}" in metadata
         # Every package of the source tree ships (the list in pyproject.toml is by hand).
         for init in (ROOT / "src").rglob("__init__.py"):
             assert init.relative_to(ROOT / "src").as_posix() in names, init
@@ -54,3 +63,10 @@ def test_installed_wheel_converts_eancom(tmp_path: Path) -> None:
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
     assert contract.returncode == 0, contract.stderr
     assert contract.stdout.split() == ["AddressLookup", "True"]
+
+
+def test_the_changelog_describes_this_version() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text("utf-8")
+    first = next(line for line in changelog.splitlines() if line.startswith("## ["))
+    assert first.startswith(f"## [{edimap.__version__}] - "), first
+    assert (ROOT / "LICENSE").read_text("utf-8").startswith("MIT License")
