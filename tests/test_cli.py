@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import edimap
 
@@ -21,10 +24,28 @@ def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[s
                                        proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"))
 
 
-def test_version() -> None:
-    proc = run("--version")
-    assert proc.returncode == 0
-    assert proc.stdout.strip() == f"edimap, version {edimap.__version__}"
+def test_version_names_edimap_and_the_official_packages(shared: Path, tmp_path: Path) -> None:
+    def version() -> list[str]:
+        proc = subprocess.run([sys.executable, "-m", "edimap", "--version"],
+                              capture_output=True, text=True, timeout=120, check=False,
+                              env={**os.environ, "EDIMAP_HOME": str(tmp_path)})
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.splitlines()
+
+    assert version() == [f"edimap {edimap.__version__}",
+                         "OIOUBL schematron package: not installed",
+                         "OASIS UBL 2.1: not installed"]
+    package = shared / "packages" / "OIOUBL_Schematron_2026-05-01_v1.17.2.zip"
+    if not package.exists():
+        pytest.skip(f"{package} not found")
+    installed = subprocess.run([sys.executable, "-m", "edimap", "schemas", "install",
+                                str(package)], capture_output=True, text=True, timeout=300,
+                               check=False, env={**os.environ, "EDIMAP_HOME": str(tmp_path)})
+    assert installed.returncode == 0, installed.stderr
+    assert version()[1:] == [
+        f"OIOUBL schematron package: 1.17.2 ({package.name}) in "
+        f"{tmp_path / 'schemas' / 'oioubl'}",
+        "OASIS UBL 2.1: the XSDs inside the OIOUBL schematron package"]
 
 
 def test_check_id_all_valid() -> None:
@@ -240,11 +261,11 @@ def test_validate_reads_standard_input_as_it_reads_a_file() -> None:
     data = (FIXTURES / "orders-d96a.edi").read_bytes()
     proc = run("validate", "-", "--format", "json", stdin=data)
     assert proc.returncode == 0, proc.stderr
-    (report,) = json.loads(proc.stdout)
+    (report,) = json.loads(proc.stdout)["inputs"]
     assert report["input"] == "-"
     assert report["ok"] is True
     by_file = json.loads(run("validate", str(FIXTURES / "orders-d96a.edi"), "--format",
-                             "json").stdout)[0]
+                             "json").stdout)["inputs"][0]
     assert [f["code"] for f in report["findings"]] == [f["code"] for f in by_file["findings"]]
     broken = data.replace(b"UNT+", b"UNT+9", 1)
     proc = run("validate", "-", stdin=broken)

@@ -18,6 +18,7 @@ import click
 from edimap import _api
 from edimap._cli_support import EXIT_INPUT, EXIT_OK, FormatName, profile_options, profile_set
 from edimap._cli_support import guard as _guard
+from edimap._json_schemas import REPORT_VERSION
 from edimap._version import __version__
 from edimap.findings import (
     Finding,
@@ -197,7 +198,7 @@ def _finish(entries: list[dict[str, Any]], summary: dict[str, int], report_path:
                 finding = Finding.from_dict(f) if "code" in f else None
                 click.echo(str(finding) if finding else str(f), err=True)
     if report_path:
-        report = {"summary": summary, "items": entries}
+        report = {"version": REPORT_VERSION, "summary": summary, "items": entries}
         write_atomically(Path(report_path), (_json.dumps(report, indent=2, ensure_ascii=False)
                                              + "\n").encode("utf-8"))
     click.echo(f"{summary['converted']} converted, {summary['failed']} failed, "
@@ -371,8 +372,10 @@ def schemas_status() -> None:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif"]),
+              default="text", show_default=True,
+              help="json: schemas/json/validate.schema.json; sarif: SARIF 2.1.0 for "
+                   "code-scanning services and editors.")
 @click.option("--rules/--no-rules", default=True, show_default=True,
               help="Run the official OIOUBL rules (needs the 'rules' extra).")
 @click.option("--explain", is_flag=True,
@@ -398,6 +401,7 @@ def validate(inputs: Sequence[str], output_format: str, rules: bool, explain: bo
     chosen = profile_set(profile, profiles)
     worst = EXIT_OK
     report = []
+    checked: list[tuple[str, list[Finding]]] = []
     names = ["-"] if list(inputs) == ["-"] else [str(p) for p in expand_inputs(inputs)]
     for name in names:
         source: Any = sys.stdin.buffer if name == "-" else Path(name)
@@ -406,12 +410,18 @@ def validate(inputs: Sequence[str], output_format: str, rules: bool, explain: bo
         worst = EXIT_INPUT if errors else worst
         report.append({"input": name, "ok": not errors,
                        "findings": [f.to_dict() for f in findings]})
+        checked.append((name, findings))
         if output_format == "text":
             click.echo(f"{name}: {'ok' if not errors else f'{errors} error(s)'}")
             for f in findings:
                 click.echo(f"  {f.severity.value} {f.code} at {f.location}: {f.message}")
     if output_format == "json":
-        click.echo(_json.dumps(report, indent=2, ensure_ascii=False))
+        click.echo(_json.dumps({"version": REPORT_VERSION, "inputs": report}, indent=2,
+                               ensure_ascii=False))
+    elif output_format == "sarif":
+        from edimap._sarif import sarif_log
+
+        click.echo(_json.dumps(sarif_log(checked), indent=2, ensure_ascii=False))
     sys.exit(worst)
 
 

@@ -208,6 +208,9 @@ class _Registry(Mapping[str, Code]):
     def __getitem__(self, key: str) -> Code:
         return self._codes[key]
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._codes
+
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._codes))
 
