@@ -4,6 +4,7 @@ definitions ship inside it and are found."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -37,6 +38,14 @@ def test_installed_wheel_converts_eancom(tmp_path: Path) -> None:
         assert "License-Expression: MIT" in metadata
         assert "Classifier: Operating System :: Microsoft :: Windows" in metadata
         assert f"Version: {edimap.__version__}" in metadata
+        # The strategies extra is Hypothesis alone; the plugin is Hypothesis's entry point.
+        extra = [line for line in metadata.splitlines()
+                 if line.startswith("Requires-Dist:") and "extra == \"strategies\"" in line]
+        assert [re.split(r"[<>=;\s]", line.split(maxsplit=1)[1])[0] for line in extra] == [
+            "hypothesis"]
+        plugins = archive.read(next(n for n in names if n.endswith(
+            ".dist-info/entry_points.txt"))).decode()
+        assert "[hypothesis]\nedimap = edimap._hypothesis:_hypothesis_setup_hook" in plugins
         # Every package of the source tree ships (the list in pyproject.toml is by hand).
         for init in (ROOT / "src").rglob("__init__.py"):
             assert init.relative_to(ROOT / "src").as_posix() in names, init

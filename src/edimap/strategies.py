@@ -1,7 +1,9 @@
 """Hypothesis strategies for edimap documents, for your own property-based tests.
 
-Needs the ``test`` extra (``pip install 'edimap[test]'``). Every strategy draws values that
-pass the model's invariants, and the document strategies keep their arithmetic consistent:
+Needs the ``strategies`` extra (``pip install 'edimap[strategies]'``: Hypothesis only),
+which also registers them with Hypothesis, so ``st.from_type(edimap.Order)`` and
+``@given`` with a type hint draw them. Every strategy draws values that pass the model's
+invariants, and the document strategies keep their arithmetic consistent:
 each invoice line amount is quantity × price (after line allowances and charges), the tax
 subtotals and totals are those :mod:`edimap.totals` computes. Text fields stay within the
 lengths EANCOM allows (names 35 characters, line numbers 6 digits) and within ISO 8859-1
