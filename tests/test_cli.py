@@ -319,3 +319,26 @@ def test_inspect_shows_a_wrong_check_digit_where_it_stands_and_exits_1(tmp_path:
     good = run("inspect", "--no-color", str(FIXTURES / "orders-d96a.edi"))
     assert good.returncode == 0
     assert "error" not in good.stdout
+
+
+def test_repeated_findings_are_grouped_on_the_terminal_and_all_kept_in_the_report(
+        tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for n in range(5):
+        (inbox / f"orders-{n}.edi").write_bytes((FIXTURES / "orders-d96a.edi").read_bytes())
+    report = tmp_path / "report.json"
+    proc = run("convert", str(inbox), "--to", "oioubl", "-o", str(tmp_path / "out"),
+               "--report", str(report), "--no-check")
+    assert proc.returncode == 0, proc.stderr
+    kept = [f for item in json.loads(report.read_text("utf-8"))["items"]
+            for f in item["findings"] if f["code"] == "WRITE-NOT-CARRIED"]
+    shown = [line for line in proc.stderr.splitlines() if "WRITE-NOT-CARRIED at" in line]
+    assert len(shown) == 3
+    assert (f"… and {len(kept) - 3} more warnings WRITE-NOT-CARRIED (all in the report, or "
+            "with -v)") in proc.stderr.splitlines()
+    verbose = run("convert", str(inbox), "--to", "oioubl", "-o", str(tmp_path / "out2"),
+                  "--no-check", "-v")
+    assert sum("WRITE-NOT-CARRIED at" in line
+               for line in verbose.stderr.splitlines()) == len(kept) > 3
+    assert "more warnings" not in verbose.stderr

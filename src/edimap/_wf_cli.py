@@ -16,7 +16,8 @@ import click
 
 from edimap._cli_support import EXIT_INPUT, EXIT_OK, FormatName, profile_options, profile_set
 from edimap._cli_support import guard as _guard
-from edimap.findings import Finding, Severity
+from edimap._terminal import FindingPrinter
+from edimap.findings import Finding
 
 __all__ = ["sandbox", "winfinans"]
 
@@ -70,10 +71,9 @@ def _open(url: str | None, db_guid: str | None, api_guid: str | None, config: st
 
 
 def _print_findings(findings: Sequence[Finding], verbose: bool) -> None:
-    for finding in findings:
-        if finding.severity is Severity.INFO and not verbose:
-            continue
-        click.echo(f"  {finding}", err=True)
+    printer = FindingPrinter(verbose, indent="  ", where_all=None)
+    printer.show(findings)
+    printer.close()
 
 
 @click.group()
@@ -128,6 +128,7 @@ def push_orders(inputs: Sequence[str], prices: str | None, profile: str | None,
                         max_request_bytes=max_request_bytes,
                         profile=profile_set(profile, profiles))
     counts = {"delivered": 0, "already delivered": 0, "failed": 0}
+    printer = FindingPrinter(verbose, indent="  ", where_all=report_path and "the report")
     for o in outcomes:
         counts[o.outcome] += 1
         what = o.order_id or o.reference or "?"
@@ -137,7 +138,8 @@ def push_orders(inputs: Sequence[str], prices: str | None, profile: str | None,
             click.echo(f"{what}: already delivered (Winfinans order {o.order_no})")
         else:
             click.echo(f"{what}: failed ({o.input})")
-        _print_findings(o.findings, verbose)
+        printer.show(o.findings)
+    printer.close()
     if report_path:
         write_atomically(Path(report_path), (_json.dumps(
             {"summary": counts, "orders": [o.to_dict() for o in outcomes]}, indent=2,
@@ -190,7 +192,7 @@ def show_order(requisition: str, url: str | None, db_guid: str | None,
     _print_findings(findings, verbose)
     if order is None:
         sys.exit(EXIT_INPUT)
-    click.echo(edimap_json.dumps(order))
+    click.echo(edimap_json.dumps(order).rstrip("\n"))
 
 
 @winfinans.command("pull-invoices")
@@ -229,13 +231,15 @@ def pull_invoices(to_format: str, output: str, edifact_version: str, profile: st
     with client, log:
         outcomes = pull(client, output, log, to=to_format, profile=profile, **options)
     failed = 0
+    printer = FindingPrinter(verbose, indent="  ", where_all=None)
     for o in outcomes:
         if o.outcome in ("written", "confirmed again"):
             click.echo(f"{o.file}: {o.outcome} (SaleID {o.sale_id})")
         else:
             failed += 1
             click.echo(f"SaleID {o.sale_id}: {o.outcome}" + (f" ({o.file})" if o.file else ""))
-        _print_findings(o.findings, verbose)
+        printer.show(o.findings)
+    printer.close()
     written = sum(o.outcome == "written" for o in outcomes)
     again = sum(o.outcome == "confirmed again" for o in outcomes)
     click.echo(f"{written} written, {again} confirmed again, {failed} failed", err=True)

@@ -19,6 +19,7 @@ from edimap import _api
 from edimap._cli_support import EXIT_INPUT, EXIT_OK, FormatName, profile_options, profile_set
 from edimap._cli_support import guard as _guard
 from edimap._json_schemas import REPORT_VERSION
+from edimap._terminal import FindingPrinter
 from edimap._version import __version__
 from edimap.findings import (
     Finding,
@@ -191,12 +192,10 @@ def _finish(entries: list[dict[str, Any]], summary: dict[str, int], report_path:
     from edimap._files import write_atomically
 
     if not quiet:
+        printer = FindingPrinter(verbose, where_all=report_path and "the report")
         for entry in entries:
-            for f in entry["findings"]:
-                if f["severity"] == "info" and not verbose:
-                    continue
-                finding = Finding.from_dict(f) if "code" in f else None
-                click.echo(str(finding) if finding else str(f), err=True)
+            printer.show(Finding.from_dict(f) for f in entry["findings"])
+        printer.close()
     if report_path:
         report = {"version": REPORT_VERSION, "summary": summary, "items": entries}
         write_atomically(Path(report_path), (_json.dumps(report, indent=2, ensure_ascii=False)

@@ -1,4 +1,4 @@
-"""Canonical JSON for edimap documents: lossless, stable, documented in the README.
+"""Canonical JSON for edimap documents: lossless, stable, documented in docs/json.md.
 
 A document is a JSON object whose ``document`` key says what it is (``order``, ``invoice``
 or ``credit_note``); the other keys are the model's field names. Decimals are JSON strings
@@ -26,10 +26,10 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
-from edimap.findings import FieldError, ValidationError
+from edimap.findings import FieldError, UsageError, ValidationError
 from edimap.model import Document, DocumentKind, Invoice, Order, OrderResponse, TaxCategory
 
-__all__ = ["dumps", "from_dict", "loads", "to_dict"]
+__all__ = ["dumps", "from_dict", "loads", "schema", "to_dict"]
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
@@ -193,3 +193,20 @@ def loads(text: str | bytes) -> list[Document]:
     payload = _json.loads(text, parse_float=Decimal)
     items = payload if isinstance(payload, list) else [payload]
     return [from_dict(item) for item in items]
+
+
+def schema(name: str = "document") -> dict[str, Any]:
+    """The published JSON Schema (draft 2020-12) ``document`` (one canonical document),
+    ``report`` (``convert --report``) or ``validate`` (``validate --format json``).
+
+    >>> schema("report")["properties"]["version"]
+    {'const': '1'}
+    """
+    from edimap._home import bundled_schemas
+
+    if name not in ("document", "report", "validate"):
+        raise UsageError(f"no JSON Schema {name!r}: document, report or validate")
+    text = bundled_schemas().joinpath("json").joinpath(f"{name}.schema.json").read_text(
+        "utf-8")
+    loaded: dict[str, Any] = _json.loads(text)
+    return loaded

@@ -23,7 +23,8 @@ JSON_INVALID = register(
     "JSON-INVALID", Severity.ERROR,
     "A JSON document breaks the edimap document contract: a missing or unknown key, a "
     "value of the wrong type, or a broken invariant such as a negative quantity.",
-    "Correct the field at the given path; the README documents every key.",
+    "Correct the field at the given path; docs/json.md documents every key, and "
+    "schemas/json/document.schema.json holds them all.",
     example='{"document": "order", "id": "PO1", "issue_date": "2026-13-01", …}',
 )
 

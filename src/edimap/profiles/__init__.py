@@ -126,8 +126,7 @@ class Profile:
 
 def _set_fields(value: Any) -> dict[str, Any]:
     """The fields of a model object that are set, nested objects as dicts."""
-    fields = attrs.asdict(value, retain_collection_types=False,
-                          filter=lambda _, v: v not in (None, [], {}))
+    fields = attrs.asdict(value, filter=lambda _, v: v not in (None, (), [], {}))
     return {k: v for k, v in fields.items() if v not in (None, [], {})}
 
 

@@ -41,19 +41,22 @@ from edimap import json as edimap_json
 from edimap._api import ProfileSpec
 from edimap._files import process_alive, publish, stage, temporary_owner
 from edimap._home import data_dir
+from edimap._notes import collecting
 from edimap.edifact.writer import ControlNumbers
 from edimap.findings import (
     EdimapError,
+    FieldError,
     Finding,
     InputError,
     Location,
     Severity,
     UsageError,
+    ValidationError,
     has_errors,
     register,
 )
 from edimap.model import Invoice, Order, OrderLine
-from edimap.pipeline import checked, writer_options
+from edimap.pipeline import checked, not_written, writer_options
 from edimap.profiles import Profile, ProfileSet
 from edimap.profiles.apply import identities, writing_defaults
 from edimap.winfinans import mapping
@@ -831,7 +834,7 @@ class _Puller(_Session):
             self.journal.release(claim)
 
     def _pick_up(self, sale_id: int) -> PickupOutcome:
-        where = Location(field=f"SaleID {sale_id}")
+        where = Location(source=f"Winfinans SaleID {sale_id}")
         before = self.journal.pickup(sale_id)
         if before is not None and before.state == "staged":
             before = self._recover(before)
@@ -850,18 +853,27 @@ class _Puller(_Session):
         invoice = filled if isinstance(filled, Invoice) else invoice
         findings.extend(supplied)
         try:
-            name = self._write(invoice, sale_id, where)
+            with collecting() as notes:
+                name = self._write(invoice, sale_id, where)
         except EdimapError as exc:
             if isinstance(exc, JournalError):
                 raise
             if isinstance(exc, InputError) and exc.findings:
                 findings.extend(exc.findings)  # the output would break the official rules
             else:
-                findings.append(NOT_WRITABLE(f"invoice {invoice.id} cannot be written as "
-                                             f"{self.to}: {exc}", where))
+                findings.extend(self._refused(exc, invoice, where))
             return PickupOutcome(sale_id, invoice.id, "failed", None, tuple(findings))
+        findings.extend(not_written(notes, self.to, invoice, where))
         _failpoints.reached("pull.written")
         return self._confirm(sale_id, invoice.id, name, "written", findings, where)
+
+    def _refused(self, exc: EdimapError, invoice: Invoice, where: Location
+                 ) -> list[Finding]:
+        """One ``WF-WRITE`` finding per field the writer refused, at that field."""
+        errors = exc.errors if isinstance(exc, ValidationError) else [
+            FieldError("", str(exc))]
+        return [NOT_WRITABLE(f"invoice {invoice.id} cannot be written as {self.to}: {error}",
+                             where.evolve(field=error.path or None)) for error in errors]
 
     def _confirm(self, sale_id: int, invoice_id: str | None, name: str | None, result: str,
                  findings: list[Finding], where: Location) -> PickupOutcome:
@@ -906,7 +918,7 @@ def pull_invoices(client: Client, folder: str | Path, journal: Journal, *,
         def give_up(sale_id: int) -> PickupOutcome:
             return PickupOutcome(sale_id, None, "failed", None, (IN_PROGRESS(
                 f"another run on the journal {journal.path} is still picking it up after "
-                f"{wait:g} s of waiting", Location(field=f"SaleID {sale_id}")),))
+                f"{wait:g} s of waiting", Location(source=f"Winfinans SaleID {sale_id}")),))
 
         held = {s: _pickup_claim(s) for s, o in outcomes.items() if o is None}
         outcomes.update(_come_back(journal, held, puller.pick_up, give_up, wait))
