@@ -25,10 +25,16 @@ NS = {"cac": CAC, "cbc": CBC}
 
 
 def _decimal(text: str | None) -> Decimal | None:
+    """The amount in ``text``; None for no number, and for one no amount can be (NaN,
+    infinite, beyond 10^18 or below 10^-18), which the XSD and reader already report and
+    the rules' arithmetic could not hold."""
     try:
-        return Decimal((text or "").strip())
+        value = Decimal((text or "").strip())
     except InvalidOperation:
         return None
+    if not value.is_finite() or (value and not -18 <= value.adjusted() <= 18):
+        return None
+    return value
 
 
 def _money(value: Decimal) -> str:
