@@ -287,3 +287,36 @@ def test_fuzz_regression_native_rules_take_huge_amounts() -> None:
     assert huge != invoice
     findings = edimap.validate(huge, rules=False)
     assert all(isinstance(f, edimap.Finding) for f in findings)
+
+
+def test_one_input_limit_for_every_format_configurable_on_the_command_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from edimap._limits import MAX_INPUT_BYTES, input_limit, max_input_bytes
+    from edimap.ubl.xml import MAX_XML_BYTES
+
+    # What edimap writes it reads: no smaller limit for XML than for any input.
+    assert MAX_XML_BYTES == MAX_INPUT_BYTES == max_input_bytes() == 256 * 1024 * 1024
+    xml = edimap.write(edimap.read(FIXTURES / "invoice.json").documents[0], format="oioubl",
+                       findings=[])
+    edi = (FIXTURES / "orders-d96a.edi").read_bytes()
+    for data in (xml, edi, (FIXTURES / "invoice.json").read_bytes()):
+        assert edimap.read(data, max_input_bytes=len(data)).documents
+        (finding,) = edimap.read(data, max_input_bytes=len(data) - 1).findings
+        assert finding.code == "IO-LIMIT-SIZE"
+        with input_limit(len(data) - 1):
+            assert [f.code for f in edimap.validate(data, rules=False)] == ["IO-LIMIT-SIZE"]
+    monkeypatch.setenv("EDIMAP_MAX_INPUT_BYTES", "2KiB")
+    assert max_input_bytes() == 2048
+    (tmp_path / "invoice.xml").write_bytes(xml)
+    for args in (["--max-input-size", f"{len(xml) - 1}"], []):
+        proc = subprocess.run([sys.executable, "-m", "edimap", "convert",
+                               str(tmp_path / "invoice.xml"), "--to", "json", "-o",
+                               str(tmp_path / "out.json"), *args], capture_output=True,
+                              text=True, timeout=300, check=False)
+        assert proc.returncode == 1, proc.stderr
+        assert "IO-LIMIT-SIZE" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "edimap", "convert",
+                           str(tmp_path / "invoice.xml"), "--to", "json", "-o",
+                           str(tmp_path / "out.json"), "--max-input-size", "1MiB", "--jobs",
+                           "2"], capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr

@@ -9,6 +9,7 @@ from typing import IO, Any
 import attrs
 
 from edimap import formats
+from edimap._limits import input_limit
 from edimap._notes import NOT_CARRIED, collecting
 from edimap.findings import (
     Finding,
@@ -47,11 +48,10 @@ EMPTY = register(
 )
 TOO_LARGE = register(
     "IO-LIMIT-SIZE", Severity.ERROR,
-    "The input is larger than the size edimap.read accepts (max_input_bytes, 256 MiB by "
-    "default).", "Read large EDIFACT files with edimap.edifact.EdifactReader, which "
-    "streams; or raise max_input_bytes.", example="a 2 GB interchange")
-MAX_INPUT_BYTES = 256 * 1024 * 1024
-"""Default largest input :func:`read` loads into memory."""
+    "The input is larger than the size edimap reads (256 MiB unless configured), the same "
+    "for every format.", "Raise the limit (--max-input-size, EDIMAP_MAX_INPUT_BYTES, "
+    "max_input_bytes=) if the machine has the memory; stream large EDIFACT files with "
+    "edimap.edifact.EdifactReader.", example="a 2 GB interchange")
 
 
 @attrs.frozen(kw_only=True)
@@ -147,7 +147,7 @@ ProfileSpec = str | os.PathLike[str] | Profile | ProfileSet | None
 
 
 def read(source: Source, *, format: str = "auto",
-         max_input_bytes: int = MAX_INPUT_BYTES, profile: ProfileSpec = None,
+         max_input_bytes: int | None = None, profile: ProfileSpec = None,
          profiles: str | os.PathLike[str] | None = None) -> ReadResult:
     """Read every document in ``source`` (bytes, a path, or a binary file).
 
@@ -159,13 +159,15 @@ def read(source: Source, *, format: str = "auto",
     Bad content never raises: each message or document becomes an :class:`Item` with its
     findings, and the result says what converted. Only bad *use* (an unknown format name, a
     file that cannot be opened) raises an :class:`~edimap.EdimapError`. An input larger than
-    ``max_input_bytes`` is a finding (``IO-LIMIT-SIZE``); stream large EDIFACT files with
+    ``max_input_bytes`` (default: ``EDIMAP_MAX_INPUT_BYTES``, else 256 MiB; the same for
+    every format) is a finding (``IO-LIMIT-SIZE``); stream large EDIFACT files with
     :class:`edimap.edifact.EdifactReader` instead.
     """
     _check_format_name(format)
     chosen = ProfileSet.of(profile, profiles)
-    data, name = load_bytes(source, max_input_bytes)
-    return _read_loaded(data, name, format, max_input_bytes, chosen)
+    with input_limit(max_input_bytes) as limit:
+        data, name = load_bytes(source, limit)
+        return _read_loaded(data, name, format, limit, chosen)
 
 
 def _read_loaded(data: bytes, name: str | None, format: str,
@@ -195,17 +197,25 @@ def _read_loaded(data: bytes, name: str | None, format: str,
 
 def validate(source: Source, *, format: str = "auto", rules: bool = True,
              explain: bool = False, profile: ProfileSpec = None,
-             profiles: str | os.PathLike[str] | None = None) -> list[Finding]:
+             profiles: str | os.PathLike[str] | None = None,
+             max_input_bytes: int | None = None) -> list[Finding]:
     """Every finding about ``source``: envelope and structure (EDIFACT), the official XSD
     and, with ``rules``, the official OIOUBL rules (UBL, when installed; otherwise edimap's
     native subset of them), identifiers and reading. An empty list or only warnings and
     infos means the input is fine. ``explain`` adds xmlschema's explanation of each XSD
-    error (slower; only for documents that fail). ``profile`` and ``profiles`` as for
-    :func:`read` (they set the severities of the reading findings)."""
+    error (slower; only for documents that fail). ``profile``, ``profiles`` and
+    ``max_input_bytes`` as for :func:`read` (the profiles set the severities of the
+    reading findings)."""
     _check_format_name(format)
     chosen = ProfileSet.of(profile, profiles)
-    data, name = load_bytes(source, MAX_INPUT_BYTES)
-    result = _read_loaded(data, name, format, MAX_INPUT_BYTES, chosen)
+    with input_limit(max_input_bytes) as limit:
+        data, name = load_bytes(source, limit)
+        return _validate_loaded(data, name, format, rules, explain, limit, chosen)
+
+
+def _validate_loaded(data: bytes, name: str | None, format: str, rules: bool,
+                     explain: bool, limit: int, chosen: ProfileSet) -> list[Finding]:
+    result = _read_loaded(data, name, format, limit, chosen)
     findings = list(result.all_findings)
     if result.format is not None:
         # The format's own checks at the severities of the (first) document's profile.

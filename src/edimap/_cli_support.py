@@ -19,8 +19,8 @@ from edimap.findings import (
     UsageError,
 )
 
-__all__ = ["EXIT_INPUT", "EXIT_OK", "EXIT_USAGE", "FormatName", "guard", "profile_options",
-           "profile_set"]
+__all__ = ["EXIT_INPUT", "EXIT_OK", "EXIT_USAGE", "FormatName", "guard", "limit_option",
+           "profile_options", "profile_set"]
 
 EXIT_OK = 0
 EXIT_INPUT = 1
@@ -112,6 +112,29 @@ def profile_options(fn: F) -> F:
         "--profile", "profile", metavar="NAME|FILE",
         help="The profile for every partner without its own: strict (the default), "
              "tolerant, or a profile file.")(fn)
+
+
+def _set_input_limit(ctx: click.Context, _param: click.Parameter, value: str | None
+                     ) -> None:
+    if value is None or ctx.resilient_parsing:
+        return
+    from edimap._limits import ENVIRONMENT, parse_size
+
+    try:
+        size = parse_size(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc)) from None
+    # Through the environment, so the worker processes of --jobs read under it too.
+    os.environ[ENVIRONMENT] = str(size)
+
+
+def limit_option(fn: F) -> F:
+    """``--max-input-size SIZE``: the input limit, the same for every format."""
+    return click.option(
+        "--max-input-size", metavar="SIZE", expose_value=False, callback=_set_input_limit,
+        help="Largest input read, for every format (4096, 64MiB, 1GB; default 256MiB or "
+             "EDIMAP_MAX_INPUT_BYTES). Inputs are held in memory: raise it only with the "
+             "memory for it.")(fn)
 
 
 def profile_set(profile: str | None, profiles: str | None) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from edimap._cli_support import EXIT_OK, guard, profile_options, profile_set
+from edimap._cli_support import EXIT_OK, guard, limit_option, profile_options, profile_set
 
 __all__ = ["profile"]
 
@@ -22,6 +22,7 @@ def profile() -> None:
 @profile.command("show")
 @click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True))
 @profile_options
+@limit_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]),
               default="text", show_default=True)
 @guard

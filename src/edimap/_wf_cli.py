@@ -14,7 +14,14 @@ from typing import Any
 
 import click
 
-from edimap._cli_support import EXIT_INPUT, EXIT_OK, FormatName, profile_options, profile_set
+from edimap._cli_support import (
+    EXIT_INPUT,
+    EXIT_OK,
+    FormatName,
+    limit_option,
+    profile_options,
+    profile_set,
+)
 from edimap._cli_support import guard as _guard
 from edimap._terminal import FindingPrinter
 from edimap.findings import Finding
@@ -93,6 +100,7 @@ def winfinans() -> None:
                    "without one is refused), the order else the Winfinans item card, or the "
                    "item card. Default: the profile's winfinans.prices (order-else-item).")
 @profile_options
+@limit_option
 @click.option("--max-request-bytes", type=click.IntRange(4096), default=65_536,
               show_default=True,
               help="Largest request the service takes (WCF's default quota); a larger order "

@@ -16,7 +16,14 @@ from typing import Any
 import click
 
 from edimap import _api
-from edimap._cli_support import EXIT_INPUT, EXIT_OK, FormatName, profile_options, profile_set
+from edimap._cli_support import (
+    EXIT_INPUT,
+    EXIT_OK,
+    FormatName,
+    limit_option,
+    profile_options,
+    profile_set,
+)
 from edimap._cli_support import guard as _guard
 from edimap._json_schemas import REPORT_VERSION
 from edimap._terminal import FindingPrinter
@@ -107,6 +114,7 @@ def check_id(values: Sequence[str]) -> None:
 @click.option("--quarantine", type=click.Path(file_okay=False),
               help="Copy failing inputs into this folder, each beside its report.")
 @profile_options
+@limit_option
 @click.option("--check/--no-check", default=True, show_default=True,
               help="Hold each document written to the target's official rules (OIOUBL: the "
                    "UBL 2.1 XSD and the OIOUBL rules, once installed) and refuse it if it "
@@ -278,6 +286,7 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
 @click.option("--control-ref", help="UNB 0020 of the CONTRL interchange (default: the next "
               "number for this partner pair, kept in EDIMAP_HOME).")
 @profile_options
+@limit_option
 @_guard
 def contrl(input_path: str, output: str, control_ref: str | None, profile: str | None,
            profiles: str | None) -> None:
@@ -380,6 +389,7 @@ def schemas_status() -> None:
 @click.option("--explain", is_flag=True,
               help="Add xmlschema's explanation of each XSD error (slower).")
 @profile_options
+@limit_option
 @_guard
 def validate(inputs: Sequence[str], output_format: str, rules: bool, explain: bool,
              profile: str | None, profiles: str | None) -> None:
@@ -428,6 +438,7 @@ def validate(inputs: Sequence[str], output_format: str, rules: bool, explain: bo
 @click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True))
 @click.option("--color/--no-color", default=None, help="Colour (default: when a terminal).")
 @profile_options
+@limit_option
 @_guard
 def inspect(input_path: str, color: bool | None, profile: str | None,
             profiles: str | None) -> None:

@@ -12,11 +12,13 @@ import re
 
 from lxml import etree
 
+from edimap._limits import MAX_INPUT_BYTES, max_input_bytes
 from edimap.findings import Finding, Location, Severity, register
 
 __all__ = ["MAX_XML_BYTES", "MAX_XML_DEPTH", "NOT_XML", "not_xml_character", "parse"]
 
-MAX_XML_BYTES = 64 * 1024 * 1024
+MAX_XML_BYTES = MAX_INPUT_BYTES
+"""The default limit (the input limit in force applies: :mod:`edimap._limits`)."""
 """Largest XML document edimap parses (OIOUBL documents are kilobytes to a few megabytes)."""
 
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -46,8 +48,10 @@ XML_TOO_DEEP = register(
 MAX_XML_DEPTH = 64
 XML_TOO_LARGE = register(
     "XML-LIMIT-SIZE", Severity.ERROR,
-    "The XML document is larger than edimap parses (64 MiB).",
-    "Check the file; genuine OIOUBL documents are far smaller.", "a 1 GB XML file")
+    "The XML document is larger than edimap parses: the input limit, the same for every "
+    "format (256 MiB unless configured).",
+    "Raise the limit (--max-input-size, EDIMAP_MAX_INPUT_BYTES) if the machine has the "
+    "memory.", "a 1 GB XML file")
 
 _DOCTYPE = re.compile(rb"<!\s*DOCTYPE", re.IGNORECASE)
 
@@ -57,9 +61,11 @@ def _parser() -> etree.XMLParser:
 
 
 def parse(data: bytes, source: str | None = None,
-          max_bytes: int = MAX_XML_BYTES) -> tuple[etree._Element | None, list[Finding]]:
-    """Parse ``data`` safely: the root element, or None with the findings that say why."""
+          max_bytes: int | None = None) -> tuple[etree._Element | None, list[Finding]]:
+    """Parse ``data`` safely: the root element, or None with the findings that say why.
+    ``max_bytes`` defaults to the input limit in force."""
     where = Location(source=source)
+    max_bytes = max_input_bytes() if max_bytes is None else max_bytes
     if len(data) > max_bytes:
         return None, [XML_TOO_LARGE(f"the document has {len(data)} bytes; the limit is "
                                     f"{max_bytes}", where)]
