@@ -320,3 +320,44 @@ def test_one_input_limit_for_every_format_configurable_on_the_command_line(
                            str(tmp_path / "out.json"), "--max-input-size", "1MiB", "--jobs",
                            "2"], capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def _big_interchange(path: Path, size: int) -> None:
+    """An interchange of copies of the fixture's orders, each with its own reference."""
+    data = (FIXTURES / "orders-d96a.edi").read_bytes()
+    head, rest = data.split(b"UNH+", 1)
+    body = b"UNH+" + rest.rsplit(b"UNZ+", 1)[0]
+    out, n = bytearray(head), 0
+    while len(out) < size:
+        for message in body.split(b"UNH+")[1:]:
+            n += 1
+            ref = message.split(b"+", 1)[0]
+            out += b"UNH+" + str(n).encode() + message[len(ref):].replace(
+                b"+" + ref + b"'", b"+" + str(n).encode() + b"'")
+    out += b"UNZ+%d+4711'" % n
+    path.write_bytes(bytes(out))
+
+
+def test_running_out_of_memory_is_a_finding_never_an_internal_error(tmp_path: Path) -> None:
+    import resource
+
+    source = tmp_path / "big.edi"
+    _big_interchange(source, 8_000_000)
+    limit = 300 * 1024 * 1024  # room for Python and edimap, not for 8 MB of orders as JSON
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "edimap", "convert", str(source), "--to",
+                           "json", "-o", str(out / "orders.json"), "--report",
+                           str(tmp_path / "report.json")], preexec_fn=cap,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert "internal error" not in proc.stderr
+    assert "Traceback" not in proc.stderr
+    if proc.returncode == 0:  # (converted within the limit: nothing to report)
+        return
+    assert proc.returncode == 1, proc.stderr
+    assert "IO-LIMIT-MEMORY" in proc.stderr
+    assert list(out.iterdir()) == []  # nothing half-written

@@ -145,6 +145,19 @@ ProfileSpec = str | os.PathLike[str] | Profile | ProfileSet | None
 """A profile: a built-in name (``strict``, ``tolerant``), a profile file's path, a
 :class:`~edimap.profiles.Profile`, or a :class:`~edimap.profiles.ProfileSet`."""
 
+OUT_OF_MEMORY = register(
+    "IO-LIMIT-MEMORY", Severity.ERROR,
+    "edimap ran out of memory with this input (it holds an input and its documents in "
+    "memory while it reads and writes them); the others go on.",
+    "Give the process more memory, split the input (EDIFACT: by interchange), or lower "
+    "--max-input-size so that such inputs are refused before they are read.",
+    example="a 100 MB interchange under a 2 GiB address-space limit")
+
+
+def out_of_memory(what: str, name: str | None) -> Finding:
+    """The ``IO-LIMIT-MEMORY`` finding for ``what`` (``reading 104857600 bytes``)."""
+    return OUT_OF_MEMORY(f"ran out of memory {what}", Location(source=name))
+
 
 def read(source: Source, *, format: str = "auto",
          max_input_bytes: int | None = None, profile: ProfileSpec = None,
@@ -188,11 +201,15 @@ def _read_loaded(data: bytes, name: str | None, format: str,
             "cannot tell the format: the content does not start like JSON, EDIFACT (UNA/UNB) "
             "or XML", location),))
     reader = formats.get(fmt)
-    items, findings = (reader.read(data, name, profiles=profiles)  # type: ignore[call-arg]
-                       if reader.reads_with_profiles else reader.read(data, name))
-    return ReadResult(format=fmt, items=tuple(apply_profile(profiles, item, name)
-                                              for item in items),
-                      findings=tuple(findings), source=name)
+    try:
+        items, findings = (reader.read(data, name, profiles=profiles)  # type: ignore[call-arg]
+                           if reader.reads_with_profiles else reader.read(data, name))
+        return ReadResult(format=fmt, items=tuple(apply_profile(profiles, item, name)
+                                                  for item in items),
+                          findings=tuple(findings), source=name)
+    except MemoryError:  # what was read is freed as this unwinds
+        return ReadResult(format=fmt, source=name, findings=(out_of_memory(
+            f"reading {len(data)} bytes as {fmt}", name),))
 
 
 def validate(source: Source, *, format: str = "auto", rules: bool = True,
@@ -221,8 +238,12 @@ def _validate_loaded(data: bytes, name: str | None, format: str, rules: bool,
         # The format's own checks at the severities of the (first) document's profile.
         first = result.items[0] if result.items else None
         profile = chosen.select(identities(first) if first else ())[0]
-        findings.extend(severities(profile, formats.get(result.format).validate(
-            data, name, rules=rules, explain=explain)))
+        try:
+            checked = formats.get(result.format).validate(data, name, rules=rules,
+                                                          explain=explain)
+        except MemoryError:
+            checked = [out_of_memory(f"checking {len(data)} bytes", name)]
+        findings.extend(severities(profile, checked))
     return findings
 
 

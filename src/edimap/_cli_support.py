@@ -87,6 +87,11 @@ def guard(fn: F) -> F:
         except EdimapError as exc:
             click.echo(f"edimap: {exc}", err=True)
             sys.exit(EXIT_INPUT)
+        except MemoryError:
+            # Whatever held the memory is freed by now: say so as a finding would.
+            click.echo("edimap: ran out of memory (IO-LIMIT-MEMORY): give the process more "
+                       "memory, split the input, or lower --max-input-size", err=True)
+            sys.exit(EXIT_INPUT)
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
             click.echo(f"edimap: {exc.strerror or exc}{where}", err=True)

@@ -214,21 +214,17 @@ def _finish(entries: list[dict[str, Any]], summary: dict[str, int], report_path:
     sys.exit(EXIT_INPUT if summary["failed"] else EXIT_OK)
 
 
-def _convert_single(name: str, to_format: str, from_format: str, output: str,
-                    options: dict[str, Any], report_path: str | None, quarantine: str | None,
-                    quiet: bool, verbose: bool) -> None:
-    """One input (a file or standard input) into one output: the documents together in one
-    file, or, for a format with one document per file, a folder when there are several."""
+
+def _write_single(outcomes: list[Any], fmt: Any, output: str, options: dict[str, Any]
+                  ) -> dict[int, str | None]:
+    """Write the documents of one input's ``outcomes`` (updated in place with what became
+    of each); the output each converted one went to."""
     import attrs
 
-    from edimap import formats
     from edimap._files import write_atomically
     from edimap._notes import collecting
-    from edimap.pipeline import read_input, write_document, writer_options
+    from edimap.pipeline import write_document, writer_options
 
-    fmt = formats.get(to_format)
-    source: Any = sys.stdin.buffer if name == "-" else Path(name)
-    outcomes = read_input(source, name, from_format, options["profiles"])
     documents = [o.document for o in outcomes if o.document is not None]
     outputs: dict[int, str | None] = {}
     if fmt.one_document_per_file and len(documents) > 1:
@@ -267,6 +263,31 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
             write_atomically(Path(output), data)
         outputs = {k: None if output == "-" else output
                    for k, o in enumerate(outcomes) if o.converted}
+    return outputs
+
+
+def _convert_single(name: str, to_format: str, from_format: str, output: str,
+                    options: dict[str, Any], report_path: str | None, quarantine: str | None,
+                    quiet: bool, verbose: bool) -> None:
+    """One input (a file or standard input) into one output: the documents together in one
+    file, or, for a format with one document per file, a folder when there are several."""
+    import attrs
+
+    from edimap import formats
+    from edimap.pipeline import read_input
+
+    fmt = formats.get(to_format)
+    source: Any = sys.stdin.buffer if name == "-" else Path(name)
+    outcomes = read_input(source, name, from_format, options["profiles"])
+    try:
+        outputs = _write_single(outcomes, fmt, output, options)
+    except MemoryError:  # what was written is freed as this unwinds; nothing is published
+        from edimap._api import out_of_memory
+
+        memory = out_of_memory(f"writing the documents as {fmt.name}", name).to_dict()
+        outcomes = [attrs.evolve(o, converted=False, document=None, data=None,
+                                 findings=(*o.findings, memory)) for o in outcomes]
+        outputs = {}
     entries = [o.to_dict(outputs.get(k)) for k, o in enumerate(outcomes)]
     converted = sum(o.converted for o in outcomes)
     summary = {"inputs": 1, "converted": converted, "failed": len(outcomes) - converted,

@@ -194,6 +194,9 @@ def convert_input(path: str, to_format: str, from_format: str,
     fmt = formats.get(to_format)
     try:
         outcomes = read_input(Path(path), path, from_format, options.get("profiles"))
+        return [write_document(o, fmt, options) for o in outcomes]
     except EdimapError as exc:  # gone or unreadable since the batch started
         return [Outcome(path, None, False, (SOURCE(str(exc), Location(source=path)).to_dict(),))]
-    return [write_document(o, fmt, options) for o in outcomes]
+    except MemoryError:  # (what was read and written is freed as this unwinds)
+        return [Outcome(path, None, False, (_api.out_of_memory(
+            f"converting the input to {to_format}", path).to_dict(),))]
