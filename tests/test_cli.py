@@ -220,7 +220,8 @@ def test_batch_folder_with_good_broken_and_oioubl_inputs(tmp_path: Path, shared:
         "Invoice-A00095678.json", "Order-4500012345.json", "Order-4500012346-2.json",
         "Order-4500012346.json"]
     data = json.loads(report.read_text("utf-8"))
-    assert data["summary"] == {"inputs": 4, "converted": 4, "failed": 2, "warnings": 2}
+    assert data["summary"] == {"inputs": 4, "converted": 4, "failed": 2, "warnings": 2,
+                               "stopped": 0}
     failed = [(Path(e["input"]).name, e["reference"]) for e in data["items"]
               if e["outcome"] == "failed"]
     assert failed == [("broken.edi", "1"), ("garbage.bin", None)]

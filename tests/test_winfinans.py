@@ -554,7 +554,8 @@ def test_cli_round_trip_prints_no_secret(tmp_path: Path, double: Double) -> None
     import json
 
     report = json.loads((tmp_path / "report.json").read_text("utf-8"))
-    assert report["summary"] == {"delivered": 2, "already delivered": 0, "failed": 0}
+    assert report["summary"] == {"delivered": 2, "already delivered": 0, "failed": 0,
+                                 "stopped": 0}
     assert [(o["order_id"], o["outcome"]) for o in report["orders"]] == [
         ("4500012345", "delivered"), ("4500012346", "delivered")]
     assert "WF-ITEM-PRICE" in [f["code"] for f in report["orders"][1]["findings"]]

@@ -7,15 +7,17 @@ every file in input order, so the output of ``jobs=N`` is identical to ``jobs=1`
 
 from __future__ import annotations
 
+import collections
 import json
 import shutil
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from edimap._files import write_atomically
-from edimap.findings import Severity
+from edimap._stop import STOPPED, StopCheck, ignore_signals, never
+from edimap.findings import Location, Severity
 from edimap.pipeline import Outcome, convert_input
 
 __all__ = ["Outcome", "convert_files", "expand_inputs", "quarantine_input", "unique_name",
@@ -36,28 +38,47 @@ def expand_inputs(inputs: Sequence[str]) -> list[Path]:
 
 
 def _run(files: Sequence[Path], to_format: str, from_format: str, options: dict[str, Any],
-         jobs: int) -> Iterator[list[Outcome]]:
+         jobs: int, stop: StopCheck = never) -> Iterator[list[Outcome]]:
+    """The outcomes of each input, in input order; none started once ``stop`` says so
+    (what is in hand is finished)."""
     if jobs <= 1 or len(files) <= 1:
         for path in files:
+            if stop():
+                return
             yield convert_input(str(path), to_format, from_format, options)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(convert_input, [str(p) for p in files],
-                            [to_format] * len(files), [from_format] * len(files),
-                            [options] * len(files), chunksize=1)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=ignore_signals) as pool:
+        # A few inputs ahead of the one written, not all at once: a stop starts no more.
+        waiting: collections.deque[Future[list[Outcome]]] = collections.deque()
+        ahead = iter(files)
+        while True:
+            while len(waiting) < 2 * jobs and not stop():
+                following = next(ahead, None)
+                if following is None:
+                    break
+                waiting.append(pool.submit(convert_input, str(following), to_format,
+                                           from_format, options))
+            if not waiting:
+                return
+            yield waiting.popleft().result()
 
 
 def convert_files(files: Sequence[Path], *, to_format: str, from_format: str,
                   output_dir: Path, options: dict[str, Any], jobs: int = 1,
                   quarantine: Path | None = None,
-                  progress: Callable[[int], None] | None = None,
+                  progress: Callable[[int], None] | None = None, stop: StopCheck = never,
                   ) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Convert ``files`` into ``output_dir``; return the report entries and a summary."""
+    """Convert ``files`` into ``output_dir``; return the report entries and a summary.
+    Once ``stop`` says so, the inputs in hand are finished and the rest are reported as
+    ``stopped``."""
     output_dir.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
     entries: list[dict[str, Any]] = []
-    summary = {"inputs": len(files), "converted": 0, "failed": 0, "warnings": 0}
-    for outcomes in _run(files, to_format, from_format, options, jobs):
+    summary = {"inputs": len(files), "converted": 0, "failed": 0, "warnings": 0,
+               "stopped": 0}
+    done = 0
+    for outcomes in _run(files, to_format, from_format, options, jobs, stop):
+        done += 1
         input_entries = []
         failed = False
         for outcome in outcomes:
@@ -78,6 +99,11 @@ def convert_files(files: Sequence[Path], *, to_format: str, from_format: str,
             quarantine_input(Path(outcomes[0].input), quarantine, input_entries)
         if progress is not None:
             progress(1)
+    for path in files[done:]:  # never started: the run was stopped
+        summary["stopped"] += 1
+        entries.append(Outcome(str(path), None, False, (STOPPED(
+            "not converted: the run was stopped before this input",
+            Location(source=str(path))).to_dict(),)).to_dict(None) | {"outcome": "stopped"})
     return entries, summary
 
 

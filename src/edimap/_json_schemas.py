@@ -120,13 +120,13 @@ def report_schema() -> dict[str, Any]:
     """``edimap convert --report FILE``: a summary and one item per message or
     document."""
     counts = {k: {"type": "integer", "minimum": 0}
-              for k in ("inputs", "converted", "failed", "warnings")}
+              for k in ("inputs", "converted", "failed", "warnings", "stopped")}
     item = {"type": "object", "additionalProperties": False,
             "required": ["input", "reference", "outcome", "output", "profile", "findings"],
             "properties": {
                 "input": {"type": "string"},
                 "reference": {"type": ["string", "null"]},
-                "outcome": {"enum": ["converted", "failed"]},
+                "outcome": {"enum": ["converted", "failed", "stopped"]},
                 "output": {"type": ["string", "null"]},
                 "profile": {"type": ["string", "null"]},
                 "findings": {"type": "array", "items": {"$ref": "#/$defs/finding"}},

@@ -23,6 +23,7 @@ from edimap._cli_support import (
     profile_set,
 )
 from edimap._cli_support import guard as _guard
+from edimap._stop import EXIT_STOPPED, stopping
 from edimap._terminal import FindingPrinter
 from edimap.findings import Finding
 
@@ -131,11 +132,11 @@ def push_orders(inputs: Sequence[str], prices: str | None, profile: str | None,
 
     client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, backoff,
                         verbose)
-    with client, log:
+    with client, log, stopping(_announce_stop) as stop:
         outcomes = push(client, expand_inputs(inputs), log, prices=prices,
                         max_request_bytes=max_request_bytes,
-                        profile=profile_set(profile, profiles))
-    counts = {"delivered": 0, "already delivered": 0, "failed": 0}
+                        profile=profile_set(profile, profiles), stop=stop)
+    counts = {"delivered": 0, "already delivered": 0, "failed": 0, "stopped": 0}
     printer = FindingPrinter(verbose, indent="  ", where_all=report_path and "the report")
     for o in outcomes:
         counts[o.outcome] += 1
@@ -144,6 +145,9 @@ def push_orders(inputs: Sequence[str], prices: str | None, profile: str | None,
             click.echo(f"{what}: delivered as Winfinans order {o.order_no}")
         elif o.outcome == "already delivered":
             click.echo(f"{what}: already delivered (Winfinans order {o.order_no})")
+        elif o.outcome == "stopped":
+            click.echo(f"{what}: not sent (stopped)")
+            continue
         else:
             click.echo(f"{what}: failed ({o.input})")
         printer.show(o.findings)
@@ -152,10 +156,18 @@ def push_orders(inputs: Sequence[str], prices: str | None, profile: str | None,
         write_atomically(Path(report_path), (_json.dumps(
             {"summary": counts, "orders": [o.to_dict() for o in outcomes]}, indent=2,
             ensure_ascii=False) + "\n").encode("utf-8"))
-    click.echo(", ".join(f"{n} {k}" for k, n in counts.items()), err=True)
+    click.echo(", ".join(f"{n} {k}" for k, n in counts.items() if k != "stopped")
+               + (f", {counts['stopped']} not sent (stopped by {stop.signal_name})"
+                  if stop() else ""), err=True)
     # A delivered order can still carry an error (WF-LINES-STORED): that is a problem too.
-    problems = counts["failed"] or any(f.is_error for o in outcomes for f in o.findings)
-    sys.exit(EXIT_INPUT if problems else EXIT_OK)
+    problems = counts["failed"] or any(f.is_error for o in outcomes for f in o.findings
+                                       if f.code != "RUN-STOPPED")
+    sys.exit(EXIT_STOPPED if stop() else EXIT_INPUT if problems else EXIT_OK)
+
+
+def _announce_stop(signal_name: str) -> None:
+    click.echo(f"edimap: {signal_name}: finishing what is in hand, then stopping (again to "
+               "stop at once); run again to do the rest", err=True)
 
 
 @winfinans.command("show-order")
@@ -236,13 +248,18 @@ def pull_invoices(to_format: str, output: str, edifact_version: str, profile: st
     options: dict[str, Any] = {"version": edifact_version}  # for the formats that take it
     client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, backoff,
                         verbose)
-    with client, log:
-        outcomes = pull(client, output, log, to=to_format, profile=profile, **options)
-    failed = 0
+    with client, log, stopping(_announce_stop) as stop:
+        outcomes = pull(client, output, log, to=to_format, profile=profile, stop=stop,
+                        **options)
+    failed = stopped = 0
     printer = FindingPrinter(verbose, indent="  ", where_all=None)
     for o in outcomes:
         if o.outcome in ("written", "confirmed again"):
             click.echo(f"{o.file}: {o.outcome} (SaleID {o.sale_id})")
+        elif o.outcome == "stopped":
+            stopped += 1
+            click.echo(f"SaleID {o.sale_id}: not picked up (stopped)")
+            continue
         else:
             failed += 1
             click.echo(f"SaleID {o.sale_id}: {o.outcome}" + (f" ({o.file})" if o.file else ""))
@@ -250,9 +267,11 @@ def pull_invoices(to_format: str, output: str, edifact_version: str, profile: st
     printer.close()
     written = sum(o.outcome == "written" for o in outcomes)
     again = sum(o.outcome == "confirmed again" for o in outcomes)
-    click.echo(f"{written} written, {again} confirmed again, {failed} failed", err=True)
+    click.echo(f"{written} written, {again} confirmed again, {failed} failed"
+               + (f", {stopped} not picked up (stopped by {stop.signal_name})"
+                  if stop() else ""), err=True)
     problems = failed or any(f.is_error for o in outcomes for f in o.findings)
-    sys.exit(EXIT_INPUT if problems else EXIT_OK)
+    sys.exit(EXIT_STOPPED if stop() else EXIT_INPUT if problems else EXIT_OK)
 
 
 @click.command()

@@ -26,11 +26,13 @@ from edimap._cli_support import (
 )
 from edimap._cli_support import guard as _guard
 from edimap._json_schemas import REPORT_VERSION
+from edimap._stop import EXIT_STOPPED, STOPPED, stopping
 from edimap._terminal import FindingPrinter
 from edimap._version import __version__
 from edimap.findings import (
     Finding,
     InputError,
+    Location,
     Severity,
     SourceError,
     UsageError,
@@ -173,13 +175,19 @@ def _convert_batch(inputs: Sequence[str], to_format: str, from_format: str, outp
     if missing:
         raise SourceError(f"cannot read {missing[0]}: no such file")
     show = not quiet and sys.stderr.isatty()
-    with click.progressbar(length=len(files), label="converting", file=sys.stderr) if show \
+    with stopping(_announce_stop) as stop, click.progressbar(
+            length=len(files), label="converting", file=sys.stderr) if show \
             else _NoBar() as bar:
         entries, summary = convert_files(
             files, to_format=to_format, from_format=from_format, output_dir=Path(output),
             options=options, jobs=jobs, quarantine=Path(quarantine) if quarantine else None,
-            progress=bar.update)
-    _finish(entries, summary, report_path, quiet, verbose)
+            progress=bar.update, stop=stop)
+    _finish(entries, summary, report_path, quiet, verbose, stop.signal_name)
+
+
+def _announce_stop(signal_name: str) -> None:
+    click.echo(f"\nedimap: {signal_name}: finishing what is in hand, then stopping (again to "
+               "stop at once)", err=True)
 
 
 class _NoBar:
@@ -194,7 +202,9 @@ class _NoBar:
 
 
 def _finish(entries: list[dict[str, Any]], summary: dict[str, int], report_path: str | None,
-            quiet: bool, verbose: bool) -> None:
+            quiet: bool, verbose: bool, stopped: str | None = None) -> None:
+    """Findings, the report and the summary; exit 130 for a run that was ``stopped`` (by
+    that signal), else 1 when anything failed."""
     import json as _json
 
     from edimap._files import write_atomically
@@ -209,9 +219,10 @@ def _finish(entries: list[dict[str, Any]], summary: dict[str, int], report_path:
         write_atomically(Path(report_path), (_json.dumps(report, indent=2, ensure_ascii=False)
                                              + "\n").encode("utf-8"))
     click.echo(f"{summary['converted']} converted, {summary['failed']} failed, "
-               f"{summary['warnings']} warning{'s' if summary['warnings'] != 1 else ''}",
-               err=True)
-    sys.exit(EXIT_INPUT if summary["failed"] else EXIT_OK)
+               f"{summary['warnings']} warning{'s' if summary['warnings'] != 1 else ''}"
+               + (f", {summary['stopped']} not started (stopped by {stopped})"
+                  if stopped else ""), err=True)
+    sys.exit(EXIT_STOPPED if stopped else EXIT_INPUT if summary["failed"] else EXIT_OK)
 
 
 
@@ -274,11 +285,21 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
     import attrs
 
     from edimap import formats
-    from edimap.pipeline import read_input
+    from edimap.pipeline import Outcome, read_input
 
     fmt = formats.get(to_format)
     source: Any = sys.stdin.buffer if name == "-" else Path(name)
-    outcomes = read_input(source, name, from_format, options["profiles"])
+    with stopping(_announce_stop) as stop:
+        outcomes = read_input(source, name, from_format, options["profiles"])
+        if stop():  # the input in hand is all there is: dropped, nothing written
+            outcomes = [Outcome(o.input, o.reference, False, (STOPPED(
+                "not converted: the run was stopped", Location(source=o.input,
+                                                                message_ref=o.reference)
+            ).to_dict(),)) for o in outcomes]
+            entries = [o.to_dict(None) | {"outcome": "stopped"} for o in outcomes]
+            _finish(entries, {"inputs": 1, "converted": 0, "failed": 0, "warnings": 0,
+                              "stopped": len(entries)}, report_path, quiet, verbose,
+                    stop.signal_name)
     try:
         outputs = _write_single(outcomes, fmt, output, options)
     except MemoryError:  # what was written is freed as this unwinds; nothing is published
@@ -292,7 +313,7 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
     converted = sum(o.converted for o in outcomes)
     summary = {"inputs": 1, "converted": converted, "failed": len(outcomes) - converted,
                "warnings": sum(f["severity"] == "warning" for e in entries
-                               for f in e["findings"])}
+                               for f in e["findings"]), "stopped": 0}
     if summary["failed"] and quarantine and name != "-":
         from edimap._batch import quarantine_input
 

@@ -42,6 +42,7 @@ from edimap._api import ProfileSpec
 from edimap._files import process_alive, publish, stage, temporary_owner
 from edimap._home import data_dir
 from edimap._notes import collecting
+from edimap._stop import STOPPED, StopCheck, never
 from edimap.edifact.writer import ControlNumbers
 from edimap.findings import (
     EdimapError,
@@ -596,18 +597,23 @@ class _Delivery:
 
 
 def _come_back(journal: Journal, held: dict[K, str], attempt: Callable[[K], T | None],
-               give_up: Callable[[K], T], wait: float) -> dict[K, T]:
+               give_up: Callable[[K], T], wait: float, stop: StopCheck = never,
+               stopped: Callable[[K], T] | None = None) -> dict[K, T]:
     """The outcomes of the work another run held (``held``: each piece's claim name): wait
     until its claims are free, ``attempt`` it again (None: held again), and ``give_up`` on
-    what is still held after ``wait`` seconds."""
+    what is still held after ``wait`` seconds; once ``stop`` says so, what is left is
+    ``stopped``."""
     done: dict[K, T] = {}
     deadline = time.monotonic() + wait
     while len(done) < len(held):
-        while time.monotonic() < deadline and any(
+        while time.monotonic() < deadline and not stop() and any(
                 journal.holder(held[k]) for k in held if k not in done):
             time.sleep(0.2)
         for k in held:
             if k in done:
+                continue
+            if stop() and stopped is not None:
+                done[k] = stopped(k)
                 continue
             result = attempt(k)
             if result is None and time.monotonic() >= deadline:
@@ -620,10 +626,12 @@ def _come_back(journal: Journal, held: dict[K, str], attempt: Callable[[K], T | 
 def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, *,
                 prices: str | None = None, max_request_bytes: int = MAX_REQUEST_BYTES,
                 wait: float = 600.0, profile: ProfileSpec = None,
-                profiles: str | os.PathLike[str] | None = None) -> list[OrderOutcome]:
+                profiles: str | os.PathLike[str] | None = None,
+                stop: StopCheck = never) -> list[OrderOutcome]:
     """Deliver every order of ``inputs`` (EANCOM, OIOUBL or JSON files; the format is told
     by content). One outcome per document; a bad message or a failed call never stops the
-    others.
+    others. Once ``stop`` says so, the order in hand is finished and the rest are
+    ``stopped``, not sent (a later run delivers them, and nothing twice).
 
     Each message is read under its profile (``profile``, ``profiles``: as for
     :func:`edimap.read`), which also says where line prices come from (``winfinans.prices``,
@@ -646,6 +654,9 @@ def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, 
     later: dict[int, tuple[Order, str, str, str | None, Location]] = {}
     for source in inputs:
         for job, policy in _orders_of(source, outcomes, chosen):
+            if stop():
+                outcomes.append(_stopped_order(job))
+                continue
             pusher.policies[job[1]] = policy
             result = pusher.deliver(*job)
             if result is None:
@@ -660,10 +671,16 @@ def push_orders(client: Client, inputs: Sequence[str | Path], journal: Journal, 
         return job.outcome("failed")
 
     for index, outcome in _come_back(journal, {i: job[1] for i, job in later.items()},
-                                     lambda i: pusher.deliver(*later[i]), give_up,
-                                     wait).items():
+                                     lambda i: pusher.deliver(*later[i]), give_up, wait,
+                                     stop, lambda i: _stopped_order(later[i])).items():
         outcomes[index] = outcome
     return [o for o in outcomes if o is not None]
+
+
+def _stopped_order(job: tuple[Order, str, str, str | None, Location]) -> OrderOutcome:
+    order, _key, name, reference, where = job
+    return OrderOutcome(name, reference, order.id, "stopped", findings=(STOPPED(
+        f"order {order.id}: not sent: the run was stopped before it", where),))
 
 
 def _orders_of(source: str | Path, outcomes: list[OrderOutcome | None], profiles: ProfileSet,
@@ -888,10 +905,16 @@ class _Puller(_Session):
         return PickupOutcome(sale_id, invoice_id, result, name, tuple(findings))
 
 
+def _stopped_pickup(sale_id: int) -> PickupOutcome:
+    return PickupOutcome(sale_id, None, "stopped", None, (STOPPED(
+        "not picked up: the run was stopped before it (it stays in the queue)",
+        Location(source=f"Winfinans SaleID {sale_id}")),))
+
+
 def pull_invoices(client: Client, folder: str | Path, journal: Journal, *,
                   to: str = "eancom", unit_map: Mapping[str, str] = mapping.UNITS,
                   wait: float = 600.0, profile: ProfileSpec = None,
-                  **options: Any) -> list[PickupOutcome]:
+                  stop: StopCheck = never, **options: Any) -> list[PickupOutcome]:
     """Write every invoice and credit note of the B2B Backbone queue into ``folder`` as
     ``to`` (``eancom`` or ``oioubl``), one file each (``Invoice-100001.edi``), and confirm
     each after its file is safely written. ``options`` go to the writer (``version`` for
@@ -902,7 +925,8 @@ def pull_invoices(client: Client, folder: str | Path, journal: Journal, *,
     format's official rules, and one that would break them is not written.
 
     Runs sharing ``journal`` share the queue, each invoice written by one of them only; an
-    invoice another run holds is waited for (at most ``wait`` seconds)."""
+    invoice another run holds is waited for (at most ``wait`` seconds). Once ``stop`` says
+    so, the invoice in hand is finished and the rest are ``stopped``, left in the queue."""
     formats.get(to)  # an unknown format: a UsageError before any work
     own = ProfileSet.of(profile).default
     out = Path(folder)
@@ -913,7 +937,8 @@ def pull_invoices(client: Client, folder: str | Path, journal: Journal, *,
         sale_ids = list(dict.fromkeys(int(item.get("SaleID") or 0)
                                       for item in client.queue_items()))
         outcomes: dict[int, PickupOutcome | None] = {
-            sale_id: puller.pick_up(sale_id) for sale_id in sale_ids if sale_id > 0}
+            sale_id: _stopped_pickup(sale_id) if stop() else puller.pick_up(sale_id)
+            for sale_id in sale_ids if sale_id > 0}
 
         def give_up(sale_id: int) -> PickupOutcome:
             return PickupOutcome(sale_id, None, "failed", None, (IN_PROGRESS(
@@ -921,5 +946,6 @@ def pull_invoices(client: Client, folder: str | Path, journal: Journal, *,
                 f"{wait:g} s of waiting", Location(source=f"Winfinans SaleID {sale_id}")),))
 
         held = {s: _pickup_claim(s) for s, o in outcomes.items() if o is None}
-        outcomes.update(_come_back(journal, held, puller.pick_up, give_up, wait))
+        outcomes.update(_come_back(journal, held, puller.pick_up, give_up, wait, stop,
+                                   _stopped_pickup))
         return [o for o in outcomes.values() if o is not None]
