@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 MODULES = ["edimap.ids.gln", "edimap.ids.gtin", "edimap.ids.cvr", "edimap.edifact.syntax",
-           "edimap.edifact.writer", "edimap._codes", "edimap.formats"]
+           "edimap.edifact.writer", "edimap._codes", "edimap.formats", "edimap._streaming",
+           "edimap._limits", "edimap.ubl.schemes", "edimap.json"]
 
 
 @pytest.mark.parametrize("name", MODULES)

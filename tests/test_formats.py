@@ -21,9 +21,10 @@ DOC = FIXTURES.parent / "docs" / "architecture.md"
 
 
 def test_the_registry_lists_detects_and_names_edimaps_own_formats() -> None:
-    assert formats.names() == ("json", "eancom", "oioubl")
+    assert formats.names() == ("json", "eancom", "oioubl", "jsonl")
     assert formats.names() == edimap.FORMATS
-    assert [formats.get(n).extension for n in formats.names()] == ["json", "edi", "xml"]
+    assert [formats.get(n).extension for n in formats.names()] == ["json", "edi", "xml",
+                                                                  "jsonl"]
     assert formats.detect(b"\xef\xbb\xbf  <Invoice/>") == "oioubl"
     assert formats.detect(b'{"UNB": 1}') == "json"  # JSON that mentions UNB stays JSON
     assert formats.detect(b"###\r\nUNB+UNOA:2+1:14") == "eancom"

@@ -16,6 +16,7 @@ from :class:`EdimapError`.
 
 from edimap._api import FORMATS, Item, ReadResult, detect_format, read, validate, write
 from edimap._notes import NotCarriedWarning
+from edimap._streaming import ItemStream, iter_read
 from edimap._version import __version__
 from edimap.findings import (
     REGISTRY,
@@ -78,6 +79,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "Item",
+    "ItemStream",
     "LimitExceeded",
     "Location",
     "NotCarriedWarning",
@@ -100,6 +102,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "detect_format",
+    "iter_read",
     "read",
     "validate",
     "write",

@@ -9,12 +9,16 @@ as Windows, the rename itself is what the file system keeps).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
-__all__ = ["process_alive", "publish", "stage", "sync_folder", "temporary_owner",
-           "write_atomically"]
+__all__ = ["StagedOutput", "process_alive", "publish", "stage", "staged_output", "sync_folder",
+           "temporary_owner", "write_atomically"]
 
 TEMPORARY_SUFFIX = ".tmp"
 
@@ -92,5 +96,41 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
     tmp = stage(path, data)
     try:
         publish(tmp, path, durable=durable)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class StagedOutput:
+    """An output written piece by piece (:func:`staged_output`); ``publish`` says whether
+    it goes in place when the block ends."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.publish = True
+
+    def write(self, data: bytes) -> int:
+        return self.stream.write(data)
+
+
+@contextlib.contextmanager
+def staged_output(output: str) -> Iterator[StagedOutput]:
+    """A file written piece by piece under a temporary name beside ``output`` and renamed to
+    it when the block ends well and ``publish`` is still set; removed otherwise. ``-`` is
+    standard output, written as it comes."""
+    if output == "-":
+        yield StagedOutput(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_name(path)
+    try:
+        with open(tmp, "wb") as fh:
+            staged = StagedOutput(fh)
+            yield staged
+            fh.flush()
+            os.fsync(fh.fileno())
+        if staged.publish:
+            publish(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -126,7 +126,9 @@ def report_schema() -> dict[str, Any]:
             "properties": {
                 "input": {"type": "string"},
                 "reference": {"type": ["string", "null"]},
-                "outcome": {"enum": ["converted", "failed", "stopped"]},
+                "outcome": {"enum": ["converted", "failed", "stopped", "input"],
+                            "description": "input: findings about the input as a whole "
+                                           "(envelopes), without an error"},
                 "output": {"type": ["string", "null"]},
                 "profile": {"type": ["string", "null"]},
                 "findings": {"type": "array", "items": {"$ref": "#/$defs/finding"}},

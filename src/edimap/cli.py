@@ -7,6 +7,7 @@ No command prints a traceback for bad input; set ``EDIMAP_DEBUG=1`` to see one f
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -226,6 +227,71 @@ def _finish(entries: list[dict[str, Any]], summary: dict[str, int], report_path:
 
 
 
+def _convert_streaming(source: Any, name: str, fmt: Any, from_format: str, output: str,
+                       options: dict[str, Any], report_path: str | None, quiet: bool,
+                       verbose: bool) -> None:
+    """One input into one JSON or JSON Lines output, a document at a time: memory holds
+    one message (EANCOM), whatever the input's size; findings are shown and the report
+    written as they come. The output is staged and published only when it holds a
+    document; a stop drops the rest and publishes what is done."""
+    from edimap._files import staged_output
+    from edimap._report import StreamedReport
+    from edimap._streaming import iter_read
+    from edimap.pipeline import outcome_of
+
+    counts = {"inputs": 1, "converted": 0, "failed": 0, "warnings": 0, "stopped": 0}
+    printer = FindingPrinter(verbose, where_all=report_path and "the report")
+    report = StreamedReport(report_path)
+
+    def record(entry: dict[str, Any]) -> None:
+        if entry["outcome"] in counts:  # ("input": findings about the input as a whole)
+            counts[entry["outcome"]] += 1
+        counts["warnings"] += sum(f["severity"] == "warning" for f in entry["findings"])
+        if not quiet:
+            printer.show(Finding.from_dict(f) for f in entry["findings"])
+        report.add(entry)
+
+    with stopping(_announce_stop) as stop, staged_output(output) as out, report:
+        sink = fmt.sink(out)
+        stream = iter_read(source, format=from_format, profile=options["profiles"])
+        for item in stream:
+            if stop():
+                record(_stopped_entry(name, item.reference))
+                continue
+            outcome = outcome_of(item, name)
+            if outcome.converted and outcome.document is not None:
+                sink.add(outcome.document)
+            record(outcome.to_dict(output if outcome.converted and output != "-" else None))
+        if counts["converted"]:  # (nothing converted: nothing written, as for every format)
+            sink.close()
+        out.publish = counts["converted"] > 0
+        whole = _input_entry(stream.findings, name)
+        if whole is not None:
+            record(whole)
+        report.summary = counts
+    if not quiet:
+        printer.close()
+    _finish([], counts, None, quiet, verbose, stop.signal_name)
+
+
+def _stopped_entry(name: str, reference: str | None) -> dict[str, Any]:
+    from edimap.pipeline import Outcome
+
+    return Outcome(name, reference, False, (STOPPED(
+        "not converted: the run was stopped", Location(source=name, message_ref=reference)
+    ).to_dict(),)).to_dict(None) | {"outcome": "stopped"}
+
+
+def _input_entry(findings: list[Finding], name: str) -> dict[str, Any] | None:
+    """The findings about the input as a whole, known once it is read, as an entry of
+    their own: failed with an error among them (as a batch has it), else converted."""
+    if not findings:
+        return None
+    failed = any(f.is_error for f in findings)
+    return {"input": name, "reference": None, "outcome": "failed" if failed else "input",
+            "output": None, "profile": None, "findings": [f.to_dict() for f in findings]}
+
+
 def _write_single(outcomes: list[Any], fmt: Any, output: str, options: dict[str, Any]
                   ) -> dict[int, str | None]:
     """Write the documents of one input's ``outcomes`` (updated in place with what became
@@ -289,6 +355,10 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
 
     fmt = formats.get(to_format)
     source: Any = sys.stdin.buffer if name == "-" else Path(name)
+    if fmt.sink(io.BytesIO()) is not None:
+        _convert_streaming(source, name, fmt, from_format, output, options, report_path,
+                           quiet, verbose)
+        return
     with stopping(_announce_stop) as stop:
         outcomes = read_input(source, name, from_format, options["profiles"])
         if stop():  # the input in hand is all there is: dropped, nothing written

@@ -22,11 +22,11 @@ from edimap.findings import (
     ValidationError,
     register,
 )
-from edimap.formats.base import Format
+from edimap.formats.base import Format, Item
 from edimap.model import Document, Invoice
 from edimap.profiles import ProfileSet
 
-__all__ = ["Outcome", "convert_input", "not_written", "read_input", "refusals",
+__all__ = ["Outcome", "convert_input", "not_written", "outcome_of", "read_input", "refusals",
            "write_document", "writer_options"]
 
 SOURCE = register(
@@ -88,13 +88,18 @@ def read_input(source: Any, name: str, from_format: str = "auto",
         outcomes.append(Outcome(name, None, False, input_findings))
         input_findings = ()
     for item in result.items:
-        findings = (*input_findings, *(f.to_dict() for f in item.findings))
+        outcome = outcome_of(item, name)
+        outcomes.append(attrs.evolve(outcome, findings=(*input_findings, *outcome.findings)))
         input_findings = ()
-        ok = item.ok and item.document is not None
-        outcomes.append(Outcome(name, item.reference, ok, findings,
-                                document=item.document if ok else None,
-                                profile=item.profile))
     return outcomes
+
+
+def outcome_of(item: Item, name: str) -> Outcome:
+    """The outcome of reading one item of the input ``name``: holding its document when
+    it converted."""
+    ok = item.ok and item.document is not None
+    return Outcome(name, item.reference, ok, tuple(f.to_dict() for f in item.findings),
+                   document=item.document if ok else None, profile=item.profile)
 
 
 def write_document(outcome: Outcome, fmt: Format, options: dict[str, Any]) -> Outcome:

@@ -4,7 +4,7 @@ lists format names.
 
     >>> from edimap import formats
     >>> formats.names()
-    ('json', 'eancom', 'oioubl')
+    ('json', 'eancom', 'oioubl', 'jsonl')
     >>> formats.get("oioubl").extension
     'xml'
     >>> formats.detect(b"UNA:+.? 'UNB+UNOC:3+5790000274017:14")
@@ -18,13 +18,13 @@ time the registry is asked). ``docs/architecture.md`` shows one.
 from __future__ import annotations
 
 from edimap.findings import UsageError
-from edimap.formats.base import FILE_KINDS, Format, Item, safe_file_id
+from edimap.formats.base import FILE_KINDS, DocumentSink, Format, Item, safe_file_id
 from edimap.formats.eancom import EancomFormat
-from edimap.formats.json import JsonFormat
+from edimap.formats.json import JsonFormat, JsonLinesFormat
 from edimap.formats.oioubl import OioublFormat
 
-__all__ = ["BUILTIN", "FILE_KINDS", "Format", "Item", "detect", "get", "names", "register",
-           "safe_file_id", "unregister"]
+__all__ = ["BUILTIN", "FILE_KINDS", "DocumentSink", "Format", "Item", "detect", "get", "names",
+           "register", "safe_file_id", "unregister"]
 
 _FORMATS: dict[str, Format] = {}
 _entry_points_loaded = False
@@ -93,7 +93,7 @@ def detect(data: bytes) -> str | None:
     return found
 
 
-for _builtin in (JsonFormat(), EancomFormat(), OioublFormat()):
+for _builtin in (JsonFormat(), EancomFormat(), OioublFormat(), JsonLinesFormat()):
     register(_builtin)
 BUILTIN = tuple(_FORMATS)
 """The names of edimap's own formats."""

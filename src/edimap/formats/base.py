@@ -23,15 +23,15 @@ Formats register with :func:`edimap.formats.register`; edimap's own are ``json``
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Iterator, Sequence
+from typing import IO, Any, ClassVar
 
 import attrs
 
 from edimap.findings import Finding, has_errors
 from edimap.model import Document
 
-__all__ = ["FILE_KINDS", "Format", "Item", "safe_file_id"]
+__all__ = ["FILE_KINDS", "DocumentSink", "Format", "Item", "safe_file_id"]
 
 FILE_KINDS = {"order": "Order", "invoice": "Invoice", "credit_note": "CreditNote",
               "order_response": "OrderResponseSimple"}
@@ -70,6 +70,19 @@ class Item:
         return self.document is not None and not has_errors(self.findings)
 
 
+class DocumentSink(abc.ABC):
+    """Writes documents one at a time into an open binary output; :meth:`close` ends the
+    output (an empty one when no document came)."""
+
+    @abc.abstractmethod
+    def add(self, document: Document) -> None:
+        """Write ``document`` after those before it."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """End the output (the output itself stays open)."""
+
+
 class Format(abc.ABC):
     """One file format edimap reads and writes (see the module docstring)."""
 
@@ -101,6 +114,22 @@ class Format(abc.ABC):
                  explain: bool = False) -> list[Finding]:
         """Checks beyond reading (schemas, rule sets); the readers' findings come apart."""
         return []
+
+    def stream(self, source: IO[bytes], name: str | None, *, profiles: Any = None
+               ) -> tuple[Iterator[Item], list[Finding]]:
+        """The items of an open binary input one at a time, and the list the findings about
+        the input as a whole go to as reading proceeds (complete once the items are).
+        This default reads the whole input first; a format that can do better (EANCOM:
+        message by message) overrides it."""
+        data = source.read()
+        items, findings = (self.read(data, name, profiles=profiles)  # type: ignore[call-arg]
+                           if self.reads_with_profiles else self.read(data, name))
+        return iter(items), findings
+
+    def sink(self, out: IO[bytes]) -> DocumentSink | None:
+        """A writer of this format that takes documents one at a time into ``out`` (the
+        same bytes as :meth:`write` of them all), or None when the format has none."""
+        return None
 
     def output_name(self, document: Document) -> str:
         """The name of the file ``document`` is written to on its own."""

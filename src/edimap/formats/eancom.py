@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any
 
 import attrs
 
@@ -51,7 +51,12 @@ MAPPERS: dict[str, MessageMapper] = {}
 def _read(data: bytes, source: str | None,
           profiles: ProfileSet | None = None) -> tuple[list[Item], list[Finding]]:
     reader = EdifactReader(data, source_name=source)
-    items: list[Item] = []
+    return list(_items(reader, profiles)), reader.findings
+
+
+def _items(reader: EdifactReader, profiles: ProfileSet | None) -> Iterator[Item]:
+    """One item per message, as the reader reads them (``reader.findings`` grows with
+    what it finds about the envelopes)."""
     for index, message in enumerate(reader.messages()):
         findings = list(message.findings)
         if profiles is not None:
@@ -68,10 +73,9 @@ def _read(data: bytes, source: str | None,
             # accept the counts); one that is cut short or over a limit is not.
             document, mapped = mapper(message)
             findings.extend(mapped)
-        items.append(Item(index=index, reference=message.reference, document=document,
-                          findings=tuple(findings), sender=message.interchange.sender,
-                          interchange_ref=message.interchange.control_ref))
-    return items, reader.findings
+        yield Item(index=index, reference=message.reference, document=document,
+                   findings=tuple(findings), sender=message.interchange.sender,
+                   interchange_ref=message.interchange.control_ref)
 
 
 QUALIFIER_MAPPED = register(
@@ -260,6 +264,12 @@ class EancomFormat(Format):
 
     def write(self, documents: Document | Sequence[Document], **options: Any) -> bytes:
         return _write(documents, **options)
+
+    def stream(self, source: IO[bytes], name: str | None, *, profiles: Any = None
+               ) -> tuple[Iterator[Item], list[Finding]]:
+        """Message by message: memory holds one message, whatever the input's size."""
+        reader = EdifactReader(source, source_name=name)
+        return _items(reader, profiles), reader.findings
 
     def validate(self, data: bytes, source: str | None, *, rules: bool = True,
                  explain: bool = False) -> list[Finding]:

@@ -1,16 +1,17 @@
 """The canonical JSON format (``edimap.json``): an object per document, an array for
-several."""
+several; and JSON Lines (``jsonl``), one document per line, for pipelines."""
 
 from __future__ import annotations
 
+import io
 import json as _stdjson
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from edimap import content
 from edimap.findings import Finding, Location, Severity, UsageError, ValidationError, register
-from edimap.formats.base import Format, Item
+from edimap.formats.base import DocumentSink, Format, Item
 from edimap.model import Document
 
 JSON_SYNTAX = register(
@@ -58,8 +59,6 @@ def _content_findings(document: Document, source: str | None,
 
 
 def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
-    from edimap import json as canonical  # (cattrs: imported when JSON is first read)
-
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -69,6 +68,8 @@ def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
     try:
         payload: Any = _stdjson.loads(text, parse_float=Decimal)
     except _stdjson.JSONDecodeError as exc:
+        if exc.msg == "Extra data" and text.lstrip().startswith("{"):
+            return _read_lines(text, source)  # JSON Lines: one document per line
         return [], [JSON_SYNTAX(exc.msg, Location(source=source, line=exc.lineno,
                                                   column=exc.colno, offset=exc.pos))]
     except RecursionError:
@@ -79,25 +80,88 @@ def _read(data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
                                 Location(source=source))]
     array = isinstance(payload, list)
     entries = payload if array else [payload]
+    return [_entry(index, entry, source, f"[{index}]" if array else "", None)
+            for index, entry in enumerate(entries)], []
+
+
+def _entry(index: int, entry: Any, source: str | None, prefix: str, line: int | None
+           ) -> Item:
+    """One JSON value as an item: a document, or the findings that say why not."""
+    from edimap import json as canonical
+
+    reference = entry.get("id") if isinstance(entry, dict) else None
+    try:
+        document = canonical.from_dict(entry)
+    except ValidationError as exc:
+        findings = tuple(JSON_INVALID(err.message, Location(
+            source=source, line=line,
+            field=(err.prefixed(prefix).path if prefix else err.path) or None))
+            for err in exc.errors)
+        return Item(index=index, reference=reference if isinstance(reference, str)
+                    else prefix or None, document=None, findings=findings)
+    return Item(index=index, reference=document.id, document=document,
+                findings=_content_findings(document, source, prefix))
+
+
+def _read_lines(text: str, source: str | None) -> tuple[list[Item], list[Finding]]:
+    """JSON Lines: each line that is not blank one document."""
     items: list[Item] = []
-    for index, entry in enumerate(entries):
-        prefix = f"[{index}]" if array else ""
-        reference = entry.get("id") if isinstance(entry, dict) else None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        index = len(items)
         try:
-            document = canonical.from_dict(entry)
-        except ValidationError as exc:
-            findings = tuple(
-                JSON_INVALID(err.message, Location(
-                    source=source, field=(err.prefixed(prefix).path if prefix else err.path)
-                    or None))
-                for err in exc.errors
-            )
-            items.append(Item(index=index, reference=reference if isinstance(reference, str)
-                              else prefix or None, document=None, findings=findings))
-        else:
-            items.append(Item(index=index, reference=document.id, document=document,
-                              findings=_content_findings(document, source, prefix)))
+            entry = _stdjson.loads(line, parse_float=Decimal)
+        except (_stdjson.JSONDecodeError, RecursionError, ArithmeticError, ValueError) as exc:
+            message = exc.msg if isinstance(exc, _stdjson.JSONDecodeError) else str(exc)
+            items.append(Item(index=index, reference=f"line {number}", document=None,
+                              findings=(JSON_SYNTAX(f"line {number}: {message}", Location(
+                                  source=source, line=number)),)))
+            continue
+        items.append(_entry(index, entry, source, f"[{index}]", number))
     return items, []
+
+
+class _ArraySink(DocumentSink):
+    """The JSON array of :func:`edimap.json.dumps`, a document at a time: the same bytes."""
+
+    def __init__(self, out: IO[bytes], indent: int | None) -> None:
+        self.out, self.indent, self.count = out, indent, 0
+
+    def add(self, document: Document) -> None:
+        from edimap import json as canonical
+
+        text = _stdjson.dumps(canonical.to_dict(document), indent=self.indent,
+                              ensure_ascii=False)
+        if self.indent is None:
+            self.out.write((", " if self.count else "[").encode() + text.encode("utf-8"))
+        else:
+            pad = " " * self.indent
+            self.out.write((",\n" if self.count else "[\n").encode() + "\n".join(
+                pad + line for line in text.split("\n")).encode("utf-8"))
+        self.count += 1
+
+    def close(self) -> None:
+        if not self.count:
+            self.out.write(b"[]\n")
+        else:
+            self.out.write(b"]\n" if self.indent is None else b"\n]\n")
+
+
+class _LinesSink(DocumentSink):
+    """JSON Lines: each document's canonical JSON on one line."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+
+    def add(self, document: Document) -> None:
+        from edimap import json as canonical
+
+        self.out.write(_stdjson.dumps(canonical.to_dict(document), ensure_ascii=False,
+                                      separators=(",", ":")).encode("utf-8") + b"\n")
+
+    def close(self) -> None:
+        return None
 
 
 class JsonFormat(Format):
@@ -121,3 +185,33 @@ class JsonFormat(Format):
         from edimap import json as canonical
 
         return canonical.dumps(documents, indent=indent).encode("utf-8")
+
+    def sink(self, out: IO[bytes]) -> DocumentSink:
+        return _ArraySink(out, 2)
+
+
+class JsonLinesFormat(Format):
+    """JSON Lines, for pipelines: one canonical document per line, compact. Read as JSON
+    (a JSON input of several lines of objects is JSON Lines)."""
+
+    name = "jsonl"
+    extension = "jsonl"
+    carries_everything = True
+
+    def detect(self, head: bytes) -> bool:
+        return False  # (read by the JSON format, which knows the lines)
+
+    def read(self, data: bytes, source: str | None) -> tuple[list[Item], list[Finding]]:
+        return _read(data, source)
+
+    def write(self, documents: Document | Sequence[Document], **options: Any) -> bytes:
+        if options:
+            raise UsageError(f"the JSON Lines writer takes no option {', '.join(options)}")
+        out = io.BytesIO()
+        sink = _LinesSink(out)
+        for document in [documents] if isinstance(documents, Document) else documents:
+            sink.add(document)
+        return out.getvalue()
+
+    def sink(self, out: IO[bytes]) -> DocumentSink:
+        return _LinesSink(out)

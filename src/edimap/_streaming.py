@@ -1,0 +1,135 @@
+"""Reading one document at a time: :func:`iter_read`, whose memory does not grow with the
+input (EANCOM is read message by message; JSON and XML inputs, read whole, stay within the
+input limit).
+
+    >>> with iter_read("fixtures/orders-d96a.edi") as stream:
+    ...     [item.document.id for item in stream], stream.format, stream.findings
+    (['4500012345', '4500012346'], 'eancom', [])
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from types import TracebackType
+from typing import IO, Any
+
+from edimap import formats
+from edimap._limits import input_limit
+from edimap.findings import Finding, Location, SourceError, UsageError
+from edimap.formats.base import Item
+from edimap.profiles import ProfileSet
+from edimap.profiles.apply import apply as apply_profile
+
+__all__ = ["ItemStream", "iter_read"]
+
+_HEAD = 4096
+
+
+class ItemStream:
+    """The items of one input as they are read: an iterator, once through. :attr:`findings`
+    (about the input as a whole: envelopes, data outside messages) is complete when the
+    items are. A context manager that closes the input it opened (so does reaching the
+    end)."""
+
+    def __init__(self, items: Iterator[Item], findings: list[Finding], fmt: str | None,
+                 source: str | None, opened: IO[bytes] | None) -> None:
+        self._items = items
+        self.findings = findings
+        self.format = fmt
+        self.source = source
+        self._opened = opened
+
+    def __iter__(self) -> ItemStream:
+        return self
+
+    def __next__(self) -> Item:
+        try:
+            return next(self._items)
+        except StopIteration:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._opened is not None:
+            self._opened.close()
+            self._opened = None
+
+    def __enter__(self) -> ItemStream:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+
+def _open(source: Any) -> tuple[IO[bytes], str | None, IO[bytes] | None]:
+    """(binary input, its name, what to close)."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return io.BytesIO(bytes(source)), None, None
+    if isinstance(source, str | os.PathLike):
+        path = os.fspath(source)
+        try:
+            opened = open(path, "rb")  # noqa: SIM115 - closed by the ItemStream
+        except OSError as exc:
+            raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+        return opened, path, opened
+    if callable(getattr(source, "read", None)):
+        name = getattr(source, "name", None)
+        return source, name if isinstance(name, str) else None, None
+    raise UsageError(f"cannot read from {type(source).__name__}: pass bytes, a path or a "
+                     "binary file")
+
+
+def _head(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
+    """The first bytes of ``stream`` and a stream that still starts with them."""
+    if stream.seekable():
+        position = stream.tell()
+        head = stream.read(_HEAD)
+        stream.seek(position)
+        return head, stream
+    if not isinstance(stream, io.BufferedReader):  # (standard input already is one)
+        data = stream.read()
+        return data[:_HEAD], io.BytesIO(data)
+    return stream.peek(_HEAD)[:_HEAD], stream
+
+
+def iter_read(source: Any, *, format: str = "auto", profile: Any = None,
+              profiles: str | os.PathLike[str] | None = None,
+              max_input_bytes: int | None = None) -> ItemStream:
+    """The items of ``source`` (bytes, a path or a binary file) one at a time, each read
+    under its profile as :func:`edimap.read` reads it. EANCOM is read message by message,
+    whatever its size; other formats are read whole, within the input limit
+    (``max_input_bytes``, as for :func:`edimap.read`)."""
+    from edimap._api import EMPTY, TOO_LARGE, UNKNOWN_FORMAT, _check_format_name
+
+    _check_format_name(format)
+    chosen = ProfileSet.of(profile, profiles)
+    stream, name, opened = _open(source)
+    head, stream = _head(stream)
+    where = Location(source=name)
+    fmt = formats.detect(head) if format == "auto" else format
+    fail: Finding | None = None
+    if not head.strip():
+        fail = EMPTY("the input is empty", where)
+    elif fmt is None:
+        fail = UNKNOWN_FORMAT("cannot tell the format: the content does not start like "
+                              "JSON, EDIFACT (UNA/UNB) or XML", where)
+    if fail is not None or fmt is None:
+        if opened is not None:
+            opened.close()
+        return ItemStream(iter(()), [fail] if fail else [], None, name, None)
+    reader = formats.get(fmt)
+    if fmt != "eancom":  # read whole: held to the input limit
+        with input_limit(max_input_bytes) as limit:
+            data = stream.read(limit + 1)
+        if len(data) > limit:
+            if opened is not None:
+                opened.close()
+            return ItemStream(iter(()), [TOO_LARGE(
+                f"the input is larger than {limit} bytes", where)], fmt, name, None)
+        stream = io.BytesIO(data)
+    items, findings = reader.stream(stream, name, profiles=chosen)
+    return ItemStream((apply_profile(chosen, item, name) for item in items), findings, fmt,
+                      name, opened)

@@ -1,0 +1,85 @@
+"""Reading and converting one document at a time: edimap.iter_read, convert to JSON and
+JSON Lines in bounded memory, with the same bytes as before."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import edimap
+
+from .conftest import FIXTURES, ROOT, shared_dir
+from .test_hostile import _big_interchange
+
+
+def test_iter_read_gives_what_read_gives_item_by_item() -> None:
+    inputs = [p for p in sorted(FIXTURES.iterdir()) if p.is_file()]
+    corpus = shared_dir() / "corpus"
+    if corpus.is_dir():
+        inputs += [p for p in sorted(corpus.rglob("*")) if p.is_file()
+                   and p.name != "MANIFEST.tsv"]
+    for path in inputs:
+        whole = edimap.read(path, profile="tolerant")
+        with edimap.iter_read(path, profile="tolerant") as stream:
+            items = list(stream)
+            assert stream.format == whole.format, path
+            assert [f.code for f in stream.findings] == [f.code for f in whole.findings], path
+        assert [(i.reference, i.document, [f.code for f in i.findings]) for i in items] == [
+            (i.reference, i.document, [f.code for f in i.findings]) for i in whole.items], path
+
+
+def test_iter_read_holds_one_message_at_a_time(tmp_path: Path) -> None:
+    source = tmp_path / "big.edi"
+    _big_interchange(source, 2_000_000)
+    stream = edimap.iter_read(source)
+    first = next(iter(stream))
+    assert first.document is not None
+    assert stream.findings == []  # the envelope's end is not read yet
+    rest = sum(1 for _ in stream)
+    assert rest > 5_000
+
+
+def convert(*args: str, limit: int | None = None) -> subprocess.CompletedProcess[str]:
+    def cap() -> None:
+        if limit is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return subprocess.run([sys.executable, "-m", "edimap", "convert", *args],
+                          preexec_fn=cap, capture_output=True, text=True, timeout=600,
+                          cwd=ROOT, check=False)
+
+
+def test_json_output_keeps_its_bytes_and_jsonl_is_one_line_per_document(
+        tmp_path: Path) -> None:
+    source = FIXTURES / "orders-d96a.edi"
+    documents = edimap.read(source).documents
+    proc = convert(str(source), "--to", "json", "-o", str(tmp_path / "orders.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "orders.json").read_bytes() == edimap.write(documents, format="json")
+    proc = convert(str(source), "--to", "jsonl", "-o", str(tmp_path / "orders.jsonl"))
+    assert proc.returncode == 0, proc.stderr
+    lines = (tmp_path / "orders.jsonl").read_bytes().splitlines()
+    assert len(lines) == len(documents) == 2
+    assert [json.loads(line)["id"] for line in lines] == [d.id for d in documents]
+    assert list(edimap.read(tmp_path / "orders.jsonl").documents) == list(documents)
+    assert list(edimap.read(tmp_path / "orders.jsonl", format="jsonl").documents) == list(
+        documents)
+
+
+def test_a_large_interchange_converts_in_bounded_memory(tmp_path: Path) -> None:
+    source = tmp_path / "big.edi"
+    _big_interchange(source, 8_000_000)
+    report = tmp_path / "report.json"
+    # 300 MB of address space: Python and edimap, and one message at a time (reading the
+    # whole interchange into documents took about 450 MB for 8 MB).
+    proc = convert(str(source), "--to", "jsonl", "-o", str(tmp_path / "big.jsonl"),
+                   "--report", str(report), "-q", limit=300 * 1024 * 1024)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    written = json.loads(report.read_text("utf-8"))
+    converted = written["summary"]["converted"]
+    assert converted > 10_000
+    with open(tmp_path / "big.jsonl", "rb") as fh:
+        assert sum(1 for _ in fh) == converted
