@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 import edimap
+from edimap import strategies
 
 from .conftest import FIXTURES, ROOT, shared_dir
 from .test_hostile import _big_interchange
@@ -83,3 +87,18 @@ def test_a_large_interchange_converts_in_bounded_memory(tmp_path: Path) -> None:
     assert converted > 10_000
     with open(tmp_path / "big.jsonl", "rb") as fh:
         assert sum(1 for _ in fh) == converted
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(strategies.documents(), st.text(max_size=40))
+def test_orjson_and_the_standard_library_write_the_same_canonical_bytes(
+        document: edimap.Document, text: str) -> None:
+    import orjson
+
+    from edimap import json as canonical
+
+    value = {**canonical.to_dict(document), "notes": [text, "\x00\x1f\x7f\u2028\"\\"]}
+    assert orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() == json.dumps(
+        value, indent=2, ensure_ascii=False)
+    assert orjson.dumps(value).decode() == json.dumps(value, ensure_ascii=False,
+                                                      separators=(",", ":"))

@@ -29,7 +29,7 @@ from cattrs.errors import (
 from edimap.findings import FieldError, UsageError, ValidationError
 from edimap.model import Document, DocumentKind, Invoice, Order, OrderResponse, TaxCategory
 
-__all__ = ["dumps", "from_dict", "loads", "schema", "to_dict"]
+__all__ = ["dumps", "encode", "from_dict", "loads", "schema", "to_dict"]
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
@@ -184,7 +184,32 @@ def dumps(documents: Document | Sequence[Document], *, indent: int | None = 2) -
         payload: Any = to_dict(documents)
     else:
         payload = [to_dict(d) for d in documents]
-    return _json.dumps(payload, indent=indent, ensure_ascii=False) + "\n"
+    return encode(payload, indent) + "\n"
+
+
+def _load_orjson() -> Any:
+    try:  # the "fast" extra
+        import orjson
+    except ImportError:  # the standard library's encoder then
+        return None
+    return orjson
+
+
+_orjson = _load_orjson()
+
+
+def encode(value: Any, indent: int | None = 2, *, compact: bool = False) -> str:
+    """Canonical JSON text of a JSON-ready ``value``: indented by ``indent`` (2: the
+    canonical form), or ``compact`` (no spaces, for JSON Lines). orjson, when installed
+    (``pip install 'edimap[fast]'``), gives the same bytes several times as fast; the suite
+    compares the two."""
+    if _orjson is not None and (compact or indent == 2):
+        text: str = _orjson.dumps(value, option=0 if compact else _orjson.OPT_INDENT_2
+                                  ).decode("utf-8")
+        return text
+    if compact:
+        return _json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _json.dumps(value, indent=indent, ensure_ascii=False)
 
 
 def loads(text: str | bytes) -> list[Document]:

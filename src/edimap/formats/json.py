@@ -131,8 +131,7 @@ class _ArraySink(DocumentSink):
     def add(self, document: Document) -> None:
         from edimap import json as canonical
 
-        text = _stdjson.dumps(canonical.to_dict(document), indent=self.indent,
-                              ensure_ascii=False)
+        text = canonical.encode(canonical.to_dict(document), self.indent)
         if self.indent is None:
             self.out.write((", " if self.count else "[").encode() + text.encode("utf-8"))
         else:
@@ -157,8 +156,8 @@ class _LinesSink(DocumentSink):
     def add(self, document: Document) -> None:
         from edimap import json as canonical
 
-        self.out.write(_stdjson.dumps(canonical.to_dict(document), ensure_ascii=False,
-                                      separators=(",", ":")).encode("utf-8") + b"\n")
+        self.out.write(canonical.encode(canonical.to_dict(document), compact=True
+                                        ).encode("utf-8") + b"\n")
 
     def close(self) -> None:
         return None
