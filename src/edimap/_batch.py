@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from edimap._files import write_atomically
-from edimap._stop import STOPPED, StopCheck, ignore_signals, never
-from edimap.findings import Location, Severity
-from edimap.pipeline import Outcome, convert_input
+from edimap._stop import StopCheck, ignore_signals, never
+from edimap.findings import Severity
+from edimap.pipeline import Outcome, convert_input, stopped_entry
 
 __all__ = ["Outcome", "convert_files", "expand_inputs", "quarantine_input", "unique_name",
            "write_atomically"]
@@ -101,9 +101,7 @@ def convert_files(files: Sequence[Path], *, to_format: str, from_format: str,
             progress(1)
     for path in files[done:]:  # never started: the run was stopped
         summary["stopped"] += 1
-        entries.append(Outcome(str(path), None, False, (STOPPED(
-            "not converted: the run was stopped before this input",
-            Location(source=str(path))).to_dict(),)).to_dict(None) | {"outcome": "stopped"})
+        entries.append(stopped_entry(str(path)))
     return entries, summary
 
 

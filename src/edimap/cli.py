@@ -27,13 +27,12 @@ from edimap._cli_support import (
 )
 from edimap._cli_support import guard as _guard
 from edimap._json_schemas import REPORT_VERSION
-from edimap._stop import EXIT_STOPPED, STOPPED, stopping
+from edimap._stop import EXIT_STOPPED, stopping
 from edimap._terminal import FindingPrinter
 from edimap._version import __version__
 from edimap.findings import (
     Finding,
     InputError,
-    Location,
     Severity,
     SourceError,
     UsageError,
@@ -237,7 +236,7 @@ def _convert_streaming(source: Any, name: str, fmt: Any, from_format: str, outpu
     from edimap._files import staged_output
     from edimap._report import StreamedReport
     from edimap._streaming import iter_read
-    from edimap.pipeline import outcome_of
+    from edimap.pipeline import outcome_of, stopped_entry
 
     counts = {"inputs": 1, "converted": 0, "failed": 0, "warnings": 0, "stopped": 0}
     printer = FindingPrinter(verbose, where_all=report_path and "the report")
@@ -256,7 +255,7 @@ def _convert_streaming(source: Any, name: str, fmt: Any, from_format: str, outpu
         stream = iter_read(source, format=from_format, profile=options["profiles"])
         for item in stream:
             if stop():
-                record(_stopped_entry(name, item.reference))
+                record(stopped_entry(name, item.reference))
                 continue
             outcome = outcome_of(item, name)
             if outcome.converted and outcome.document is not None:
@@ -272,14 +271,6 @@ def _convert_streaming(source: Any, name: str, fmt: Any, from_format: str, outpu
     if not quiet:
         printer.close()
     _finish([], counts, None, quiet, verbose, stop.signal_name)
-
-
-def _stopped_entry(name: str, reference: str | None) -> dict[str, Any]:
-    from edimap.pipeline import Outcome
-
-    return Outcome(name, reference, False, (STOPPED(
-        "not converted: the run was stopped", Location(source=name, message_ref=reference)
-    ).to_dict(),)).to_dict(None) | {"outcome": "stopped"}
 
 
 def _input_entry(findings: list[Finding], name: str) -> dict[str, Any] | None:
@@ -351,7 +342,7 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
     import attrs
 
     from edimap import formats
-    from edimap.pipeline import Outcome, read_input
+    from edimap.pipeline import read_input, stopped_entry
 
     fmt = formats.get(to_format)
     source: Any = sys.stdin.buffer if name == "-" else Path(name)
@@ -362,11 +353,7 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
     with stopping(_announce_stop) as stop:
         outcomes = read_input(source, name, from_format, options["profiles"])
         if stop():  # the input in hand is all there is: dropped, nothing written
-            outcomes = [Outcome(o.input, o.reference, False, (STOPPED(
-                "not converted: the run was stopped", Location(source=o.input,
-                                                                message_ref=o.reference)
-            ).to_dict(),)) for o in outcomes]
-            entries = [o.to_dict(None) | {"outcome": "stopped"} for o in outcomes]
+            entries = [stopped_entry(o.input, o.reference) for o in outcomes]
             _finish(entries, {"inputs": 1, "converted": 0, "failed": 0, "warnings": 0,
                               "stopped": len(entries)}, report_path, quiet, verbose,
                     stop.signal_name)

@@ -13,6 +13,7 @@ import attrs
 
 from edimap import _api, formats
 from edimap._notes import NOT_CARRIED, collecting
+from edimap._stop import STOPPED
 from edimap.findings import (
     EdimapError,
     FieldError,
@@ -27,6 +28,7 @@ from edimap.model import Document, Invoice
 from edimap.profiles import ProfileSet
 
 __all__ = ["Outcome", "convert_input", "not_written", "outcome_of", "read_input", "refusals",
+           "stopped_entry",
            "write_document", "writer_options"]
 
 SOURCE = register(
@@ -92,6 +94,16 @@ def read_input(source: Any, name: str, from_format: str = "auto",
         outcomes.append(attrs.evolve(outcome, findings=(*input_findings, *outcome.findings)))
         input_findings = ()
     return outcomes
+
+
+def stopped_entry(name: str, reference: str | None = None) -> dict[str, Any]:
+    """The report entry of an input (or one of its documents) a stopped run did not
+    convert."""
+    what = "this input" if reference is None else "this document"
+    return {"input": name, "reference": reference, "outcome": "stopped", "output": None,
+            "profile": None, "findings": [STOPPED(
+                f"not converted: the run was stopped before {what}",
+                Location(source=name, message_ref=reference)).to_dict()]}
 
 
 def outcome_of(item: Item, name: str) -> Outcome:
