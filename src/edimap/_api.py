@@ -183,6 +183,21 @@ def read(source: Source, *, format: str = "auto",
         return _read_loaded(data, name, format, limit, chosen)
 
 
+def format_of(head: bytes, format: str, name: str | None, *, whole: bool
+              ) -> tuple[str | None, Finding | None]:
+    """The format of an input that starts with ``head`` (``whole``: all of it), or the
+    finding that says why it has none (empty, or not like any format)."""
+    location = Location(source=name)
+    if not head.strip() and whole:
+        return None, EMPTY(f"the input is empty ({len(head)} bytes"
+                           + (", white space only)" if head else ")"), location)
+    fmt = detect_format(head) if format == "auto" else format
+    if fmt is None:
+        return None, UNKNOWN_FORMAT("cannot tell the format: the content does not start like "
+                                    "JSON, EDIFACT (UNA/UNB) or XML", location)
+    return fmt, None
+
+
 def _read_loaded(data: bytes, name: str | None, format: str,
                  max_input_bytes: int, profiles: ProfileSet) -> ReadResult:
     """``read`` of bytes already loaded (``validate`` checks the same bytes afterwards, so
@@ -190,16 +205,10 @@ def _read_loaded(data: bytes, name: str | None, format: str,
     if len(data) > max_input_bytes:
         return ReadResult(format=None, source=name, findings=(TOO_LARGE(
             f"the input is larger than {max_input_bytes} bytes", Location(source=name)),))
-    location = Location(source=name)
-    if not data.strip():
-        return ReadResult(format=None, source=name, findings=(EMPTY(
-            f"the input is empty ({len(data)} bytes"
-            + (", white space only)" if data else ")"), location),))
-    fmt = detect_format(data) if format == "auto" else format
-    if fmt is None:
-        return ReadResult(format=None, source=name, findings=(UNKNOWN_FORMAT(
-            "cannot tell the format: the content does not start like JSON, EDIFACT (UNA/UNB) "
-            "or XML", location),))
+    fmt, unreadable = format_of(data, format, name, whole=True)
+    if unreadable is not None or fmt is None:
+        return ReadResult(format=None, source=name,
+                          findings=(unreadable,) if unreadable else ())
     reader = formats.get(fmt)
     try:
         items, findings = (reader.read(data, name, profiles=profiles)  # type: ignore[call-arg]

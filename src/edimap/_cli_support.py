@@ -19,8 +19,8 @@ from edimap.findings import (
     UsageError,
 )
 
-__all__ = ["EXIT_INPUT", "EXIT_OK", "EXIT_USAGE", "FormatName", "guard", "limit_option",
-           "profile_options", "profile_set"]
+__all__ = ["EXIT_INPUT", "EXIT_OK", "EXIT_USAGE", "FormatName", "announce_stop", "guard",
+           "limit_option", "profile_options", "profile_set"]
 
 EXIT_OK = 0
 EXIT_INPUT = 1
@@ -117,6 +117,13 @@ def profile_options(fn: F) -> F:
         "--profile", "profile", metavar="NAME|FILE",
         help="The profile for every partner without its own: strict (the default), "
              "tolerant, or a profile file.")(fn)
+
+
+def announce_stop(signal_name: str) -> None:
+    """What a run says when a signal asks it to stop (on a line of its own, after any
+    progress bar)."""
+    click.echo(f"\nedimap: {signal_name}: finishing what is in hand, then stopping (again to "
+               "stop at once); run again to do the rest", err=True)
 
 
 def _set_input_limit(ctx: click.Context, _param: click.Parameter, value: str | None

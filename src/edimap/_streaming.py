@@ -102,20 +102,17 @@ def iter_read(source: Any, *, format: str = "auto", profile: Any = None,
     under its profile as :func:`edimap.read` reads it. EANCOM is read message by message,
     whatever its size; other formats are read whole, within the input limit
     (``max_input_bytes``, as for :func:`edimap.read`)."""
-    from edimap._api import EMPTY, TOO_LARGE, UNKNOWN_FORMAT, _check_format_name
+    from edimap._api import TOO_LARGE, _check_format_name, format_of
 
     _check_format_name(format)
     chosen = ProfileSet.of(profile, profiles)
     stream, name, opened = _open(source)
     head, stream = _head(stream)
     where = Location(source=name)
-    fmt = formats.detect(head) if format == "auto" else format
-    fail: Finding | None = None
-    if not head.strip():
-        fail = EMPTY("the input is empty", where)
-    elif fmt is None:
-        fail = UNKNOWN_FORMAT("cannot tell the format: the content does not start like "
-                              "JSON, EDIFACT (UNA/UNB) or XML", where)
+    if not head.strip() and len(head) == _HEAD:  # white space so far: look further
+        head = stream.read()
+        stream = io.BytesIO(head)
+    fmt, fail = format_of(head, format, name, whole=len(head) < _HEAD or not head.strip())
     if fail is not None or fmt is None:
         if opened is not None:
             opened.close()

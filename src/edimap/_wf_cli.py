@@ -18,6 +18,7 @@ from edimap._cli_support import (
     EXIT_INPUT,
     EXIT_OK,
     FormatName,
+    announce_stop,
     limit_option,
     profile_options,
     profile_set,
@@ -132,7 +133,7 @@ def push_orders(inputs: Sequence[str], prices: str | None, profile: str | None,
 
     client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, backoff,
                         verbose)
-    with client, log, stopping(_announce_stop) as stop:
+    with client, log, stopping(announce_stop) as stop:
         outcomes = push(client, expand_inputs(inputs), log, prices=prices,
                         max_request_bytes=max_request_bytes,
                         profile=profile_set(profile, profiles), stop=stop)
@@ -163,11 +164,6 @@ def push_orders(inputs: Sequence[str], prices: str | None, profile: str | None,
     problems = counts["failed"] or any(f.is_error for o in outcomes for f in o.findings
                                        if f.code != "RUN-STOPPED")
     sys.exit(EXIT_STOPPED if stop() else EXIT_INPUT if problems else EXIT_OK)
-
-
-def _announce_stop(signal_name: str) -> None:
-    click.echo(f"edimap: {signal_name}: finishing what is in hand, then stopping (again to "
-               "stop at once); run again to do the rest", err=True)
 
 
 @winfinans.command("show-order")
@@ -248,7 +244,7 @@ def pull_invoices(to_format: str, output: str, edifact_version: str, profile: st
     options: dict[str, Any] = {"version": edifact_version}  # for the formats that take it
     client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, backoff,
                         verbose)
-    with client, log, stopping(_announce_stop) as stop:
+    with client, log, stopping(announce_stop) as stop:
         outcomes = pull(client, output, log, to=to_format, profile=profile, stop=stop,
                         **options)
     failed = stopped = 0

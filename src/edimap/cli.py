@@ -21,6 +21,7 @@ from edimap._cli_support import (
     EXIT_INPUT,
     EXIT_OK,
     FormatName,
+    announce_stop,
     limit_option,
     profile_options,
     profile_set,
@@ -175,7 +176,7 @@ def _convert_batch(inputs: Sequence[str], to_format: str, from_format: str, outp
     if missing:
         raise SourceError(f"cannot read {missing[0]}: no such file")
     show = not quiet and sys.stderr.isatty()
-    with stopping(_announce_stop) as stop, click.progressbar(
+    with stopping(announce_stop) as stop, click.progressbar(
             length=len(files), label="converting", file=sys.stderr) if show \
             else _NoBar() as bar:
         entries, summary = convert_files(
@@ -183,11 +184,6 @@ def _convert_batch(inputs: Sequence[str], to_format: str, from_format: str, outp
             options=options, jobs=jobs, quarantine=Path(quarantine) if quarantine else None,
             progress=bar.update, stop=stop)
     _finish(entries, summary, report_path, quiet, verbose, stop.signal_name)
-
-
-def _announce_stop(signal_name: str) -> None:
-    click.echo(f"\nedimap: {signal_name}: finishing what is in hand, then stopping (again to "
-               "stop at once)", err=True)
 
 
 class _NoBar:
@@ -250,7 +246,7 @@ def _convert_streaming(source: Any, name: str, fmt: Any, from_format: str, outpu
             printer.show(Finding.from_dict(f) for f in entry["findings"])
         report.add(entry)
 
-    with stopping(_announce_stop) as stop, staged_output(output) as out, report:
+    with stopping(announce_stop) as stop, staged_output(output) as out, report:
         sink = fmt.sink(out)
         stream = iter_read(source, format=from_format, profile=options["profiles"])
         for item in stream:
@@ -350,7 +346,7 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
         _convert_streaming(source, name, fmt, from_format, output, options, report_path,
                            quiet, verbose)
         return
-    with stopping(_announce_stop) as stop:
+    with stopping(announce_stop) as stop:
         outcomes = read_input(source, name, from_format, options["profiles"])
         if stop():  # the input in hand is all there is: dropped, nothing written
             entries = [stopped_entry(o.input, o.reference) for o in outcomes]
