@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from edimap import _api
+from edimap._cli_split import Split
 from edimap._cli_support import (
     EXIT_INPUT,
     EXIT_OK,
@@ -159,7 +160,7 @@ def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str
                        quarantine, jobs, quiet, verbose)
         return
     _convert_single(inputs[0], to_format, from_format, output, options, report_path,
-                    quarantine, quiet, verbose)
+                    quarantine, quiet, verbose, jobs)
 
 
 def _convert_batch(inputs: Sequence[str], to_format: str, from_format: str, output: str,
@@ -224,7 +225,7 @@ def _finish(entries: list[dict[str, Any]], summary: dict[str, int], report_path:
 
 def _convert_streaming(source: Any, name: str, fmt: Any, from_format: str, output: str,
                        options: dict[str, Any], report_path: str | None, quiet: bool,
-                       verbose: bool) -> None:
+                       verbose: bool, split: Split | None = None) -> None:
     """One input into one JSON or JSON Lines output, a document at a time: memory holds
     one message (EANCOM), whatever the input's size; findings are shown and the report
     written as they come. The output is staged and published only when it holds a
@@ -248,19 +249,30 @@ def _convert_streaming(source: Any, name: str, fmt: Any, from_format: str, outpu
 
     with stopping(announce_stop) as stop, staged_output(output) as out, report:
         sink = fmt.sink(out)
-        stream = iter_read(source, format=from_format, profile=options["profiles"])
-        for item in stream:
-            if stop():
-                record(stopped_entry(name, item.reference))
-                continue
-            outcome = outcome_of(item, name)
-            if outcome.converted and outcome.document is not None:
-                sink.add(outcome.document)
-            record(outcome.to_dict(output if outcome.converted and output != "-" else None))
+        parts = split.run(options, stop) if split is not None else None
+        if parts is not None:
+            for entry, _name, piece in parts.entries():
+                if entry["outcome"] == "converted":
+                    sink.add_piece(piece)
+                    entry["output"] = output if output != "-" else None
+                record(entry)
+            input_findings = parts.findings
+        else:
+            stream = iter_read(source, format=from_format, profile=options["profiles"])
+            for item in stream:
+                if stop():
+                    record(stopped_entry(name, item.reference))
+                    continue
+                outcome = outcome_of(item, name)
+                if outcome.converted and outcome.document is not None:
+                    sink.add(outcome.document)
+                record(outcome.to_dict(output if outcome.converted and output != "-"
+                                       else None))
+            input_findings = stream.findings
         if counts["converted"]:  # (nothing converted: nothing written, as for every format)
             sink.close()
         out.publish = counts["converted"] > 0
-        whole = _input_entry(stream.findings, name)
+        whole = _input_entry(input_findings, name)
         if whole is not None:
             record(whole)
         report.summary = counts
@@ -332,9 +344,10 @@ def _write_single(outcomes: list[Any], fmt: Any, output: str, options: dict[str,
 
 def _convert_single(name: str, to_format: str, from_format: str, output: str,
                     options: dict[str, Any], report_path: str | None, quarantine: str | None,
-                    quiet: bool, verbose: bool) -> None:
+                    quiet: bool, verbose: bool, jobs: int = 1) -> None:
     """One input (a file or standard input) into one output: the documents together in one
-    file, or, for a format with one document per file, a folder when there are several."""
+    file, or, for a format with one document per file, a folder when there are several.
+    With several jobs, a large input its format can split is converted in parts."""
     import attrs
 
     from edimap import formats
@@ -342,9 +355,13 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
 
     fmt = formats.get(to_format)
     source: Any = sys.stdin.buffer if name == "-" else Path(name)
+    split = Split.of(name, from_format, to_format, output, jobs)
     if fmt.sink(io.BytesIO()) is not None:
         _convert_streaming(source, name, fmt, from_format, output, options, report_path,
-                           quiet, verbose)
+                           quiet, verbose, split)
+        return
+    if split is not None and split.run_to_files(options, report_path, quarantine, quiet,
+                                                verbose, _finish):
         return
     with stopping(announce_stop) as stop:
         outcomes = read_input(source, name, from_format, options["profiles"])

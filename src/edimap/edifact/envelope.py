@@ -73,6 +73,8 @@ class Envelope:
         self.skipped = 0
         self.message_index = 0
         self.last: Segment | None = None
+        self.continues = False
+        """True when the input ends inside the interchange on purpose (a part of it)."""
         self._services = {"UNB": self.on_UNB, "UNG": self.on_UNG, "UNH": self.on_UNH,
                           "UNT": self.on_UNT, "UNE": self.on_UNE, "UNZ": self.on_UNZ}
 
@@ -317,8 +319,9 @@ class Envelope:
     def end(self) -> Message | None:
         """The input ended: close what is open; the last message, if one was open."""
         closed = self._close_message()
-        self.close_group(None, None)
-        self.close_interchange(None, None)
+        if not self.continues:
+            self.close_group(None, None)
+            self.close_interchange(None, None)
         for found in self.pending.values():
             self.findings.extend(found)
         self.pending.clear()

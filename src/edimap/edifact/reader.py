@@ -21,6 +21,7 @@ import attrs
 from edimap.edifact._codes import TOO_MANY_MESSAGES
 from edimap.edifact.envelope import ENVELOPE_TAGS, Envelope
 from edimap.edifact.message import GroupHeader, Interchange, InterchangeHeader, Message
+from edimap.edifact.split import Part, Plan, Window
 from edimap.edifact.syntax import Segment
 from edimap.edifact.tokenizer import Limits, _Tokenizer
 from edimap.findings import Finding, SourceError, UsageError
@@ -48,12 +49,20 @@ class EdifactReader:
     """
 
     def __init__(self, source: bytes | bytearray | str | os.PathLike[str] | IO[bytes], *,
-                 limits: Limits | None = None, source_name: str | None = None) -> None:
+                 limits: Limits | None = None, source_name: str | None = None,
+                 part: tuple[Plan, int] | None = None) -> None:
         self.limits = limits or Limits()
         self._close: IO[bytes] | None = None
         data: bytes | None = None
         stream: IO[bytes] | None = None
-        if isinstance(source, bytes | bytearray):
+        # (the part being read, whether it is the last, and where it goes on after UNB)
+        self._part: tuple[Part, bool, IO[bytes] | None] | None = None
+        if part is not None:
+            if not isinstance(source, str | os.PathLike):
+                raise UsageError("a part of an interchange is read from its file")
+            source_name = source_name or os.fspath(source)
+            data, stream = self._open_part(os.fspath(source), *part)
+        elif isinstance(source, bytes | bytearray):
             data = bytes(source)
         elif isinstance(source, str | os.PathLike):
             path = os.fspath(source)
@@ -75,6 +84,43 @@ class EdifactReader:
         self.interchanges: list[tuple[InterchangeHeader | None, Segment | None]] = []
         self.groups: list[GroupHeader] = []
         self._consumed = False
+        self.envelope_findings = 0
+        """How many of :attr:`findings` are about the envelopes (the tokenizer's follow)."""
+
+    def _open_part(self, path: str, plan: Plan, k: int
+                   ) -> tuple[bytes | None, IO[bytes] | None]:
+        """Part ``k`` of ``plan`` (see :mod:`edimap.edifact.split`): the first is read from
+        the start of the file; any other is its interchange's UNA and UNB, then its own
+        bytes, read on from where they stand in the file."""
+        part, last = plan.parts[k], k == len(plan.parts) - 1
+        try:
+            opened = open(path, "rb")  # noqa: SIM115 - closed when reading ends
+        except OSError as exc:
+            raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if k == 0:
+            window = Window(opened, part.start, part.end)
+            self._close, self._part = window, (part, last, None)  # type: ignore[assignment]
+            return None, window  # type: ignore[return-value]
+        header = opened.read(plan.header_end)
+        window = Window(opened, part.start, part.end)
+        self._close, self._part = window, (part, last, window)  # type: ignore[assignment]
+        return header, None
+
+    @property
+    def inexact(self) -> bool:
+        """True when this part found what a part cannot count as the whole would
+        (character set findings, listed up to a number per interchange)."""
+        return self._tokens.has_charset_counts()
+
+    def _go_on(self, envelope: Envelope, part: Part, rest: IO[bytes]) -> None:
+        """The header of a part is read: read on from the part's own bytes, counting as
+        the whole would (the header's findings are the first part's)."""
+        self._tokens.resume(rest, part.start, part.line, part.line_start)
+        envelope.message_index = envelope.messages_in_interchange = part.messages_before
+        envelope.loose_messages = part.messages_before
+        self.findings.clear()
+        self._tokens.findings.clear()
+        self._tokens.pending.clear()
 
     def __iter__(self) -> Iterator[Message]:
         return self.messages()
@@ -99,6 +145,9 @@ class EdifactReader:
                     continue
                 yield message
         finally:
+            # (the tokenizer's own findings come last: a split keeps them apart, so that
+            # its parts' findings are put together in the order of a whole reading)
+            self.envelope_findings = len(self.findings)
             self.findings.extend(self._tokens.findings)
             self._tokens.findings.clear()
             if self._close is not None:
@@ -108,6 +157,8 @@ class EdifactReader:
     def _run(self) -> Iterator[Message]:
         envelope = Envelope(self._tokens, self.limits, self.source, self.findings,
                             self.interchanges, self.groups)
+        part, last, rest = self._part or (None, True, None)
+        envelope.continues = not last
         pending = self._tokens.pending
         max_segments = self.limits.max_message_segments
         envelope_tags = ENVELOPE_TAGS
@@ -128,6 +179,9 @@ class EdifactReader:
                 current = envelope.current
                 if closed is not None:
                     yield closed
+            if rest is not None and envelope.header is not None and part is not None:
+                self._go_on(envelope, part, rest)
+                rest = None
         closed = envelope.end()
         if closed is not None:
             yield closed

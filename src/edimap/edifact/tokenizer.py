@@ -728,6 +728,18 @@ class _Tokenizer:
         if version == "4" and not self.explicit_una:
             self.delimiters = Delimiters.for_syntax_version(4)
 
+    def has_charset_counts(self) -> bool:
+        """Whether character set findings are being counted for the open interchange."""
+        return bool(self._charset_counts)
+
+    def resume(self, stream: IO[bytes], offset: int, line: int, line_start: int) -> None:
+        """Read on from ``stream``, whose first byte is at ``offset`` of the input, on line
+        ``line`` that starts at ``line_start`` (a part of a split interchange, after its
+        header)."""
+        self._stream, self._eof = stream, False
+        self._buf, self._pos, self._base = b"", 0, offset
+        self._line, self._line_start = line, line_start
+
     def next_interchange(self) -> None:
         """Called after UNZ: the next bytes may start a new interchange with its own UNA."""
         rest = self._buf[self._pos:self._pos + 64].lstrip(b"\r\n\t ")

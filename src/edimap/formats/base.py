@@ -31,7 +31,7 @@ import attrs
 from edimap.findings import Finding, has_errors
 from edimap.model import Document
 
-__all__ = ["FILE_KINDS", "DocumentSink", "Format", "Item", "safe_file_id"]
+__all__ = ["FILE_KINDS", "DocumentSink", "Format", "Item", "PartReading", "safe_file_id"]
 
 FILE_KINDS = {"order": "Order", "invoice": "Invoice", "credit_note": "CreditNote",
               "order_response": "OrderResponseSimple"}
@@ -70,13 +70,42 @@ class Item:
         return self.document is not None and not has_errors(self.findings)
 
 
+class PartReading(abc.ABC):
+    """What reading one part of a split input found besides its items (complete once
+    they are)."""
+
+    @property
+    @abc.abstractmethod
+    def envelope(self) -> list[Finding]:
+        """Findings about the input around the items, in reading order."""
+
+    @property
+    @abc.abstractmethod
+    def trailing(self) -> list[Finding]:
+        """Findings a whole reading lists after all the envelope's (the tokenizer's)."""
+
+    @property
+    @abc.abstractmethod
+    def exact(self) -> bool:
+        """False when the part met what only a whole reading reports exactly."""
+
+
 class DocumentSink(abc.ABC):
     """Writes documents one at a time into an open binary output; :meth:`close` ends the
     output (an empty one when no document came)."""
 
-    @abc.abstractmethod
     def add(self, document: Document) -> None:
         """Write ``document`` after those before it."""
+        self.add_piece(self.piece(document))
+
+    @abc.abstractmethod
+    def piece(self, document: Document) -> bytes:
+        """``document`` encoded as this sink writes it, wherever it stands (so that other
+        processes can encode the documents of one output)."""
+
+    @abc.abstractmethod
+    def add_piece(self, piece: bytes) -> None:
+        """Write a document :meth:`piece` made after those before it."""
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -125,6 +154,16 @@ class Format(abc.ABC):
         items, findings = (self.read(data, name, profiles=profiles)  # type: ignore[call-arg]
                            if self.reads_with_profiles else self.read(data, name))
         return iter(items), findings
+
+    def plan_split(self, path: str, parts: int, *, min_part_bytes: int) -> Any:
+        """How to read the file ``path`` in up to ``parts`` parts of at least
+        ``min_part_bytes`` at once, or None when it is read whole (this default: always)."""
+        return None
+
+    def stream_part(self, path: str, name: str | None, plan: Any, index: int, *,
+                    profiles: Any = None) -> tuple[Iterator[Item], PartReading]:
+        """The items of part ``index`` of :meth:`plan_split`'s ``plan``, one at a time."""
+        raise NotImplementedError(f"{self.name} inputs are not read in parts")
 
     def sink(self, out: IO[bytes]) -> DocumentSink | None:
         """A writer of this format that takes documents one at a time into ``out`` (the

@@ -11,7 +11,8 @@ from typing import IO, Any
 import attrs
 
 from edimap._notes import not_carried
-from edimap.edifact.reader import EdifactReader, Message
+from edimap.edifact.reader import EdifactReader, Limits, Message
+from edimap.edifact.split import Plan, plan
 from edimap.edifact.syntax import Segment
 from edimap.findings import (
     FieldError,
@@ -23,7 +24,7 @@ from edimap.findings import (
     has_errors,
     register,
 )
-from edimap.formats.base import Format, Item
+from edimap.formats.base import Format, Item, PartReading
 from edimap.model import Document, Order, OrderResponse, Party
 from edimap.profiles import ProfileSet
 
@@ -242,6 +243,23 @@ MAPPERS["ORDERS"] = _map_orders
 MAPPERS["INVOIC"] = _map_invoic
 
 
+class _PartReading(PartReading):
+    def __init__(self, reader: EdifactReader) -> None:
+        self._reader = reader
+
+    @property
+    def envelope(self) -> list[Finding]:
+        return self._reader.findings[:self._reader.envelope_findings]
+
+    @property
+    def trailing(self) -> list[Finding]:
+        return self._reader.findings[self._reader.envelope_findings:]
+
+    @property
+    def exact(self) -> bool:
+        return not self._reader.inexact
+
+
 class EancomFormat(Format):
     """EANCOM interchanges: every ORDERS and INVOIC message of every interchange read; the
     documents written as one interchange."""
@@ -270,6 +288,17 @@ class EancomFormat(Format):
         """Message by message: memory holds one message, whatever the input's size."""
         reader = EdifactReader(source, source_name=name)
         return _items(reader, profiles), reader.findings
+
+    def plan_split(self, path: str, parts: int, *, min_part_bytes: int) -> Plan | None:
+        """At message boundaries, when the parts read exactly as the whole
+        (:mod:`edimap.edifact.split`)."""
+        return plan(path, parts, min_part_bytes=min_part_bytes,
+                    max_messages=Limits().max_interchange_messages)
+
+    def stream_part(self, path: str, name: str | None, plan: Any, index: int, *,
+                    profiles: Any = None) -> tuple[Iterator[Item], PartReading]:
+        reader = EdifactReader(path, source_name=name, part=(plan, index))
+        return _items(reader, profiles), _PartReading(reader)
 
     def validate(self, data: bytes, source: str | None, *, rules: bool = True,
                  explain: bool = False) -> list[Finding]:

@@ -128,16 +128,20 @@ class _ArraySink(DocumentSink):
     def __init__(self, out: IO[bytes], indent: int | None) -> None:
         self.out, self.indent, self.count = out, indent, 0
 
-    def add(self, document: Document) -> None:
+    def piece(self, document: Document) -> bytes:
         from edimap import json as canonical
 
         text = canonical.encode(canonical.to_dict(document), self.indent)
         if self.indent is None:
-            self.out.write((", " if self.count else "[").encode() + text.encode("utf-8"))
+            return text.encode("utf-8")
+        pad = " " * self.indent
+        return "\n".join(pad + line for line in text.split("\n")).encode("utf-8")
+
+    def add_piece(self, piece: bytes) -> None:
+        if self.indent is None:
+            self.out.write((b", " if self.count else b"[") + piece)
         else:
-            pad = " " * self.indent
-            self.out.write((",\n" if self.count else "[\n").encode() + "\n".join(
-                pad + line for line in text.split("\n")).encode("utf-8"))
+            self.out.write((b",\n" if self.count else b"[\n") + piece)
         self.count += 1
 
     def close(self) -> None:
@@ -153,11 +157,14 @@ class _LinesSink(DocumentSink):
     def __init__(self, out: IO[bytes]) -> None:
         self.out = out
 
-    def add(self, document: Document) -> None:
+    def piece(self, document: Document) -> bytes:
         from edimap import json as canonical
 
-        self.out.write(canonical.encode(canonical.to_dict(document), compact=True
-                                        ).encode("utf-8") + b"\n")
+        return canonical.encode(canonical.to_dict(document), compact=True
+                                ).encode("utf-8") + b"\n"
+
+    def add_piece(self, piece: bytes) -> None:
+        self.out.write(piece)
 
     def close(self) -> None:
         return None
