@@ -4,6 +4,9 @@ the same file, in the same run. Each measurement is a process of its own, so its
 is its own. Prints a Markdown table for docs/performance.md.
 
     python benchmarks/bench_convert.py --megabytes 20 [--megabytes 100] [--repeat 3]
+        [--jobs 2]
+
+``--jobs N`` adds the same conversions with ``--jobs N`` (one input split into parts).
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ def main() -> None:
     parser.add_argument("--megabytes", type=float, action="append")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--skip-pydifact", action="store_true")
+    parser.add_argument("--jobs", type=int, action="append", default=[])
+    parser.add_argument("--only-json", action="store_true", help="leave JSON Lines out")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -64,6 +69,11 @@ def main() -> None:
                                               str(source), "--to", "jsonl", "-o",
                                               str(Path(tmp) / "out.jsonl"), "-q"],
             }
+            if args.only_json:
+                del runs["edimap convert --to jsonl"]
+            for jobs in args.jobs:
+                for name, command in list(runs.items()):
+                    runs[f"{name} --jobs {jobs}"] = [*command, "--jobs", str(jobs)]
             if not args.skip_pydifact:
                 runs["pydifact parse"] = [sys.executable, "-c", PYDIFACT, str(source)]
             for name, command in runs.items():

@@ -109,9 +109,11 @@ def load_bytes(source: Source, max_bytes: int | None = None) -> tuple[bytes, str
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source), None
     if isinstance(source, str | os.PathLike):
+        from edimap._fs import open_binary
+
         path = os.fspath(source)
         try:
-            with open(path, "rb") as fh:
+            with open_binary(path) as fh:
                 return (fh.read() if max_bytes is None else fh.read(max_bytes + 1)), path
         except OSError as exc:
             raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None

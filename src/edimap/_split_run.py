@@ -19,7 +19,7 @@ import io
 import json
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import IO, Any
@@ -33,8 +33,8 @@ from edimap.pipeline import outcome_of, write_document
 from edimap.profiles import ProfileSet
 from edimap.profiles.apply import apply as apply_profile
 
-__all__ = ["PartDone", "convert_part", "convert_parts", "documents", "part_references",
-           "plan_for"]
+__all__ = ["PartDone", "convert_part", "convert_parts", "documents", "exact", "min_part_bytes",
+           "part_references", "plan_for"]
 
 _LENGTH = struct.Struct(">Q")
 
@@ -67,7 +67,7 @@ def _take(source: IO[bytes]) -> bytes | None:
     return source.read(_LENGTH.unpack(head)[0])
 
 
-def _profiles(options: dict[str, Any]) -> ProfileSet:
+def profiles_of(options: dict[str, Any]) -> ProfileSet:
     chosen = options.get("profiles")
     return chosen if isinstance(chosen, ProfileSet) else ProfileSet.of(None)
 
@@ -77,7 +77,7 @@ def convert_part(path: str, name: str, plan: Any, index: int, from_format: str,
     """(In a worker.) Convert part ``index`` of ``plan`` as a whole run converts each of
     its items, writing each one's report entry, output name and bytes into the part's
     file in ``folder``."""
-    fmt, chosen = formats.get(to_format), _profiles(options)
+    fmt, chosen = formats.get(to_format), profiles_of(options)
     items, reading = formats.get(from_format).stream_part(path, name, plan, index,
                                                           profiles=chosen)
     sink = fmt.sink(io.BytesIO())
@@ -144,10 +144,10 @@ def convert_parts(path: str, name: str, plan: Any, from_format: str, to_format: 
                 for future in waiting:
                     future.cancel()
                 return None
-    return done if _exact(plan, done) else None
+    return done if exact(plan, done) else None
 
 
-def _exact(plan: Any, done: list[PartDone]) -> bool:
+def exact(plan: Any, done: Sequence[Any]) -> bool:
     """Whether the parts read as the whole: each exact, with the messages the plan
     counted, and no message reference in two parts (a whole reading reports those)."""
     seen: set[str] = set()
@@ -167,7 +167,9 @@ def plan_for(path: str, from_format: str, to_format: str, jobs: int) -> tuple[st
     irregular input)."""
     if jobs < 2:
         return from_format, None
-    with open(path, "rb") as source:
+    from edimap._fs import open_binary
+
+    with open_binary(path) as source:
         head = source.read(4096)
     fmt = from_format if from_format != "auto" else formats.detect(head) or "auto"
     target = formats.get(to_format)

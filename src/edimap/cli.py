@@ -124,12 +124,17 @@ def check_id(values: Sequence[str]) -> None:
                    "UBL 2.1 XSD and the OIOUBL rules, once installed) and refuse it if it "
                    "breaks one.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Worker processes (output is identical to --jobs 1).")
+              help="Worker processes; one large EANCOM interchange is split among them "
+                   "(output is identical to --jobs 1).")
+@click.option("--cluster", metavar="ADDRESS",
+              help="Convert on a Dask cluster: tcp://HOST:8786, or local:N to start N local "
+                   "workers (pip install 'edimap[dask]'); inputs and -o DIR may be fsspec "
+                   "URLs. A rerun skips the inputs done.")
 @_guard
 def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str,
             verbose: bool, quiet: bool, edifact_version: str, sender: str | None,
             recipient: str | None, control_ref: str | None, report_path: str | None,
-            quarantine: str | None, jobs: int, profile: str | None,
+            quarantine: str | None, jobs: int, cluster: str | None, profile: str | None,
             profiles: str | None, check: bool) -> None:
     """Convert documents between formats.
 
@@ -152,6 +157,10 @@ def convert(inputs: Sequence[str], to_format: str, from_format: str, output: str
     options: dict[str, Any] = {"version": edifact_version, "sender": sender,
                                "recipient": recipient, "control_ref": control_ref,
                                "profiles": profile_set(profile, profiles), "check": check}
+    if cluster:
+        _convert_on_cluster(inputs, to_format, from_format, output, options, report_path,
+                            quarantine, cluster, quiet, verbose)
+        return
     # A trailing slash or an existing folder makes -o a folder, even for one document.
     batch = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs if i != "-") or (
         output != "-" and (Path(output).is_dir() or output.endswith(("/", os.sep))))
@@ -184,6 +193,34 @@ def _convert_batch(inputs: Sequence[str], to_format: str, from_format: str, outp
             files, to_format=to_format, from_format=from_format, output_dir=Path(output),
             options=options, jobs=jobs, quarantine=Path(quarantine) if quarantine else None,
             progress=bar.update, stop=stop)
+    _finish(entries, summary, report_path, quiet, verbose, stop.signal_name)
+
+
+def _convert_on_cluster(inputs: Sequence[str], to_format: str, from_format: str,
+                        output: str, options: dict[str, Any], report_path: str | None,
+                        quarantine: str | None, address: str, quiet: bool,
+                        verbose: bool) -> None:
+    from edimap._batch import quarantine_input
+    from edimap.cluster import connect
+    from edimap.cluster import convert as on_cluster
+
+    if output == "-":
+        raise UsageError("--cluster writes one file per document: give -o DIR")
+    show = not quiet and sys.stderr.isatty()
+    bar = click.progressbar(length=len(inputs), label="converting", file=sys.stderr) \
+        if show else _NoBar()
+    with connect(address) as client, stopping(announce_stop) as stop, bar:
+        entries, summary = on_cluster(inputs, to_format=to_format, output=output,
+                                      options=options, client=client,
+                                      from_format=from_format, stop=stop,
+                                      progress=bar.update)
+    if quarantine:
+        failed: dict[str, list[dict[str, Any]]] = {}
+        for entry in entries:
+            failed.setdefault(entry["input"], []).append(entry)
+        for name, mine in failed.items():
+            if any(e["outcome"] == "failed" for e in mine) and Path(name).is_file():
+                quarantine_input(Path(name), Path(quarantine), mine)
     _finish(entries, summary, report_path, quiet, verbose, stop.signal_name)
 
 

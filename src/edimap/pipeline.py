@@ -6,7 +6,6 @@ it; a bad message or a refused document never stops the others.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -210,7 +209,7 @@ def convert_input(path: str, to_format: str, from_format: str,
     read under."""
     fmt = formats.get(to_format)
     try:
-        outcomes = read_input(Path(path), path, from_format, options.get("profiles"))
+        outcomes = read_input(path, path, from_format, options.get("profiles"))
         return [write_document(o, fmt, options) for o in outcomes]
     except EdimapError as exc:  # gone or unreadable since the batch started
         return [Outcome(path, None, False, (SOURCE(str(exc), Location(source=path)).to_dict(),))]

@@ -92,11 +92,10 @@ class EdifactReader:
         """Part ``k`` of ``plan`` (see :mod:`edimap.edifact.split`): the first is read from
         the start of the file; any other is its interchange's UNA and UNB, then its own
         bytes, read on from where they stand in the file."""
+        from edimap._fs import open_binary
+
         part, last = plan.parts[k], k == len(plan.parts) - 1
-        try:
-            opened = open(path, "rb")  # noqa: SIM115 - closed when reading ends
-        except OSError as exc:
-            raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+        opened = open_binary(path)  # (closed with the window, when reading ends)
         if k == 0:
             window = Window(opened, part.start, part.end)
             self._close, self._part = window, (part, last, None)  # type: ignore[assignment]

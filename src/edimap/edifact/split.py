@@ -154,10 +154,13 @@ def _header(head: bytes) -> tuple[re.Pattern[bytes], bytes, int] | None:
 
 
 def _source(source: bytes | str | os.PathLike[str]) -> tuple[IO[bytes], int]:
+    """(the input opened, its size); a name may be a URL (:mod:`edimap._fs`)."""
     if isinstance(source, bytes):
         return io.BytesIO(source), len(source)
+    from edimap._fs import open_binary, size_of
+
     path = os.fspath(source)
-    return open(path, "rb"), os.path.getsize(path)
+    return open_binary(path), size_of(path)
 
 
 def plan(source: bytes | str | os.PathLike[str], parts: int, *,
