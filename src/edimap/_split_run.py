@@ -175,8 +175,11 @@ def plan_for(path: str, from_format: str, to_format: str, jobs: int) -> tuple[st
     target = formats.get(to_format)
     if fmt == "auto" or not (target.one_document_per_file or target.sink(io.BytesIO())):
         return fmt, None
-    # More parts than processes: they share out evenly, and a stop leaves whole parts.
-    return fmt, formats.get(fmt).plan_split(path, 4 * jobs, min_part_bytes=min_part_bytes())
+    # Many more parts than processes (as many as the smallest part size gives, up to 64
+    # per process): they share out evenly, the last ones end close together, and a stop
+    # leaves whole parts.
+    return fmt, formats.get(fmt).plan_split(path, max(64 * jobs, 4),
+                                            min_part_bytes=min_part_bytes())
 
 
 def min_part_bytes() -> int:

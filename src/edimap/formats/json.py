@@ -134,8 +134,8 @@ class _ArraySink(DocumentSink):
         text = canonical.encode(canonical.to_dict(document), self.indent)
         if self.indent is None:
             return text.encode("utf-8")
-        pad = " " * self.indent
-        return "\n".join(pad + line for line in text.split("\n")).encode("utf-8")
+        pad = " " * self.indent  # (every line of the document one level in)
+        return (pad + text.replace("\n", "\n" + pad)).encode("utf-8")
 
     def add_piece(self, piece: bytes) -> None:
         if self.indent is None:
