@@ -89,6 +89,45 @@ def test_a_large_interchange_converts_in_bounded_memory(tmp_path: Path) -> None:
         assert sum(1 for _ in fh) == converted
 
 
+def test_eancom_and_oioubl_are_written_a_document_at_a_time(tmp_path: Path) -> None:
+    source = tmp_path / "big.edi"
+    _big_interchange(source, 8_000_000)
+    documents = sum(1 for _ in edimap.iter_read(source))
+    # One interchange written a message at a time; one OIOUBL file per document.
+    proc = convert(str(source), "--to", "eancom", "-o", str(tmp_path / "again.edi"), "-q",
+                   "--control-ref", "77", limit=300 * 1024 * 1024)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with edimap.iter_read(tmp_path / "again.edi") as again:
+        assert sum(1 for item in again if item.ok) == documents
+        assert again.findings == []
+    fewer = tmp_path / "fewer.edi"
+    _big_interchange(fewer, 2_000_000)
+    proc = convert(str(fewer), "--to", "oioubl", "-o", str(tmp_path / "xml"), "-q",
+                   "--no-check", limit=300 * 1024 * 1024)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(list((tmp_path / "xml").iterdir())) == sum(1 for _ in edimap.iter_read(fewer))
+
+
+def test_one_oioubl_document_goes_to_the_output_itself_several_to_a_folder(
+        tmp_path: Path) -> None:
+    one = tmp_path / "one.json"
+    one.write_bytes((FIXTURES / "order.json").read_bytes())
+    proc = convert(str(one), "--to", "oioubl", "-o", str(tmp_path / "order.xml"))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "order.xml").read_bytes().startswith(b"<?xml")
+    proc = convert(str(FIXTURES / "orders-d96a.edi"), "--to", "oioubl", "-o",
+                   str(tmp_path / "orders"), "--report", str(tmp_path / "report.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "orders").iterdir()) == [
+        "Order-4500012345.xml", "Order-4500012346.xml"]
+    entries = json.loads((tmp_path / "report.json").read_text())["items"]
+    assert [e["output"] for e in entries] == [str(tmp_path / "orders" / "Order-4500012345.xml"),
+                                              str(tmp_path / "orders" / "Order-4500012346.xml")]
+    proc = convert(str(FIXTURES / "orders-d96a.edi"), "--to", "oioubl")
+    assert proc.returncode == 2
+    assert "give -o DIR" in proc.stderr
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(strategies.documents(), st.text(max_size=40))
 def test_orjson_and_the_standard_library_write_the_same_canonical_bytes(

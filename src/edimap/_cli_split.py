@@ -1,23 +1,16 @@
 """``convert --jobs N`` of one large input: the command line's side of
 :mod:`edimap._split_run` (the input split, its parts converted in processes of their own,
-then written out as a whole reading writes them)."""
+then handed on in input order as a whole reading hands them on)."""
 
 from __future__ import annotations
 
-import collections
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from edimap._cli_support import announce_stop
-from edimap._stop import stopping
 from edimap.findings import Finding
 
 __all__ = ["Split"]
-
-Finisher = Callable[..., None]
-"""The command's end: findings, report, summary and exit code."""
-
 
 class Split:
     """One input converted in parts by several processes (edimap._split_run): its plan,
@@ -81,40 +74,3 @@ class Split:
         """The findings about the input as a whole, in the order of a whole reading."""
         return ([f for p in self.done for f in p.envelope]
                 + [f for p in self.done for f in p.trailing])
-
-    def run_to_files(self, options: dict[str, Any], report_path: str | None,
-                     quarantine: str | None, quiet: bool, verbose: bool, finish: Finisher
-                     ) -> bool:
-        """The input into one file per document in the output folder, as a whole reading
-        writes them, then ``finish`` (findings, report, exit); False (nothing done) when it
-        is to be read whole: the parts did not read exactly, or one document or none
-        converted (which goes to the output itself)."""
-        from edimap._batch import quarantine_input, unique_name
-        from edimap._files import write_atomically
-
-        with stopping(announce_stop) as stop:
-            parts = self.run(options, stop)
-        if parts is None or sum(p.converted for p in parts.done) < 2:
-            return False
-        folder, used, entries = Path(self.output), set[str](), []
-        folder.mkdir(parents=True, exist_ok=True)
-        for entry, output_name, data in parts.entries():
-            if entry["outcome"] == "converted" and output_name:
-                target = folder / unique_name(output_name, used)
-                write_atomically(target, data)
-                entry["output"] = str(target)
-            entries.append(entry)
-        whole = [f.to_dict() for f in parts.findings]
-        if whole and not any(f["severity"] == "error" for f in whole):
-            entries[0]["findings"] = whole + entries[0]["findings"]
-        elif whole:  # (as edimap.pipeline.read_input has it)
-            entries.insert(0, {"input": self.name, "reference": None, "outcome": "failed",
-                               "output": None, "profile": None, "findings": whole})
-        counts = collections.Counter(e["outcome"] for e in entries)
-        summary = {"inputs": 1, "converted": counts["converted"], "failed": counts["failed"],
-                   "warnings": sum(f["severity"] == "warning" for e in entries
-                                   for f in e["findings"]), "stopped": counts["stopped"]}
-        if summary["failed"] and quarantine:
-            quarantine_input(Path(self.name), Path(quarantine), entries)
-        finish(entries, summary, report_path, quiet, verbose, stop.signal_name)
-        return True

@@ -173,7 +173,9 @@ def plan_for(path: str, from_format: str, to_format: str, jobs: int) -> tuple[st
         head = source.read(4096)
     fmt = from_format if from_format != "auto" else formats.detect(head) or "auto"
     target = formats.get(to_format)
-    if fmt == "auto" or not (target.one_document_per_file or target.sink(io.BytesIO())):
+    sink = target.sink(io.BytesIO())
+    if fmt == "auto" or not (target.one_document_per_file or (
+            sink is not None and sink.independent_pieces)):
         return fmt, None
     # Many more parts than processes (as many as the smallest part size gives, up to 64
     # per process): they share out evenly, the last ones end close together, and a stop

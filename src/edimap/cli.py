@@ -7,7 +7,6 @@ No command prints a traceback for bad input; set ``EDIMAP_DEBUG=1`` to see one f
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from collections.abc import Sequence
@@ -260,61 +259,65 @@ def _finish(entries: list[dict[str, Any]], summary: dict[str, int], report_path:
 
 
 
-def _convert_streaming(source: Any, name: str, fmt: Any, from_format: str, output: str,
-                       options: dict[str, Any], report_path: str | None, quiet: bool,
-                       verbose: bool, split: Split | None = None) -> None:
-    """One input into one JSON or JSON Lines output, a document at a time: memory holds
-    one message (EANCOM), whatever the input's size; findings are shown and the report
-    written as they come. The output is staged and published only when it holds a
-    document; a stop drops the rest and publishes what is done."""
-    from edimap._files import staged_output
+def _convert_single(name: str, to_format: str, from_format: str, output: str,
+                    options: dict[str, Any], report_path: str | None, quarantine: str | None,
+                    quiet: bool, verbose: bool, jobs: int = 1) -> None:
+    """One input (a file or standard input) into one output, a document at a time: memory
+    holds one message (EANCOM), whatever the input's size; findings are shown and the
+    report written as they come. The documents go together into one file, or, for a format
+    with one document per file, into a folder when there are several (edimap._destination).
+    With several jobs, a large input its format can split is converted in parts. A stop
+    finishes the document in hand and lists the rest as stopped."""
+    from edimap import formats
+    from edimap._destination import destination
     from edimap._report import StreamedReport
     from edimap._streaming import iter_read
     from edimap.pipeline import outcome_of, stopped_entry
 
+    fmt = formats.get(to_format)
+    source: Any = sys.stdin.buffer if name == "-" else Path(name)
+    split = Split.of(name, from_format, to_format, output, jobs)
     counts = {"inputs": 1, "converted": 0, "failed": 0, "warnings": 0, "stopped": 0}
     printer = FindingPrinter(verbose, where_all=report_path and "the report")
     report = StreamedReport(report_path)
+    failed: list[dict[str, Any]] | None = [] if quarantine and name != "-" else None
 
-    def record(entry: dict[str, Any]) -> None:
-        if entry["outcome"] in counts:  # ("input": findings about the input as a whole)
-            counts[entry["outcome"]] += 1
-        counts["warnings"] += sum(f["severity"] == "warning" for f in entry["findings"])
-        if not quiet:
-            printer.show(Finding.from_dict(f) for f in entry["findings"])
-        report.add(entry)
+    def record(entries: list[dict[str, Any]]) -> None:
+        for entry in entries:
+            if entry["outcome"] in counts:  # ("input": findings about the input as a whole)
+                counts[entry["outcome"]] += 1
+            counts["warnings"] += sum(f["severity"] == "warning" for f in entry["findings"])
+            if not quiet:
+                printer.show(Finding.from_dict(f) for f in entry["findings"])
+            report.add(entry)
+            if failed is not None:
+                failed.append(entry)
 
-    with stopping(announce_stop) as stop, staged_output(output) as out, report:
-        sink = fmt.sink(out)
+    with stopping(announce_stop) as stop, destination(fmt, output, options) as out, report:
         parts = split.run(options, stop) if split is not None else None
         if parts is not None:
-            for entry, _name, piece in parts.entries():
-                if entry["outcome"] == "converted":
-                    sink.add_piece(piece)
-                    entry["output"] = output if output != "-" else None
-                record(entry)
+            for entry, output_name, body in parts.entries():
+                record(out.add_written(entry, output_name, body))
             input_findings = parts.findings
         else:
             stream = iter_read(source, format=from_format, profile=options["profiles"])
             for item in stream:
                 if stop():
-                    record(stopped_entry(name, item.reference))
+                    record([stopped_entry(name, item.reference)])
                     continue
-                outcome = outcome_of(item, name)
-                if outcome.converted and outcome.document is not None:
-                    sink.add(outcome.document)
-                record(outcome.to_dict(output if outcome.converted and output != "-"
-                                       else None))
+                record(out.add(outcome_of(item, name)))
             input_findings = stream.findings
-        if counts["converted"]:  # (nothing converted: nothing written, as for every format)
-            sink.close()
-        out.publish = counts["converted"] > 0
+        record(out.close())
         whole = _input_entry(input_findings, name)
         if whole is not None:
-            record(whole)
+            record([whole])
         report.summary = counts
     if not quiet:
         printer.close()
+    if failed is not None and counts["failed"]:
+        from edimap._batch import quarantine_input
+
+        quarantine_input(Path(name), Path(quarantine or ""), failed)
     _finish([], counts, None, quiet, verbose, stop.signal_name)
 
 
@@ -326,106 +329,6 @@ def _input_entry(findings: list[Finding], name: str) -> dict[str, Any] | None:
     failed = any(f.is_error for f in findings)
     return {"input": name, "reference": None, "outcome": "failed" if failed else "input",
             "output": None, "profile": None, "findings": [f.to_dict() for f in findings]}
-
-
-def _write_single(outcomes: list[Any], fmt: Any, output: str, options: dict[str, Any]
-                  ) -> dict[int, str | None]:
-    """Write the documents of one input's ``outcomes`` (updated in place with what became
-    of each); the output each converted one went to."""
-    import attrs
-
-    from edimap._files import write_atomically
-    from edimap._notes import collecting
-    from edimap.pipeline import write_document, writer_options
-
-    documents = [o.document for o in outcomes if o.document is not None]
-    outputs: dict[int, str | None] = {}
-    if fmt.one_document_per_file and len(documents) > 1:
-        if output == "-":
-            raise UsageError(f"several documents become several {fmt.name} files: give -o DIR")
-        from edimap._batch import unique_name
-
-        folder = Path(output)
-        folder.mkdir(parents=True, exist_ok=True)
-        used: set[str] = set()
-        for k, outcome in enumerate(outcomes):
-            if outcome.document is not None:
-                outcomes[k] = written = write_document(outcome, fmt, options)
-                if written.data is not None and written.output_name:
-                    target = folder / unique_name(written.output_name, used)
-                    write_atomically(target, written.data)
-                    outputs[k] = str(target)
-    elif documents and not fmt.carries_everything:
-        # Each document on its own first: a refusal or a value not carried is then a
-        # finding of that document, and the others are still written.
-        for k, outcome in enumerate(outcomes):
-            if outcome.document is not None:
-                written = write_document(outcome, fmt, options)
-                outcomes[k] = attrs.evolve(written, data=None, document=(
-                    outcome.document if written.converted else None))
-        documents = [o.document for o in outcomes if o.document is not None]
-    if documents and not (fmt.one_document_per_file and len(documents) > 1):
-        # JSON is always an array, one document per message; EANCOM one interchange.
-        with collecting():  # (what is not carried was reported document by document)
-            data = fmt.write(documents[0] if fmt.one_document_per_file else documents,
-                             **writer_options(fmt, options))
-        if output == "-":
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-        else:
-            write_atomically(Path(output), data)
-        outputs = {k: None if output == "-" else output
-                   for k, o in enumerate(outcomes) if o.converted}
-    return outputs
-
-
-def _convert_single(name: str, to_format: str, from_format: str, output: str,
-                    options: dict[str, Any], report_path: str | None, quarantine: str | None,
-                    quiet: bool, verbose: bool, jobs: int = 1) -> None:
-    """One input (a file or standard input) into one output: the documents together in one
-    file, or, for a format with one document per file, a folder when there are several.
-    With several jobs, a large input its format can split is converted in parts."""
-    import attrs
-
-    from edimap import formats
-    from edimap.pipeline import read_input, stopped_entry
-
-    fmt = formats.get(to_format)
-    source: Any = sys.stdin.buffer if name == "-" else Path(name)
-    split = Split.of(name, from_format, to_format, output, jobs)
-    if fmt.sink(io.BytesIO()) is not None:
-        _convert_streaming(source, name, fmt, from_format, output, options, report_path,
-                           quiet, verbose, split)
-        return
-    if split is not None and split.run_to_files(options, report_path, quarantine, quiet,
-                                                verbose, _finish):
-        return
-    with stopping(announce_stop) as stop:
-        outcomes = read_input(source, name, from_format, options["profiles"])
-        if stop():  # the input in hand is all there is: dropped, nothing written
-            entries = [stopped_entry(o.input, o.reference) for o in outcomes]
-            _finish(entries, {"inputs": 1, "converted": 0, "failed": 0, "warnings": 0,
-                              "stopped": len(entries)}, report_path, quiet, verbose,
-                    stop.signal_name)
-    try:
-        outputs = _write_single(outcomes, fmt, output, options)
-    except MemoryError:  # what was written is freed as this unwinds; nothing is published
-        from edimap._api import out_of_memory
-
-        memory = out_of_memory(f"writing the documents as {fmt.name}", name).to_dict()
-        outcomes = [attrs.evolve(o, converted=False, document=None, data=None,
-                                 findings=(*o.findings, memory)) for o in outcomes]
-        outputs = {}
-    entries = [o.to_dict(outputs.get(k)) for k, o in enumerate(outcomes)]
-    converted = sum(o.converted for o in outcomes)
-    summary = {"inputs": 1, "converted": converted, "failed": len(outcomes) - converted,
-               "warnings": sum(f["severity"] == "warning" for e in entries
-                               for f in e["findings"]), "stopped": 0}
-    if summary["failed"] and quarantine and name != "-":
-        from edimap._batch import quarantine_input
-
-        quarantine_input(Path(name), Path(quarantine), entries)
-    _finish(entries, summary, report_path, quiet, verbose)
 
 
 @main.command()

@@ -26,9 +26,18 @@ from edimap.formats.base import Format, Item
 from edimap.model import Document, Invoice
 from edimap.profiles import ProfileSet
 
-__all__ = ["Outcome", "convert_input", "not_written", "outcome_of", "read_input", "refusals",
-           "stopped_entry",
-           "write_document", "writer_options"]
+__all__ = [
+    "Outcome",
+    "convert_input",
+    "envelope_options",
+    "not_written",
+    "outcome_of",
+    "read_input",
+    "refusals",
+    "stopped_entry",
+    "write_document",
+    "writer_options",
+]
 
 SOURCE = register(
     "IO-SOURCE", Severity.ERROR,
@@ -121,7 +130,7 @@ def write_document(outcome: Outcome, fmt: Format, options: dict[str, Any]) -> Ou
     if document is None:
         return outcome
     where = Location(source=outcome.input, message_ref=outcome.reference)
-    given = {**writer_options(fmt, options), **_envelope(fmt, document, outcome, options)}
+    given = {**writer_options(fmt, options), **envelope_options(fmt, document, outcome, options)}
     with collecting() as notes:
         try:
             data = fmt.write(document, **given)
@@ -140,7 +149,7 @@ def write_document(outcome: Outcome, fmt: Format, options: dict[str, Any]) -> Ou
                                                  *(f.to_dict() for f in noted)))
 
 
-def _envelope(fmt: Format, document: Document, outcome: Outcome,
+def envelope_options(fmt: Format, document: Document, outcome: Outcome,
               options: dict[str, Any]) -> dict[str, Any]:
     """The EANCOM sender or recipient the document's parties do not give, from the own
     company's GLN in the document's profile (we send our invoices and receive our

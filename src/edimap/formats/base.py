@@ -94,6 +94,10 @@ class DocumentSink(abc.ABC):
     """Writes documents one at a time into an open binary output; :meth:`close` ends the
     output (an empty one when no document came)."""
 
+    independent_pieces: ClassVar[bool] = True
+    """True when a document's :meth:`piece` does not depend on where it stands (other
+    processes can then encode the documents of one output)."""
+
     def add(self, document: Document) -> None:
         """Write ``document`` after those before it."""
         self.add_piece(self.piece(document))
@@ -165,9 +169,10 @@ class Format(abc.ABC):
         """The items of part ``index`` of :meth:`plan_split`'s ``plan``, one at a time."""
         raise NotImplementedError(f"{self.name} inputs are not read in parts")
 
-    def sink(self, out: IO[bytes]) -> DocumentSink | None:
+    def sink(self, out: IO[bytes], **options: Any) -> DocumentSink | None:
         """A writer of this format that takes documents one at a time into ``out`` (the
-        same bytes as :meth:`write` of them all), or None when the format has none."""
+        same bytes as :meth:`write` of them all, with the same ``options``), or None when
+        the format has none."""
         return None
 
     def output_name(self, document: Document) -> str:

@@ -24,7 +24,7 @@ from edimap.findings import (
     has_errors,
     register,
 )
-from edimap.formats.base import Format, Item, PartReading
+from edimap.formats.base import DocumentSink, Format, Item, PartReading
 from edimap.model import Document, Order, OrderResponse, Party
 from edimap.profiles import ProfileSet
 
@@ -111,33 +111,31 @@ def _with_qualifiers(message: Message, profiles: ProfileSet,
     return attrs.evolve(message, segments=tuple(segments))
 
 
-def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
-           sender: str | None = None, recipient: str | None = None,
-           control_ref: str | None = None, syntax_id: str = "UNOC",
-           prepared: dt.datetime | None = None, test: bool = False) -> bytes:
-    """Documents → one interchange. Sender and recipient default to the first document's
-    buyer and seller GLNs (an order goes from buyer to seller); the control reference to the
-    next number for that pair, kept in EDIMAP_HOME."""
-    from edimap._home import data_dir
+def _draft(document: Document, n: int, version: str) -> Any:
+    """The message of ``document``, the ``n``-th of its interchange."""
     from edimap.edifact.invoic import invoice_to_message
     from edimap.edifact.orders import order_to_message
-    from edimap.edifact.writer import ControlNumbers, EncodingError, write_interchange
 
-    docs = [documents] if isinstance(documents, Document) else list(documents)
-    if not docs:
-        raise UsageError("nothing to write")
-    drafts = []
-    for n, doc in enumerate(docs, start=1):
-        if isinstance(doc, OrderResponse):
-            raise ValidationError([FieldError(
-                f"documents[{n - 1}]", "an order response has no EANCOM mapping in edimap "
-                "(ORDRSP); write it as OIOUBL or JSON")])
-        if isinstance(doc, Order):
-            drafts.append(order_to_message(doc, reference=str(n), version=version))
-        else:
-            drafts.append(invoice_to_message(doc, reference=str(n), version=version))
-    first = docs[0]
-    # An order goes from the buyer to the seller, an invoice the other way.
+    if isinstance(document, OrderResponse):
+        raise ValidationError([FieldError(
+            f"documents[{n - 1}]", "an order response has no EANCOM mapping in edimap "
+            "(ORDRSP); write it as OIOUBL or JSON")])
+    if isinstance(document, Order):
+        return order_to_message(document, reference=str(n), version=version)
+    return invoice_to_message(document, reference=str(n), version=version)
+
+
+def _open_interchange(out: IO[bytes], first: Document, *, sender: str | None = None,
+                      recipient: str | None = None, control_ref: str | None = None,
+                      syntax_id: str = "UNOC", prepared: dt.datetime | None = None,
+                      test: bool = False) -> Any:
+    """An interchange writer on ``out`` for documents like ``first``: sender and recipient
+    default to its buyer and seller GLNs (an order goes from buyer to seller, an invoice
+    the other way); the control reference to the next number for that pair, kept in
+    EDIMAP_HOME."""
+    from edimap._home import data_dir
+    from edimap.edifact.writer import ControlNumbers, InterchangeWriter
+
     source, target = ("buyer", "seller") if isinstance(first, Order) else ("seller", "buyer")
     sender, sender_qualifier = (sender, "14") if sender else \
         _interchange_party(getattr(first, source), source, "sender", "UNB S002")
@@ -150,18 +148,66 @@ def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
     if control_ref is None:
         control_ref = ControlNumbers(data_dir() / "control-numbers.sqlite").next(
             sender, recipient)
+    return InterchangeWriter(out, sender=sender, recipient=recipient,
+                             sender_qualifier=sender_qualifier,
+                             recipient_qualifier=recipient_qualifier,
+                             control_ref=control_ref, syntax_id=syntax_id, syntax_version=3,
+                             prepared=prepared, test=test)
+
+
+def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
+           syntax_id: str = "UNOC", **envelope: Any) -> bytes:
+    """Documents → one interchange (the envelope as :func:`_open_interchange` makes it)."""
+    import io
+
+    from edimap.edifact.writer import EncodingError
+
+    docs = [documents] if isinstance(documents, Document) else list(documents)
+    if not docs:
+        raise UsageError("nothing to write")
+    drafts = [_draft(doc, n, version) for n, doc in enumerate(docs, start=1)]
+    out = io.BytesIO()
     try:
-        return write_interchange(drafts, sender=sender, recipient=recipient,
-                                 sender_qualifier=sender_qualifier,
-                                 recipient_qualifier=recipient_qualifier,
-                                 control_ref=control_ref, syntax_id=syntax_id,
-                                 syntax_version=3, prepared=prepared, test=test)
+        writer = _open_interchange(out, docs[0], syntax_id=syntax_id, **envelope)
+        for draft in drafts:
+            writer.add(draft)
+        writer.close()
     except EncodingError:
         # Name the document's field, not only the segment being written (looked for only
         # now: the happy path pays nothing).
         for doc in docs:
             _check_characters(doc, syntax_id)
         raise
+    return out.getvalue()
+
+
+class _InterchangeSink(DocumentSink):
+    """One interchange written a message at a time: the envelope from the first document
+    (as :func:`_write` makes it), each document's message as it comes, UNZ at the end."""
+
+    independent_pieces = False
+
+    def __init__(self, out: IO[bytes], options: dict[str, Any]) -> None:
+        self.out, self.options = out, dict(options)
+        self.version = self.options.pop("version", "d96a")
+        self.writer: Any = None
+        self.count = 0
+
+    def add(self, document: Document) -> None:
+        if self.writer is None:
+            self.writer = _open_interchange(self.out, document, **self.options)
+        self.count += 1
+        self.writer.add(_draft(document, self.count, self.version))
+
+    def piece(self, document: Document) -> bytes:
+        raise NotImplementedError("a message's bytes depend on its place in the interchange")
+
+    def add_piece(self, piece: bytes) -> None:
+        raise NotImplementedError("a message's bytes depend on its place in the interchange")
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
 
 
 def _interchange_party(party: Party | None, role: str, which: str, element: str
@@ -282,6 +328,10 @@ class EancomFormat(Format):
 
     def write(self, documents: Document | Sequence[Document], **options: Any) -> bytes:
         return _write(documents, **options)
+
+    def sink(self, out: IO[bytes], **options: Any) -> DocumentSink:
+        """One interchange, written a message at a time (the writer's options)."""
+        return _InterchangeSink(out, options)
 
     def stream(self, source: IO[bytes], name: str | None, *, profiles: Any = None
                ) -> tuple[Iterator[Item], list[Finding]]:

@@ -192,8 +192,8 @@ class JsonFormat(Format):
 
         return canonical.dumps(documents, indent=indent).encode("utf-8")
 
-    def sink(self, out: IO[bytes]) -> DocumentSink:
-        return _ArraySink(out, 2)
+    def sink(self, out: IO[bytes], **options: Any) -> DocumentSink:
+        return _ArraySink(out, options.get("indent", 2))
 
 
 class JsonLinesFormat(Format):
@@ -219,5 +219,5 @@ class JsonLinesFormat(Format):
             sink.add(document)
         return out.getvalue()
 
-    def sink(self, out: IO[bytes]) -> DocumentSink:
+    def sink(self, out: IO[bytes], **options: Any) -> DocumentSink:
         return _LinesSink(out)
