@@ -141,3 +141,42 @@ def test_orjson_and_the_standard_library_write_the_same_canonical_bytes(
         value, indent=2, ensure_ascii=False)
     assert orjson.dumps(value).decode() == json.dumps(value, ensure_ascii=False,
                                                       separators=(",", ":"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(strategies.documents(), max_size=5), st.sampled_from([None, 2]),
+       st.integers(1, 300))
+def test_a_json_array_is_read_element_by_element_as_a_whole_reading_reads_it(
+        documents: list[edimap.Document], indent: int | None, chunk: int) -> None:
+    import io
+
+    from edimap.formats._json_stream import ArrayReader
+
+    data = edimap.json.dumps(documents, indent=indent).encode("utf-8")
+    # (a tiny chunk: every element, string and number is cut somewhere)
+    values = list(ArrayReader(io.BytesIO(data), 10**9, chunk=chunk).values())
+    assert values == json.loads(data, parse_float=__import__("decimal").Decimal)
+    with edimap.iter_read(io.BufferedReader(io.BytesIO(data))) as stream:  # type: ignore[arg-type]
+        assert [i.document for i in stream] == list(edimap.read(data).documents)
+        assert stream.findings == []
+
+
+def test_a_json_array_streams_and_a_syntax_error_keeps_its_place(tmp_path: Path) -> None:
+    source = tmp_path / "big.edi"
+    _big_interchange(source, 8_000_000)
+    array = tmp_path / "big.json"
+    proc = convert(str(source), "--to", "json", "-o", str(array), "-q")
+    assert proc.returncode == 0, proc.stderr
+    # Read back element by element within 300 MB (whole, it took more).
+    proc = convert(str(array), "--to", "jsonl", "-o", str(tmp_path / "big.jsonl"), "-q",
+                   limit=300 * 1024 * 1024)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    broken = tmp_path / "broken.json"
+    broken.write_bytes(b'[\n' + (FIXTURES / "order.json").read_bytes() + b',\n{"id": oops}\n]')
+    with edimap.iter_read(broken) as stream:
+        assert [i.reference for i in stream] == ["4500012345"]
+        [syntax] = stream.findings
+    assert (syntax.code, syntax.location.line) == ("JSON-SYNTAX", syntax.location.line)
+    text = broken.read_text()
+    assert syntax.location.offset == text.index("oops")
+    assert syntax.location.line == text[:text.index("oops")].count("\n") + 1

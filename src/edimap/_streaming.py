@@ -1,6 +1,7 @@
 """Reading one document at a time: :func:`iter_read`, whose memory does not grow with the
-input (EANCOM is read message by message; JSON and XML inputs, read whole, stay within the
-input limit).
+input (EANCOM is read message by message, a JSON array element by element and JSON Lines
+line by line; XML documents and a single JSON object, read whole, stay within the input
+limit).
 
     >>> with iter_read("fixtures/orders-d96a.edi") as stream:
     ...     [item.document.id for item in stream], stream.format, stream.findings
@@ -100,8 +101,11 @@ def iter_read(source: Any, *, format: str = "auto", profile: Any = None,
               max_input_bytes: int | None = None) -> ItemStream:
     """The items of ``source`` (bytes, a path or a binary file) one at a time, each read
     under its profile as :func:`edimap.read` reads it. EANCOM is read message by message,
-    whatever its size; other formats are read whole, within the input limit
-    (``max_input_bytes``, as for :func:`edimap.read`)."""
+    a JSON array element by element and JSON Lines line by line, whatever the input's size
+    (no one document larger than the input limit, ``max_input_bytes`` as for
+    :func:`edimap.read`); XML and a single JSON object are read whole, within it. A JSON
+    array with a syntax error gives the elements before it, then the error (``read`` gives
+    the error alone)."""
     from edimap._api import TOO_LARGE, _check_format_name, format_of
 
     _check_format_name(format)
@@ -118,7 +122,7 @@ def iter_read(source: Any, *, format: str = "auto", profile: Any = None,
             opened.close()
         return ItemStream(iter(()), [fail] if fail else [], None, name, None)
     reader = formats.get(fmt)
-    if fmt != "eancom":  # read whole: held to the input limit
+    if not reader.streams:  # read whole: held to the input limit
         with input_limit(max_input_bytes) as limit:
             data = stream.read(limit + 1)
         if len(data) > limit:
@@ -127,6 +131,7 @@ def iter_read(source: Any, *, format: str = "auto", profile: Any = None,
             return ItemStream(iter(()), [TOO_LARGE(
                 f"the input is larger than {limit} bytes", where)], fmt, name, None)
         stream = io.BytesIO(data)
-    items, findings = reader.stream(stream, name, profiles=chosen)
+    with input_limit(max_input_bytes):  # (a streaming format's limit on one document)
+        items, findings = reader.stream(stream, name, profiles=chosen)
     return ItemStream((apply_profile(chosen, item, name) for item in items), findings, fmt,
                       name, opened)

@@ -125,7 +125,11 @@ class Format(abc.ABC):
     reads_with_profiles: ClassVar[bool] = False
     """True when ``read`` takes ``profiles=`` (a :class:`~edimap.profiles.ProfileSet`) to
     apply a partner's settings while mapping (EANCOM qualifier maps)."""
+    streams: ClassVar[bool] = False
+    """True when :meth:`stream` reads one document at a time (memory does not grow with
+    the input, which is then not held to the input limit as a whole)."""
     carries_everything: ClassVar[bool] = False
+
     """True when the writer never refuses a document nor leaves a value out (the canonical
     JSON)."""
     writer_options: ClassVar[frozenset[str]] = frozenset()

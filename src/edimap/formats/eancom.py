@@ -321,6 +321,7 @@ class EancomFormat(Format):
             head[:1] not in (b"{", b"[", b"<") and b"UNB" in head[:1024])
 
     reads_with_profiles = True
+    streams = True
 
     def read(self, data: bytes, source: str | None, *,
              profiles: ProfileSet | None = None) -> tuple[list[Item], list[Finding]]:

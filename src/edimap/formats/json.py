@@ -4,8 +4,9 @@ several; and JSON Lines (``jsonl``), one document per line, for pipelines."""
 from __future__ import annotations
 
 import io
+import itertools
 import json as _stdjson
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any
 
@@ -105,21 +106,87 @@ def _entry(index: int, entry: Any, source: str | None, prefix: str, line: int | 
 
 def _read_lines(text: str, source: str | None) -> tuple[list[Item], list[Finding]]:
     """JSON Lines: each line that is not blank one document."""
-    items: list[Item] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    return list(_line_items(enumerate(text.splitlines(), start=1), source)), []
+
+
+def _line_items(lines: Iterable[tuple[int, str]], source: str | None) -> Iterator[Item]:
+    """An item for each numbered line that is not blank."""
+    index = 0
+    for number, line in lines:
         if not line.strip():
             continue
-        index = len(items)
         try:
             entry = _stdjson.loads(line, parse_float=Decimal)
         except (_stdjson.JSONDecodeError, RecursionError, ArithmeticError, ValueError) as exc:
             message = exc.msg if isinstance(exc, _stdjson.JSONDecodeError) else str(exc)
-            items.append(Item(index=index, reference=f"line {number}", document=None,
-                              findings=(JSON_SYNTAX(f"line {number}: {message}", Location(
-                                  source=source, line=number)),)))
-            continue
-        items.append(_entry(index, entry, source, f"[{index}]", number))
-    return items, []
+            yield Item(index=index, reference=f"line {number}", document=None,
+                       findings=(JSON_SYNTAX(f"line {number}: {message}", Location(
+                           source=source, line=number)),))
+        else:
+            yield _entry(index, entry, source, f"[{index}]", number)
+        index += 1
+
+
+def _stream(source: IO[bytes], name: str | None, limit: int
+            ) -> tuple[Iterator[Item], list[Finding]]:
+    """One document at a time: a top-level array element by element, JSON Lines line by
+    line; anything else (one object, over several lines) read whole, within ``limit``."""
+    from edimap.formats._json_stream import ArrayReader
+
+    peek = getattr(source, "peek", None)
+    if peek is None:  # (an in-memory input is there whole anyway)
+        return _whole(source.read(), name, limit)
+    start = peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    findings: list[Finding] = []
+    if start == b"[":
+        reader = ArrayReader(source, limit)
+
+        def elements() -> Iterator[Item]:
+            for index, value in enumerate(reader.values()):
+                yield _entry(index, value, name, f"[{index}]", None)
+            if reader.error is not None:
+                findings.append(JSON_SYNTAX(reader.error[0], reader.location(name)))
+        return elements(), findings
+    # JSON Lines when the first line is a value of its own and another line follows.
+    first = source.readline(limit + 1)
+    read = [first]
+    while (line := source.readline(limit + 1)) and not line.strip():
+        read.append(line)
+    if line:
+        read.append(line)
+    if line and _one_value(first):
+        lines = itertools.chain(read, iter(lambda: source.readline(limit + 1), b""))
+        return _line_items(_decoded(lines), name), findings
+    return _whole(b"".join(read) + source.read(limit + 1), name, limit)
+
+
+def _decoded(lines: Iterable[bytes]) -> Iterator[tuple[int, str]]:
+    """(line number, text) of each line; one that is not UTF-8 stands as text that is not
+    JSON either, so that its line is reported."""
+    for number, line in enumerate(lines, start=1):
+        try:
+            yield number, line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, f"not UTF-8: byte 0x{line[exc.start]:02X}"
+
+
+def _one_value(line: bytes) -> bool:
+    """Whether ``line`` is a JSON value on its own (a JSON Lines line)."""
+    try:
+        _stdjson.loads(line.decode("utf-8-sig"), parse_float=Decimal)
+    except (_stdjson.JSONDecodeError, RecursionError, ArithmeticError, ValueError):
+        return False
+    return True
+
+
+def _whole(data: bytes, name: str | None, limit: int) -> tuple[Iterator[Item], list[Finding]]:
+    if len(data) > limit:
+        from edimap._api import TOO_LARGE
+
+        return iter(()), [TOO_LARGE(f"the input is larger than {limit} bytes",
+                                    Location(source=name))]
+    items, findings = _read(data, name)
+    return iter(items), findings
 
 
 class _ArraySink(DocumentSink):
@@ -195,6 +262,17 @@ class JsonFormat(Format):
     def sink(self, out: IO[bytes], **options: Any) -> DocumentSink:
         return _ArraySink(out, options.get("indent", 2))
 
+    streams = True
+
+    def stream(self, source: IO[bytes], name: str | None, *, profiles: Any = None
+               ) -> tuple[Iterator[Item], list[Finding]]:
+        """An array element by element, JSON Lines line by line (a document larger than
+        the input limit is a finding); one object read whole."""
+        from edimap._limits import input_limit
+
+        with input_limit(None) as limit:
+            return _stream(source, name, limit)
+
 
 class JsonLinesFormat(Format):
     """JSON Lines, for pipelines: one canonical document per line, compact. Read as JSON
@@ -221,3 +299,13 @@ class JsonLinesFormat(Format):
 
     def sink(self, out: IO[bytes], **options: Any) -> DocumentSink:
         return _LinesSink(out)
+
+    streams = True
+
+    def stream(self, source: IO[bytes], name: str | None, *, profiles: Any = None
+               ) -> tuple[Iterator[Item], list[Finding]]:
+        """Line by line (or an array element by element, as JSON is read)."""
+        from edimap._limits import input_limit
+
+        with input_limit(None) as limit:
+            return _stream(source, name, limit)
