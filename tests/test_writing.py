@@ -111,17 +111,23 @@ def test_a_unit_that_is_no_rec20_code_is_refused_naming_the_units_setting(
     assert not coded(findings, "WRITE-INVALID")
 
 
-def test_payment_means_without_the_account_its_code_needs_are_refused_at_the_field(
+def test_payment_means_without_the_account_its_code_needs_are_left_out_and_noted(
         installed: Path) -> None:
+    # OIOUBL does not require payment means; it requires an account for code 31.
     invoice: Invoice = fixture("invoice.json")
-    means = edimap.PaymentMeans(code="31")
-    ok, findings, _ = written(attrs.evolve(invoice, payment_means=(means,)), "oioubl")
-    assert not ok
-    (refusal, bic) = coded(findings, "WRITE-REFUSED")
-    assert refusal.location.field == "payment_means[0].account_id"
-    assert bic.location.field == "payment_means[0].bic"
-    assert "account or IBAN for payment means code 31 (F-LIB107)" in refusal.message
-    assert not coded(findings, "WRITE-INVALID")
+    sound = invoice.payment_means[0]
+    means = (edimap.PaymentMeans(code="31"), sound, edimap.PaymentMeans(code="ZZZ"))
+    ok, findings, data = written(attrs.evolve(invoice, payment_means=means), "oioubl")
+    assert ok
+    assert not coded(findings, "WRITE-REFUSED")
+    noted = {f.location.field: f.message for f in coded(findings, "WRITE-NOT-CARRIED")}
+    assert "account or IBAN (F-LIB107) and the bank's BIC (to an IBAN) (F-LIB113)" in noted[
+        "payment_means[0]"]
+    assert "[own.payment]" in noted["payment_means[0]"]
+    assert "F-LIB100" in noted["payment_means[2]"]
+    assert data is not None
+    assert data.count(b"<cac:PaymentMeans>") == 1
+    assert f"<cbc:PaymentMeansCode>{sound.code}<".encode() in data
 
 
 def own_profile(tmp_path: Path, extra: str = "") -> Profile:
@@ -215,14 +221,16 @@ def test_peppol_payment_means_codes_are_written_as_oioubls(
     assert len(notes) == (means.code != code)
 
 
-def test_a_payment_means_code_oioubl_lacks_is_refused_at_the_code(installed: Path) -> None:
+def test_a_payment_means_code_oioubl_lacks_is_left_out_and_noted(installed: Path) -> None:
     invoice: Invoice = fixture("invoice.json")
     means = edimap.PaymentMeans(code="57", account_id="0012345678")
-    ok, findings, _ = written(attrs.evolve(invoice, payment_means=(means,)), "oioubl")
-    assert not ok
-    (refusal,) = coded(findings, "WRITE-REFUSED")
-    assert refusal.location.field == "payment_means[0].code"
-    assert "UNCL 4461 code 57 has no OIOUBL equivalent (F-LIB100)" in refusal.message
+    ok, findings, data = written(attrs.evolve(invoice, payment_means=(means,)), "oioubl")
+    assert ok
+    (noted,) = [f for f in coded(findings, "WRITE-NOT-CARRIED")
+                if f.location.field == "payment_means[0]"]
+    assert "payment means code 57 has no OIOUBL equivalent (F-LIB100)" in noted.message
+    assert data is not None
+    assert b"<cac:PaymentMeans>" not in data
 
 
 def test_a_peppol_order_translates_to_a_valid_oioubl_order(shared: Path,

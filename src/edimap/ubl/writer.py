@@ -600,42 +600,40 @@ which OIOUBL requires, what they are, and the OIOUBL rules that require them."""
 
 def _oioubl_payment_means(sent: Sequence[PaymentMeans]) -> list[PaymentMeans]:
     """The payment means under OIOUBL's codes (Peppol's credit transfer 30 as 31 or 42 …,
-    noted), or a refusal naming each one that has no OIOUBL code or lacks what OIOUBL
-    requires for its code."""
-    errors, out = [], []
+    noted). OIOUBL does not require payment means: one that has no OIOUBL code, or lacks
+    what OIOUBL requires for its code, is left out and noted, naming what would carry it."""
+    out = []
     for n, means in enumerate(sent):
         domestic = bool(means.bank_reg_no) and not means.iban
         code = oioubl_payment_code(means.code, domestic)
         if code is None:
-            errors.append(FieldError(f"payment_means[{n}].code", f"UNCL 4461 code "
-                                     f"{means.code} has no OIOUBL equivalent (F-LIB100)"))
+            not_carried(f"payment_means[{n}]", f"UNCL 4461 payment means code {means.code} "
+                                               "has no OIOUBL equivalent (F-LIB100)")
+            continue
+        missing = _missing_payment_content(attrs.evolve(means, code=code))
+        if missing:
+            not_carried(f"payment_means[{n}]", f"OIOUBL needs {missing} for payment means "
+                                               f"code {code}: add it to the document "
+                                               "(EANCOM FII), or, for the own company's "
+                                               "invoices, give [own.payment] in the profile")
             continue
         if code != means.code:
             not_carried(f"payment_means[{n}].code", f"OIOUBL has no payment means code "
                                                     f"{means.code}: written as {code}")
         out.append(attrs.evolve(means, code=code))
-    if errors:
-        raise ValidationError(errors)
-    _payment_content_or_refuse(out)
     return out
 
 
-def _payment_content_or_refuse(means_list: Sequence[PaymentMeans]) -> None:
-    """Refuse payment means that lack what OIOUBL requires for their code, naming the field
-    and where it comes from."""
-    errors = []
-    for n, means in enumerate(means_list):
-        for code, (fields, what, rule) in PAYMENT_CONTENT.items():
-            if code == "31 " and means.channel not in (None, "IBAN"):
-                continue  # the BIC is required on the IBAN channel only
-            if code.strip() == means.code and not any(getattr(means, f) for f in fields):
-                errors.append(FieldError(
-                    f"payment_means[{n}].{fields[0]}",
-                    f"OIOUBL needs {what} for payment means code {means.code} ({rule}): add "
-                    "it to the document (EANCOM FII), or, for the own company's invoices, "
-                    "give [own.payment] in the profile"))
-    if errors:
-        raise ValidationError(errors)
+def _missing_payment_content(means: PaymentMeans) -> str | None:
+    """What OIOUBL requires for the payment means' code and it lacks (with the rules that
+    require it), or None."""
+    missing = []
+    for code, (fields, what, rule) in PAYMENT_CONTENT.items():
+        if code == "31 " and means.channel not in (None, "IBAN"):
+            continue  # the BIC is required on the IBAN channel only
+        if code.strip() == means.code and not any(getattr(means, f) for f in fields):
+            missing.append(f"{what} ({rule})")
+    return " and ".join(missing) or None
 
 
 def _payment_means(b: _Builder, root: _Element, n: int, means: PaymentMeans) -> None:
