@@ -135,3 +135,32 @@ def test_stopped_winfinans_runs_leave_the_rest_for_the_next_run(tmp_path: Path) 
     assert len(double.sandbox.orders()) == 80
     assert len(list((tmp_path / "outbox").iterdir())) == len(queued)
     assert double.sandbox.pending() == []
+
+
+def test_a_stopped_split_convert_finishes_the_parts_in_hand(tmp_path: Path) -> None:
+    import os
+
+    from .test_hostile import _big_interchange
+
+    source = tmp_path / "big.edi"
+    _big_interchange(source, 6_000_000)
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    out.mkdir()
+    env = {**os.environ, "EDIMAP_MIN_PART_BYTES": "150000", "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "edimap", "convert", str(source), "--to",
+                             "json", "-o", str(out / "orders.json"), "--report", str(report),
+                             "--jobs", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    # The parts are converted in a work folder beside the output: stop once one is there.
+    signal_when(proc, lambda: any(p.name.startswith(".edimap-parts-") and any(p.iterdir())
+                                  for p in out.iterdir()), signal.SIGINT)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    written = json.loads(report.read_text("utf-8"))
+    outcomes = [item["outcome"] for item in written["items"]]
+    assert outcomes.count("converted") > 0
+    assert outcomes.count("stopped") > 0
+    assert outcomes == sorted(outcomes, key=lambda o: o == "stopped")
+    assert [f.name for f in out.iterdir()] == ["orders.json"]  # no work folder left
+    assert len(json.loads((out / "orders.json").read_text("utf-8"))) == outcomes.count(
+        "converted")
