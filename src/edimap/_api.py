@@ -9,7 +9,7 @@ from typing import IO, Any
 import attrs
 
 from edimap import formats
-from edimap._limits import input_limit
+from edimap._limits import TOO_LARGE, input_limit
 from edimap._notes import NOT_CARRIED, collecting
 from edimap.findings import (
     Finding,
@@ -46,12 +46,6 @@ EMPTY = register(
     "Check that the file was completely written or transferred before it was read.",
     example="a 0-byte file left by an interrupted transfer",
 )
-TOO_LARGE = register(
-    "IO-LIMIT-SIZE", Severity.ERROR,
-    "The input is larger than the size edimap reads (256 MiB unless configured), the same "
-    "for every format.", "Raise the limit (--max-input-size, EDIMAP_MAX_INPUT_BYTES, "
-    "max_input_bytes=) if the machine has the memory; stream large EDIFACT files with "
-    "edimap.edifact.EdifactReader.", example="a 2 GB interchange")
 
 
 @attrs.frozen(kw_only=True)

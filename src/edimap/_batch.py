@@ -15,7 +15,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from edimap._files import write_atomically
+import attrs
+
+from edimap._files import expand_inputs, publish, stage, unique_name, write_atomically
 from edimap._stop import StopCheck, ignore_signals, never
 from edimap.findings import Severity
 from edimap.pipeline import Outcome, convert_input, stopped_entry
@@ -24,40 +26,47 @@ __all__ = ["Outcome", "convert_files", "expand_inputs", "quarantine_input", "uni
            "write_atomically"]
 
 
-def expand_inputs(inputs: Sequence[str]) -> list[Path]:
-    """Files named, and every file below the folders named (sorted, hidden ones skipped)."""
-    files: list[Path] = []
-    for name in inputs:
-        path = Path(name)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not any(
-                part.startswith(".") for part in p.relative_to(path).parts)))
+Staged = tuple[Outcome, Path | None]
+"""An outcome, and the temporary file its bytes were written to (None: not staged)."""
+
+
+def _convert_and_stage(path: str, to_format: str, from_format: str,
+                       options: dict[str, Any], output_dir: Path) -> list[Staged]:
+    """(In a worker.) Convert the input and write each document's bytes, flushed to the
+    disk, under a temporary name in ``output_dir``: the parent only renames them, and the
+    bytes never travel back to it."""
+    staged: list[Staged] = []
+    for outcome in convert_input(path, to_format, from_format, options):
+        if outcome.converted and outcome.data is not None and outcome.output_name:
+            tmp = stage(output_dir / outcome.output_name, outcome.data)
+            staged.append((attrs.evolve(outcome, data=None), tmp))
         else:
-            files.append(path)
-    return files
+            staged.append((outcome, None))
+    return staged
 
 
 def _run(files: Sequence[Path], to_format: str, from_format: str, options: dict[str, Any],
-         jobs: int, stop: StopCheck = never) -> Iterator[list[Outcome]]:
+         jobs: int, output_dir: Path, stop: StopCheck = never) -> Iterator[list[Staged]]:
     """The outcomes of each input, in input order; none started once ``stop`` says so
     (what is in hand is finished)."""
     if jobs <= 1 or len(files) <= 1:
         for path in files:
             if stop():
                 return
-            yield convert_input(str(path), to_format, from_format, options)
+            yield [(o, None) for o in convert_input(str(path), to_format, from_format,
+                                                     options)]
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=ignore_signals) as pool:
         # A few inputs ahead of the one written, not all at once: a stop starts no more.
-        waiting: collections.deque[Future[list[Outcome]]] = collections.deque()
+        waiting: collections.deque[Future[list[Staged]]] = collections.deque()
         ahead = iter(files)
         while True:
             while len(waiting) < 2 * jobs and not stop():
                 following = next(ahead, None)
                 if following is None:
                     break
-                waiting.append(pool.submit(convert_input, str(following), to_format,
-                                           from_format, options))
+                waiting.append(pool.submit(_convert_and_stage, str(following), to_format,
+                                           from_format, options, output_dir))
             if not waiting:
                 return
             yield waiting.popleft().result()
@@ -77,15 +86,20 @@ def convert_files(files: Sequence[Path], *, to_format: str, from_format: str,
     summary = {"inputs": len(files), "converted": 0, "failed": 0, "warnings": 0,
                "stopped": 0}
     done = 0
-    for outcomes in _run(files, to_format, from_format, options, jobs, stop):
+    for staged in _run(files, to_format, from_format, options, jobs, output_dir, stop):
         done += 1
         input_entries = []
         failed = False
-        for outcome in outcomes:
+        outcomes = [outcome for outcome, _ in staged]
+        for outcome, tmp in staged:
             output = None
-            if outcome.converted and outcome.data is not None and outcome.output_name:
+            if outcome.converted and outcome.output_name and (
+                    tmp is not None or outcome.data is not None):
                 name = unique_name(outcome.output_name, used)
-                write_atomically(output_dir / name, outcome.data)
+                if tmp is not None:
+                    publish(tmp, output_dir / name)
+                else:
+                    write_atomically(output_dir / name, outcome.data or b"")
                 output = str(output_dir / name)
                 summary["converted"] += 1
             else:
@@ -103,17 +117,6 @@ def convert_files(files: Sequence[Path], *, to_format: str, from_format: str,
         summary["stopped"] += 1
         entries.append(stopped_entry(str(path)))
     return entries, summary
-
-
-def unique_name(name: str, used: set[str]) -> str:
-    """``name``, or ``NAME-2.EXT``, ``NAME-3.EXT`` … when ``used`` has it; recorded there."""
-    stem, dot, ext = name.rpartition(".")
-    candidate, n = name, 1
-    while candidate in used:
-        n += 1
-        candidate = f"{stem}-{n}{dot}{ext}"
-    used.add(candidate)
-    return candidate
 
 
 def quarantine_input(path: Path, folder: Path, entries: list[dict[str, Any]]) -> None:

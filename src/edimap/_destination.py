@@ -158,7 +158,7 @@ class _Files(Destination):
 
     def _place(self, entry: Entry, output_name: str, body: bytes) -> Entry:
         assert self.folder is not None
-        from edimap._batch import unique_name
+        from edimap._files import unique_name
 
         target = self.folder / unique_name(output_name, self.used)
         write_atomically(target, body)

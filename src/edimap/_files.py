@@ -5,6 +5,9 @@ renamed to its real name (``publish``), which is atomic on every system edimap r
 ``durable`` the file's bytes and the folder's entry are flushed to the disk, so the new name
 survives a power cut once the call returns (on systems where a folder cannot be opened, such
 as Windows, the rename itself is what the file system keeps).
+
+And the names of files: the inputs a folder holds (:func:`expand_inputs`), and the name a
+document's file gets when another already has its name (:func:`unique_name`).
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import contextlib
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
-__all__ = ["StagedOutput", "process_alive", "publish", "stage", "staged_output", "sync_folder",
-           "temporary_owner", "write_atomically"]
+__all__ = ["StagedOutput", "expand_inputs", "process_alive", "publish", "stage",
+           "staged_output", "sync_folder", "temporary_owner", "unique_name",
+           "write_atomically"]
 
 TEMPORARY_SUFFIX = ".tmp"
 
@@ -134,3 +138,27 @@ def staged_output(output: str) -> Iterator[StagedOutput]:
             publish(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def expand_inputs(inputs: Sequence[str]) -> list[Path]:
+    """Files named, and every file below the folders named (sorted, hidden ones skipped)."""
+    files: list[Path] = []
+    for name in inputs:
+        path = Path(name)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not any(
+                part.startswith(".") for part in p.relative_to(path).parts)))
+        else:
+            files.append(path)
+    return files
+
+
+def unique_name(name: str, used: set[str]) -> str:
+    """``name``, or ``NAME-2.EXT``, ``NAME-3.EXT`` … when ``used`` has it; recorded there."""
+    stem, dot, ext = name.rpartition(".")
+    candidate, n = name, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{stem}-{n}{dot}{ext}"
+    used.add(candidate)
+    return candidate

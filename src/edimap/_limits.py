@@ -17,12 +17,19 @@ import os
 import re
 from collections.abc import Iterator
 
-from edimap.findings import UsageError
+from edimap.findings import Severity, UsageError, register
 
-__all__ = ["MAX_INPUT_BYTES", "input_limit", "max_input_bytes", "parse_size"]
+__all__ = ["MAX_INPUT_BYTES", "TOO_LARGE", "input_limit", "max_input_bytes", "parse_size"]
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 ENVIRONMENT = "EDIMAP_MAX_INPUT_BYTES"
+
+TOO_LARGE = register(
+    "IO-LIMIT-SIZE", Severity.ERROR,
+    "The input is larger than the size edimap reads (256 MiB unless configured), the same "
+    "for every format.", "Raise the limit (--max-input-size, EDIMAP_MAX_INPUT_BYTES, "
+    "max_input_bytes=) if the machine has the memory; stream large inputs with "
+    "edimap.iter_read (EANCOM, JSON arrays and JSON Lines).", example="a 2 GB interchange")
 
 _limit: contextvars.ContextVar[int | None] = contextvars.ContextVar("edimap_input_limit",
                                                                    default=None)

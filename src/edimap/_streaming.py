@@ -106,7 +106,8 @@ def iter_read(source: Any, *, format: str = "auto", profile: Any = None,
     :func:`edimap.read`); XML and a single JSON object are read whole, within it. A JSON
     array with a syntax error gives the elements before it, then the error (``read`` gives
     the error alone)."""
-    from edimap._api import TOO_LARGE, _check_format_name, format_of
+    from edimap._api import _check_format_name, format_of
+    from edimap._limits import TOO_LARGE
 
     _check_format_name(format)
     chosen = ProfileSet.of(profile, profiles)

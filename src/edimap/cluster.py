@@ -32,7 +32,7 @@ from typing import Any
 
 import attrs
 
-from edimap._batch import expand_inputs, unique_name
+from edimap._files import expand_inputs, unique_name
 from edimap._fs import filesystem, is_url, open_binary, size_of
 from edimap._split_run import exact, min_part_bytes
 from edimap._stop import StopCheck, never

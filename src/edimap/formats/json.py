@@ -181,7 +181,7 @@ def _one_value(line: bytes) -> bool:
 
 def _whole(data: bytes, name: str | None, limit: int) -> tuple[Iterator[Item], list[Finding]]:
     if len(data) > limit:
-        from edimap._api import TOO_LARGE
+        from edimap._limits import TOO_LARGE
 
         return iter(()), [TOO_LARGE(f"the input is larger than {limit} bytes",
                                     Location(source=name))]
