@@ -185,7 +185,7 @@ def plan_for(path: str, from_format: str, to_format: str, jobs: int) -> tuple[st
 
 
 def min_part_bytes() -> int:
-    """The smallest part worth a process: ``EDIMAP_MIN_PART_BYTES``, or 4 MiB."""
+    """The smallest part worth a process: ``EDIMAP_MIN_PART_BYTES``, or 2 MiB."""
     from edimap.edifact.split import MIN_PART_BYTES
 
     value = os.environ.get("EDIMAP_MIN_PART_BYTES", "")

@@ -38,7 +38,7 @@ from edimap.edifact.syntax import CHARSETS
 
 __all__ = ["MIN_PART_BYTES", "Part", "Plan", "Window", "plan"]
 
-MIN_PART_BYTES = 4 * 1024 * 1024
+MIN_PART_BYTES = 2 * 1024 * 1024
 """Below this many bytes a part is not worth a process of its own."""
 
 _CHUNK = 8 * 1024 * 1024
