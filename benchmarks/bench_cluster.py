@@ -34,15 +34,15 @@ def main() -> None:
                                  args.megabytes / args.files, seed=n + 1)
         runs = {"--jobs 1": ["--jobs", "1"], "--jobs 2": ["--jobs", "2"],
                 "--cluster local:2": ["--cluster", "local:2"]}
-        rows = []
-        for name, extra in runs.items():
-            times = []
-            for _ in range(args.repeat):
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(args.repeat):  # round by round, every run once per round
+            for name, extra in runs.items():
                 out = Path(tmp) / "out"
                 shutil.rmtree(out, ignore_errors=True)
-                times.append(measure([sys.executable, "-m", "edimap", "convert", str(inputs),
-                                      "--to", "json", "-o", f"{out}/", "-q", *extra])[0])
-            rows.append((name, min(times), max(times)))
+                times[name].append(measure([sys.executable, "-m", "edimap", "convert",
+                                            str(inputs), "--to", "json", "-o", f"{out}/",
+                                            "-q", *extra])[0])
+        rows = [(name, min(t), max(t)) for name, t in times.items()]
     print(f"{args.files} inputs, {args.megabytes:g} MB, {messages:,} orders")
     print("| run | seconds (best) | slowest | orders/s |")
     print("|---|---:|---:|---:|")

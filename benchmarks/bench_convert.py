@@ -76,10 +76,14 @@ def main() -> None:
                     runs[f"{name} --jobs {jobs}"] = [*command, "--jobs", str(jobs)]
             if not args.skip_pydifact:
                 runs["pydifact parse"] = [sys.executable, "-c", PYDIFACT, str(source)]
-            for name, command in runs.items():
-                best = min((measure(command) for _ in range(args.repeat)),
-                           key=lambda r: r[0])
-                rows.append((size, messages, name, *best))
+            # Round by round, every run once per round: a host that speeds up or slows
+            # down during the benchmark moves them all alike.
+            times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+            for _ in range(args.repeat):
+                for name, command in runs.items():
+                    times[name].append(measure(command))
+            for name in runs:
+                rows.append((size, messages, name, *min(times[name], key=lambda r: r[0])))
     print("| input | messages | run | seconds | MB/s | peak RSS (MB) |")
     print("|---:|---:|---|---:|---:|---:|")
     for size, messages, name, seconds, rss in rows:
