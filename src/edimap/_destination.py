@@ -45,6 +45,10 @@ class Destination:
         """The end of the input: what is pending is written."""
         return []
 
+    def reset(self) -> None:
+        """Forget what was written: the input is converted again from its start."""
+        raise NotImplementedError
+
     @property
     def converted(self) -> int:
         raise NotImplementedError
@@ -99,6 +103,11 @@ class _Sink(Destination):
             self._sink({}).add_piece(body)
         return self._entry(entry)
 
+    def reset(self) -> None:
+        self.out.stream.seek(0)
+        self.out.stream.truncate()
+        self.sink, self.count, self.out.publish = None, 0, False
+
     def close(self) -> list[Entry]:
         if self.count and self.sink is not None:
             with collecting():
@@ -120,6 +129,7 @@ class _Files(Destination):
         self.folder: Path | None = None
         self.used: set[str] = set()
         self.count = 0
+        self.written: list[Path] = []
 
     def add(self, outcome: Outcome) -> list[Entry]:
         if outcome.converted and outcome.document is not None:
@@ -162,8 +172,15 @@ class _Files(Destination):
 
         target = self.folder / unique_name(output_name, self.used)
         write_atomically(target, body)
+        self.written.append(target)
         entry["output"] = str(target)
         return entry
+
+    def reset(self) -> None:
+        for path in self.written:
+            path.unlink(missing_ok=True)
+        self.first, self.held, self.written = None, [], []
+        self.used, self.count = set(), 0
 
     def close(self) -> list[Entry]:
         if self.first is None:

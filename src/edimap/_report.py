@@ -46,6 +46,13 @@ class StreamedReport:
                               + _indented(entry, "    "))
             self._count += 1
 
+    def reset(self) -> None:
+        """Forget the items added so far (the run starts over)."""
+        if self._items is not None:
+            self._items.seek(0)
+            self._items.truncate()
+        self._count = 0
+
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  trace: TracebackType | None) -> None:
         if self._items is None or self.path is None or self._staged is None:

@@ -33,8 +33,8 @@ from edimap.pipeline import outcome_of, write_document
 from edimap.profiles import ProfileSet
 from edimap.profiles.apply import apply as apply_profile
 
-__all__ = ["PartDone", "convert_part", "convert_parts", "documents", "exact", "min_part_bytes",
-           "part_references", "plan_for"]
+__all__ = ["InexactSplit", "PartDone", "convert_part", "convert_parts", "documents", "exact",
+           "iter_parts", "min_part_bytes", "part_references", "plan_for"]
 
 _LENGTH = struct.Struct(">Q")
 
@@ -118,17 +118,22 @@ def part_references(path: str, name: str, plan: Any, index: int, from_format: st
     return [item.reference for item in items]
 
 
-def convert_parts(path: str, name: str, plan: Any, from_format: str, to_format: str,
-                  options: dict[str, Any], jobs: int, folder: str,
-                  stop: StopCheck = never) -> list[PartDone] | None:
+class InexactSplit(Exception):
+    """The parts did not read exactly as the whole (or a worker failed): read it whole."""
+
+
+def iter_parts(path: str, name: str, plan: Any, from_format: str, to_format: str,
+               options: dict[str, Any], jobs: int, folder: str,
+               stop: StopCheck = never) -> Iterator[PartDone]:
     """Convert the parts of ``plan`` in ``jobs`` processes, each into its file in
-    ``folder``; what each says, in order (fewer than the parts once ``stop`` says so: the
-    parts in hand are finished, no other is started). None when the parts did not read
-    exactly as the whole."""
-    done: list[PartDone] = []
+    ``folder``, and give what each says in order as soon as it and those before it are
+    done (fewer than the parts once ``stop`` says so: the parts in hand are finished, no
+    other is started). Raises :class:`InexactSplit` at the first part that did not read
+    exactly as the whole would."""
     with ProcessPoolExecutor(max_workers=jobs, initializer=ignore_signals) as pool:
         waiting: collections.deque[Future[PartDone]] = collections.deque()
         ahead = iter(range(len(plan.parts)))
+        seen: set[str] = set()
         while True:
             while len(waiting) < 2 * jobs and not stop():
                 index = next(ahead, None)
@@ -137,28 +142,48 @@ def convert_parts(path: str, name: str, plan: Any, from_format: str, to_format: 
                 waiting.append(pool.submit(convert_part, path, name, plan, index,
                                            from_format, to_format, options, folder))
             if not waiting:
-                break
+                return
             try:
-                done.append(waiting.popleft().result())
-            except Exception:
+                part = waiting.popleft().result()
+            except Exception as exc:  # the whole reading reports what it was, exactly
                 for future in waiting:
                     future.cancel()
-                return None
-    return done if exact(plan, done) else None
+                raise InexactSplit(str(exc)) from exc
+            if not _exact_part(plan, part, seen):
+                for future in waiting:
+                    future.cancel()
+                raise InexactSplit(f"part {part.index} does not read as the whole")
+            yield part
+
+
+def _exact_part(plan: Any, part: Any, seen: set[str]) -> bool:
+    """Whether ``part`` reads as the whole: exact, with the messages the plan counted, and
+    no message reference of a part before it (``seen``, to which it adds its own)."""
+    if not part.exact or len(part.references) != plan.part_messages(part.index):
+        return False
+    mine = set(part.references)
+    if not seen.isdisjoint(mine):
+        return False
+    seen |= mine
+    return True
+
+
+def convert_parts(path: str, name: str, plan: Any, from_format: str, to_format: str,
+                  options: dict[str, Any], jobs: int, folder: str,
+                  stop: StopCheck = never) -> list[PartDone] | None:
+    """All that :func:`iter_parts` gives, or None when the parts did not read exactly as
+    the whole."""
+    try:
+        return list(iter_parts(path, name, plan, from_format, to_format, options, jobs,
+                               folder, stop))
+    except InexactSplit:
+        return None
 
 
 def exact(plan: Any, done: Sequence[Any]) -> bool:
-    """Whether the parts read as the whole: each exact, with the messages the plan
-    counted, and no message reference in two parts (a whole reading reports those)."""
+    """Whether the parts ``done`` read as the whole (see :func:`iter_parts`)."""
     seen: set[str] = set()
-    for part in done:
-        if not part.exact or len(part.references) != plan.part_messages(part.index):
-            return False
-        mine = set(part.references)
-        if not seen.isdisjoint(mine):
-            return False
-        seen |= mine
-    return True
+    return all(_exact_part(plan, part, seen) for part in done)
 
 
 def plan_for(path: str, from_format: str, to_format: str, jobs: int) -> tuple[str, Any]:
@@ -177,11 +202,14 @@ def plan_for(path: str, from_format: str, to_format: str, jobs: int) -> tuple[st
     if fmt == "auto" or not (target.one_document_per_file or (
             sink is not None and sink.independent_pieces)):
         return fmt, None
-    # Many more parts than processes (as many as the smallest part size gives, up to 64
-    # per process): they share out evenly, the last ones end close together, and a stop
-    # leaves whole parts.
-    return fmt, formats.get(fmt).plan_split(path, max(64 * jobs, 4),
-                                            min_part_bytes=min_part_bytes())
+    # Several parts per process (as many as the smallest part size gives, up to 64), and
+    # a multiple of the processes: every round keeps them all busy, the last parts end
+    # together, and a stop leaves whole parts.
+    from edimap._fs import size_of
+
+    smallest = min_part_bytes()
+    rounds = max(1, min(64, size_of(path) // (smallest * jobs)))
+    return fmt, formats.get(fmt).plan_split(path, rounds * jobs, min_part_bytes=smallest)
 
 
 def min_part_bytes() -> int:

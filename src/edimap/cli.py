@@ -271,6 +271,7 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
     from edimap import formats
     from edimap._destination import destination
     from edimap._report import StreamedReport
+    from edimap._split_run import InexactSplit
     from edimap._streaming import iter_read
     from edimap.pipeline import outcome_of, stopped_entry
 
@@ -294,12 +295,24 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
                 failed.append(entry)
 
     with stopping(announce_stop) as stop, destination(fmt, output, options) as out, report:
-        parts = split.run(options, stop) if split is not None else None
-        if parts is not None:
-            for entry, output_name, body in parts.entries():
-                record(out.add_written(entry, output_name, body))
-            input_findings = parts.findings
-        else:
+        input_findings: list[Finding] | None = None
+        if split is not None:
+            try:
+                for entry, output_name, body in split.entries(options, stop):
+                    record(out.add_written(entry, output_name, body))
+                input_findings = split.findings
+            except InexactSplit:  # (rare: what was written goes, and it is read whole)
+                out.reset()
+                report.reset()
+                counts.update(dict.fromkeys(counts, 0), inputs=1)
+                if failed is not None:
+                    failed.clear()
+                if not quiet:
+                    click.echo("edimap: the parts do not read as the whole interchange "
+                               "would; reading it whole (findings above repeat below)",
+                               err=True)
+                printer = FindingPrinter(verbose, where_all=report_path and "the report")
+        if input_findings is None:
             stream = iter_read(source, format=from_format, profile=options["profiles"])
             for item in stream:
                 if stop():
