@@ -6,14 +6,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 
 import edimap
 from edimap import Document, ValidationError
 from edimap import json as canonical
 from edimap import strategies as eds
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, shared_dir
 
 
 @given(eds.documents())
@@ -149,3 +149,27 @@ def test_fixtures_are_canonical() -> None:
     for name in ("order.json", "invoice.json"):
         raw = (FIXTURES / name).read_bytes()
         assert edimap.write(edimap.read(raw).documents[0], format="json") == raw
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(eds.documents())
+def test_the_fast_unstructuring_gives_what_the_converter_gives(document: Document) -> None:
+    expected = canonical._unstructured(document)
+    body = canonical._plain(document)
+    body.pop("kind", None)
+    assert body == expected
+    assert list(body) == list(expected)  # the same key order, hence the same bytes
+
+
+def test_the_fast_unstructuring_gives_what_the_converter_gives_on_the_corpus() -> None:
+    corpus = shared_dir() / "corpus"
+    if not corpus.is_dir():
+        pytest.skip("the shared corpus is absent (EDIMAP_SHARED)")
+    documents = [item.document for path in sorted(corpus.rglob("*")) if path.is_file()
+                 and path.name != "MANIFEST.tsv"
+                 for item in edimap.read(path, profile="tolerant").items if item.document]
+    assert len(documents) > 40
+    for document in documents:
+        body = canonical._plain(document)
+        body.pop("kind", None)
+        assert json.dumps(body) == json.dumps(canonical._unstructured(document))
