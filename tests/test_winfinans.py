@@ -1069,3 +1069,19 @@ def test_the_sandbox_seeds_from_folders_and_from_several_flags(tmp_path: Path,
     finally:
         sandbox.send_signal(signal.SIGINT)
         sandbox.wait(timeout=10)
+
+
+def test_the_sandbox_stops_on_sigint_and_sigterm_even_started_with_sigint_ignored(
+        tmp_path: Path) -> None:
+    # (a script's background job starts with SIGINT ignored; the sandbox still stops)
+    for number in (signal.SIGINT, signal.SIGTERM):
+        sandbox = subprocess.Popen(
+            [sys.executable, "-m", "edimap", "sandbox", "--port", "0", "--db",
+             str(tmp_path / f"{number}.sqlite")], stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, text=True, cwd=ROOT,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        assert sandbox.stderr is not None
+        while "listening on" not in (line := sandbox.stderr.readline()):
+            assert line, "the sandbox stopped before it listened"
+        sandbox.send_signal(number)
+        assert sandbox.wait(timeout=30) == 0

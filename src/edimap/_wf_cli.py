@@ -7,6 +7,7 @@ from __future__ import annotations
 import json as _json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -127,8 +128,7 @@ def push_orders(inputs: Sequence[str], prices: str | None, profile: str | None,
     Example:
       edimap winfinans push-orders ORDERS.edi --url http://127.0.0.1:8040/Service.svc
     """
-    from edimap._batch import expand_inputs
-    from edimap._files import write_atomically
+    from edimap._files import expand_inputs, write_atomically
     from edimap.winfinans.sync import push_orders as push
 
     client, log = _open(url, db_guid, api_guid, config, journal, timeout, retries, backoff,
@@ -337,7 +337,7 @@ def sandbox(host: str, port: int, db: str, seed_demo: bool, seed_from: Sequence[
                 click.echo(f"credentials (shown once):\n  export {ENV_DB_GUID}={db_guid}\n"
                            f"  export {ENV_API_GUID}={api_guid}", err=True)
         if seed_from:
-            from edimap._batch import expand_inputs
+            from edimap._files import expand_inputs
 
             made_from = from_inputs(double, comp_id, expand_inputs(seed_from))
             click.echo(f"seeded from the inputs: {made_from['customers']} customers, "
@@ -345,6 +345,10 @@ def sandbox(host: str, port: int, db: str, seed_demo: bool, seed_from: Sequence[
     server = double.serve(host, port)
     click.echo(f"edimap sandbox listening on http://{host}:{server.server_address[1]}"
                "/Service.svc (Ctrl-C stops it)", err=True)
+    # Ctrl-C (SIGINT) and SIGTERM stop it even when it was started in the background of a
+    # script, which starts it with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
