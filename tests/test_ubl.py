@@ -672,3 +672,16 @@ def test_validate_runs_the_oioubl_rules_on_oioubl_documents_only(shared: Path) -
     assert "the Peppol BIS 3 rules (EN 16931 and PEPPOL) were not run" in note.message
     oioubl = edimap.validate(shared / "corpus/ubl/oioubl-2.1-official/OIOUBL_Invoice_v2p2.xml")
     assert "UBL-RULES-NOT-RUN" not in [f.code for f in oioubl]
+
+
+def test_a_total_of_excise_duty_alone_is_not_the_vat_total(shared: Path) -> None:
+    # The Danish registration tax stands in a TaxTotal of its own, before the VAT one.
+    source = shared / "corpus/ubl/oioubl-gobl/excise-registration-tax_real.xml"
+    result = edimap.read(source, profile="tolerant")
+    (invoice,) = result.documents
+    assert invoice.tax_total == Decimal("25710.40")
+    assert [s.tax_amount for s in invoice.tax_subtotals] == [Decimal("25710.40"),
+                                                             Decimal("0.00")]
+    noted = " ".join(f.message for f in result.items[0].findings
+                     if f.code == "UBL-NOT-CARRIED")
+    assert "TaxTotal/TaxSubtotal/TaxCategory/PerUnitAmount" in noted

@@ -590,12 +590,16 @@ def _invoice_parties(r: _Reader, root: etree._Element, fields: dict[str, Any]) -
 
 def _invoice_taxes(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> None:
     """cac:TaxTotal: the VAT subtotals (other duties are reported as not carried) and the
-    first total's TaxAmount."""
+    TaxAmount of the first total that is VAT (a total of excise duties alone, such as the
+    Danish registration tax, is not carried either)."""
     subtotals = []
     tax_total = None
     for total in r.findall(root, "cac:TaxTotal"):
+        parts = total.findall("cac:TaxSubtotal", NS)
+        if parts and not any(r.is_vat(sub.find("cac:TaxCategory", NS)) for sub in parts):
+            continue  # an excise total: its amount and subtotals are listed as not carried
         amount = r.decimal(total, "cbc:TaxAmount")
-        for sub in total.findall("cac:TaxSubtotal", NS):
+        for sub in parts:
             if not r.is_vat(sub.find("cac:TaxCategory", NS)):
                 continue  # an excise duty: reported as not carried
             r.mark(sub)
