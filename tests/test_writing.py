@@ -255,3 +255,14 @@ def test_a_peppol_order_translates_to_a_valid_oioubl_order(shared: Path,
     noted = {f.location.field for f in coded(findings, "WRITE-NOT-CARRIED")}
     assert {"seller_order_id", "lines[0].allowance_charges[0]",
             "lines[0].allowance_charges[1]", "lines[0].price"} <= noted
+
+
+def test_a_unit_off_the_oioubl_list_is_refused_by_its_rule_saying_how_to_mend_it(
+        installed: Path) -> None:
+    order: Order = fixture("order.json")
+    lines = tuple(attrs.evolve(line, unit="BOU") for line in order.lines)  # (Rec 20 shape)
+    ok, findings, _ = written(attrs.evolve(order, lines=lines), "oioubl")
+    assert not ok
+    invalid = [f for f in coded(findings, "WRITE-INVALID") if "F-LIB318" in f.message]
+    assert invalid
+    assert "under [units] in its profile" in invalid[0].message

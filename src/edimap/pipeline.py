@@ -174,10 +174,26 @@ def checked(data: bytes, fmt: Format, document: Document, where: Location) -> li
     errors = [f for f in fmt.validate(data, where.source, rules=True) if f.is_error]
     return [WRITE_INVALID(
         f"{document.kind.value} {document.id} was not written as {fmt.name}: the output "
-        f"would break {error.code}: {error.message}",
+        f"would break {error.code}: {error.message}{_how_to_fix(error)}",
         where.evolve(xpath=error.location.xpath, segment_index=error.location.segment_index,
                      segment_tag=error.location.segment_tag, element=error.location.element,
                      component=error.location.component)) for error in errors]
+
+
+_FIXED_BY = {
+    "F-LIB318": "map the partner's unit to a UN/ECE Rec 20 code under [units] in its profile",
+    "F-LIB181": "correct the GLN in the input, or accept the partner's placeholders in a "
+                "target that does not route by them (JSON)",
+    "F-LIB185": "correct the GLN in the input, or accept the partner's placeholders in a "
+                "target that does not route by them (JSON)",
+}
+"""Official rules whose breach the user can mend → how (the rule id leads the message)."""
+
+
+def _how_to_fix(error: Finding) -> str:
+    rule = next((r for r in _FIXED_BY if error.code == r or error.message.startswith(
+        (f"[{r}]", r))), None)
+    return f" (to mend it: {_FIXED_BY[rule]})" if rule else ""
 
 
 _SUPPLIED_BY = {
