@@ -8,8 +8,8 @@ then puts the parts together in input order, so the output and the report are th
 run in one process. Workers return only what the parent needs to check that: the
 message references, the findings about the envelope, and whether the part read exactly as
 the whole would. When one did not (a message reference used in two parts, character set
-findings counted per interchange), :func:`convert_parts` returns None and the caller reads
-the input whole.
+findings counted per interchange), :func:`iter_parts` raises :class:`InexactSplit` and the
+caller reads the input whole.
 """
 
 from __future__ import annotations
@@ -29,12 +29,14 @@ import attrs
 from edimap import formats
 from edimap._stop import StopCheck, ignore_signals, never
 from edimap.findings import Finding
+from edimap.formats.base import Item, PartReading
 from edimap.pipeline import outcome_of, write_document
 from edimap.profiles import ProfileSet
 from edimap.profiles.apply import apply as apply_profile
 
 __all__ = ["InexactSplit", "PartDone", "convert_part", "convert_parts", "documents", "exact",
-           "iter_parts", "min_part_bytes", "part_references", "plan_for"]
+           "iter_parts", "min_part_bytes", "part_references", "plan_for", "read_part",
+           "source_format"]
 
 _LENGTH = struct.Struct(">Q")
 
@@ -72,19 +74,27 @@ def profiles_of(options: dict[str, Any]) -> ProfileSet:
     return chosen if isinstance(chosen, ProfileSet) else ProfileSet.of(None)
 
 
+def read_part(path: str, name: str, plan: Any, index: int, from_format: str,
+              options: dict[str, Any]) -> tuple[Iterator[Item], PartReading]:
+    """The items of part ``index`` of ``plan``, each read under its profile as a whole
+    reading reads it, and what the reading found besides."""
+    chosen = profiles_of(options)
+    items, reading = formats.get(from_format).stream_part(path, name, plan, index,
+                                                          profiles=chosen)
+    return (apply_profile(chosen, item, name) for item in items), reading
+
+
 def convert_part(path: str, name: str, plan: Any, index: int, from_format: str,
                  to_format: str, options: dict[str, Any], folder: str) -> PartDone:
     """(In a worker.) Convert part ``index`` of ``plan`` as a whole run converts each of
     its items, writing each one's report entry, output name and bytes into the part's
     file in ``folder``."""
-    fmt, chosen = formats.get(to_format), profiles_of(options)
-    items, reading = formats.get(from_format).stream_part(path, name, plan, index,
-                                                          profiles=chosen)
+    fmt = formats.get(to_format)
+    items, reading = read_part(path, name, plan, index, from_format, options)
     sink = fmt.sink(io.BytesIO())
     references, converted = [], 0
     with open(_part_file(folder, index), "wb") as out:
         for item in items:
-            item = apply_profile(chosen, item, name)
             references.append(item.reference or "")
             outcome = outcome_of(item, name)
             body = b""
@@ -192,11 +202,7 @@ def plan_for(path: str, from_format: str, to_format: str, jobs: int) -> tuple[st
     irregular input)."""
     if jobs < 2:
         return from_format, None
-    from edimap._fs import open_binary
-
-    with open_binary(path) as source:
-        head = source.read(4096)
-    fmt = from_format if from_format != "auto" else formats.detect(head) or "auto"
+    fmt = source_format(path, from_format)
     target = formats.get(to_format)
     sink = target.sink(io.BytesIO())
     if fmt == "auto" or not (target.one_document_per_file or (
@@ -210,6 +216,17 @@ def plan_for(path: str, from_format: str, to_format: str, jobs: int) -> tuple[st
     smallest = min_part_bytes()
     rounds = max(1, min(64, size_of(path) // (smallest * jobs)))
     return fmt, formats.get(fmt).plan_split(path, rounds * jobs, min_part_bytes=smallest)
+
+
+def source_format(path: str, from_format: str) -> str:
+    """The format of the input ``path`` (a path or URL): ``from_format``, or the one its
+    first bytes show ("auto" when none does)."""
+    if from_format != "auto":
+        return from_format
+    from edimap._fs import open_binary
+
+    with open_binary(path) as source:
+        return formats.detect(source.read(4096)) or "auto"
 
 
 def min_part_bytes() -> int:

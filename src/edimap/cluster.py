@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 import attrs
 
 from edimap._files import expand_inputs, unique_name
-from edimap._fs import filesystem, is_url, open_binary, size_of
+from edimap._fs import filesystem, is_url, size_of
 from edimap._split_run import exact, min_part_bytes
 from edimap._stop import StopCheck, never
 from edimap.findings import EdimapError, Finding, Location, UsageError
@@ -76,7 +77,7 @@ class Folder:
 
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
-        self.fs, self.path = filesystem(url if is_url(url) else f"file://{_absolute(url)}")
+        self.fs, self.path = filesystem(url if is_url(url) else f"file://{os.path.abspath(url)}")
         self.fs.makedirs(self.path, exist_ok=True)
 
     def name(self, *parts: str) -> str:
@@ -100,12 +101,6 @@ class Folder:
                 return source.read()  # type: ignore[no-any-return]
         except FileNotFoundError:
             return None
-
-
-def _absolute(path: str) -> str:
-    import os
-
-    return os.path.abspath(path)
 
 
 def expand(inputs: Sequence[str]) -> list[str]:
@@ -172,13 +167,10 @@ def convert_task(name: str, plan: Any, part: int, from_format: str, to_format: s
                                 (SOURCE(str(exc), Location(source=name)).to_dict(),))]
         written = (write_document(o, fmt, options) for o in outcomes)
         return TaskDone(tuple(_stage(folder, _key(name), 0, written)))
-    from edimap._split_run import profiles_of
-    from edimap.profiles.apply import apply as apply_profile
+    from edimap._split_run import read_part
 
-    chosen = profiles_of(options)
-    items, reading = formats.get(from_format).stream_part(name, name, plan, part,
-                                                          profiles=chosen)
-    read = [apply_profile(chosen, item, name) for item in items]
+    items, reading = read_part(name, name, plan, part, from_format, options)
+    read = list(items)
     written = (write_document(outcome_of(item, name), fmt, options) for item in read)
     staged = _stage(folder, _key(name), part, written)
     return TaskDone(tuple(staged), tuple(i.reference or "" for i in read),
@@ -189,10 +181,9 @@ def plan_task(name: str, from_format: str, to_format: str, parts: int, min_bytes
               ) -> tuple[str, Any]:
     """(On a worker.) The input's format and how to split it (None: one task)."""
     from edimap import formats
+    from edimap._split_run import source_format
 
-    with open_binary(name) as source:
-        head = source.read(4096)
-    fmt = from_format if from_format != "auto" else formats.detect(head) or "auto"
+    fmt = source_format(name, from_format)
     if fmt == "auto":
         return fmt, None
     return fmt, formats.get(fmt).plan_split(name, parts, min_part_bytes=min_bytes)

@@ -33,7 +33,6 @@ class ArrayReader:
         self.dropped_chars, self.dropped_lines = 0, 0  # what was dropped from ``text``
         self.dropped_line_start = 0  # the character offset its last line starts at
         self.error: tuple[str, int] | None = None  # (message, offset in ``text``)
-        self.too_large = False
         self.bad_byte: str | None = None
 
     def _more(self, at_least: int = _CHUNK) -> bool:
@@ -70,8 +69,7 @@ class ArrayReader:
 
     def location(self, source: str | None) -> Location:
         """Where the syntax error is, in the whole input."""
-        message, offset = self.error or ("", self.pos)
-        del message
+        offset = self.error[1] if self.error else self.pos
         before = self.text[:offset]
         lines = before.count("\n")
         line_start = (self.dropped_chars + before.rfind("\n") + 1) if lines else \
@@ -88,7 +86,6 @@ class ArrayReader:
             except json.JSONDecodeError as exc:
                 cut = exc.pos >= len(self.text) or exc.msg.startswith("Unterminated")
                 if cut and len(self.text) - self.pos > self.limit:
-                    self.too_large = True
                     self.error = (f"a document is larger than {self.limit} bytes", self.pos)
                     return False, None
                 if cut and self._more(len(self.text)):
