@@ -130,17 +130,19 @@ def test_a_value_read_tolerantly_is_not_written_where_the_rules_forbid_it(
                            str(tmp_path / "report.json")],
                           capture_output=True, text=True, cwd=root, timeout=300)
     assert proc.returncode == 1, proc.stderr
-    assert "error WRITE-INVALID" in proc.stderr
-    assert "would break F-LIB181" in proc.stderr
+    # Refused before writing, naming the field, the rule and the fix.
+    assert "error WRITE-REFUSED" in proc.stderr
+    assert "buyer.gln: PARTNER1 is not a GLN OIOUBL takes: it has 8 characters, not 13 " \
+           "(F-LIB181)" in proc.stderr
+    assert "correct it in the input" in proc.stderr
     assert "1 converted, 1 failed" in proc.stderr
     assert [p.name for p in out.iterdir()] == ["Order-4500012346.xml"]
     report = json.loads((tmp_path / "report.json").read_text("utf-8"))
     refused = report["items"][0]
     assert refused["outcome"] == "failed"
-    invalid = [f for f in refused["findings"] if f["code"] == "WRITE-INVALID"]
-    assert invalid
-    assert invalid[0]["location"]["message_ref"] == "1"
-    assert "cac:BuyerCustomerParty" in invalid[0]["location"]["xpath"]
+    (refusal,) = [f for f in refused["findings"] if f["code"] == "WRITE-REFUSED"]
+    assert refusal["location"]["message_ref"] == "1"
+    assert refusal["location"]["field"] == "buyer.gln"
 
 
 def test_generated_documents_are_written_valid_to_every_format(installed: Path) -> None:

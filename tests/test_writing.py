@@ -266,3 +266,36 @@ def test_a_unit_off_the_oioubl_list_is_refused_by_its_rule_saying_how_to_mend_it
     invalid = [f for f in coded(findings, "WRITE-INVALID") if "F-LIB318" in f.message]
     assert invalid
     assert "under [units] in its profile" in invalid[0].message
+
+
+def test_an_endpoint_oioubl_would_refuse_gives_way_to_the_next_identifier(
+        installed: Path) -> None:
+    # The Peppol examples' seller: EAS 0088 with 19 digits, and a foreign VAT number.
+    invoice: Invoice = fixture("invoice.json")
+    seller = attrs.evolve(invoice.seller, gln=None, cvr=None, vat_id="GB1232434",
+                          endpoint_id="9482348239847239874", endpoint_scheme="0088")
+    ok, findings, data = written(attrs.evolve(invoice, seller=seller), "oioubl")
+    assert ok, [str(f) for f in findings]
+    assert data is not None
+    assert b'<cbc:EndpointID schemeID="GB:VAT">GB1232434</cbc:EndpointID>' in data
+    skipped = [f for f in coded(findings, "WRITE-NOT-CARRIED")
+               if f.location.field == "seller.endpoint_id" and "F-LIB181" in f.message]
+    assert len(skipped) == 1
+    assert "9482348239847239874 is not a GLN OIOUBL takes: it has 19 characters, not 13 " \
+           "(F-LIB181); the VAT number stands in" in skipped[0].message
+
+
+def test_a_mistaken_gln_with_nothing_to_stand_in_is_refused_at_the_gln(
+        installed: Path) -> None:
+    order: Order = fixture("order.json")
+    buyer = Party(gln="PARTNER1", name="Kunde")
+    ok, findings, data = written(attrs.evolve(order, buyer=buyer), "oioubl")
+    assert not ok
+    assert data is None
+    (refusal,) = coded(findings, "WRITE-REFUSED")
+    assert refusal.location.field == "buyer.gln"
+    assert "PARTNER1 is not a GLN OIOUBL takes: it has 8 characters, not 13 (F-LIB181)" \
+        in refusal.message
+    # Not "supplied by [partner]": a partner profile does not replace a GLN the buyer has.
+    assert "[partner]" not in refusal.message
+    assert "correct it in the input" in refusal.message

@@ -125,8 +125,9 @@ an endpoint (GLN, CVR number …) for every party, where EDIFACT partners name a
 number of their own (`NAD+BY+1234::92`) or by name alone — a partner profile's
 `[partner]` supplies it; a Rec 20 unit (`[units]` maps a partner's own); the account of
 the payment means. Others are sources that break a rule edimap will not repair: stated
-totals that do not add up (BR-CO-…), a negative invoice total, placeholder GLNs that fail
-their check digit (F-LIB181/185).
+totals that do not add up (BR-CO-…), a negative invoice total, a partner's placeholder
+where a GLN belongs (`PARTNER1`, `<Supplier GLN>`: OIOUBL takes 13 characters, F-LIB181)
+when the party has no other identifier to stand in as its endpoint.
 """
 
 

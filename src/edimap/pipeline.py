@@ -211,7 +211,7 @@ def refusals(exc: EdimapError, format_name: str, document: Document,
     errors = exc.errors if isinstance(exc, ValidationError) else (FieldError("", str(exc)),)
     out = []
     for error in errors:
-        supply = _SUPPLIED_BY.get(error.path.split(".", 1)[0].split("[", 1)[0])
+        supply = _SUPPLIED_BY.get(error.path)  # a party left out, not one mistaken
         hint = f" (supplied by {supply})" if supply else ""
         out.append(WRITE_REFUSED(
             f"{document.kind.value} {document.id} cannot be written as {format_name}: "

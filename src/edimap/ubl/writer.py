@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -209,8 +209,7 @@ def _party(b: _Builder, parent: _Element, party: Party, role: str,
     element = b.el(wrapper, tag)
     endpoint = _endpoint(b, element, party, role)
     if party.gln:
-        ident = b.el(element, "cac:PartyIdentification")
-        b.el(ident, "cbc:ID", party.gln, schemeAgencyID="9", schemeID="GLN")
+        _gln_identification(b, element, party.gln, role)
     for n, extra in enumerate(party.ids):
         id_scheme = oioubl_scheme(extra.scheme) if extra.scheme else None
         if extra.scheme and id_scheme is None:
@@ -264,44 +263,109 @@ def _party(b: _Builder, parent: _Element, party: Party, role: str,
 
 
 def _endpoint(b: _Builder, element: _Element, party: Party, role: str) -> str:
-    """cbc:EndpointID, which OIOUBL requires of every party: the endpoint, else the GLN,
-    the CVR number, a foreign VAT number or an identifier from a register OIOUBL takes as
-    an endpoint (noted), else a refusal. Returns the value written."""
+    """cbc:EndpointID, which OIOUBL requires of every party: the first of the party's
+    identifiers that OIOUBL takes as an endpoint in the form its rules ask (see
+    ``_endpoint_candidates``); one that stands in for the endpoint is noted, one skipped
+    for its form too; none is a refusal. Returns the value written."""
+    skipped: list[tuple[str, str]] = []
+    for candidate in _endpoint_candidates(party, role):
+        wrong = _endpoint_form_problem(candidate.value, candidate.scheme)
+        if wrong is not None:
+            skipped.append((candidate.field, wrong))
+            continue
+        for field, why in skipped:
+            not_carried(f"{role}.{field}", f"{why}; {candidate.label} stands in")
+        if candidate.stands_in:
+            _stand_in(role, candidate.label)
+        agency = {"schemeAgencyID": "9"} if candidate.scheme == "GLN" else {}
+        b.el(element, "cbc:EndpointID", candidate.value, **agency, schemeID=candidate.scheme)
+        return candidate.value
+    if skipped:
+        raise ValidationError([FieldError(f"{role}.{field}", f"{why}, and the party has no "
+                                          "other identifier OIOUBL takes as its EndpointID: "
+                                          "correct it in the input")
+                               for field, why in skipped])
+    why = (f" (its endpoint's scheme {party.endpoint_scheme} has no OIOUBL equivalent)"
+           if party.endpoint_id else "")
+    raise ValidationError([FieldError(f"{role}", "OIOUBL needs an EndpointID for every "
+                                      f"party: give it a GLN, a CVR or an endpoint{why}")])
+
+
+class _Candidate(NamedTuple):
+    """An identifier of a party that could be its cbc:EndpointID."""
+
+    field: str  # the model field it comes from
+    value: str
+    scheme: str  # OIOUBL's scheme id
+    label: str  # what it is, for the notes
+    stands_in: bool  # not the party's endpoint, GLN or CVR number
+
+
+def _endpoint_candidates(party: Party, role: str) -> Iterator[_Candidate]:
+    """The party's identifiers in order of preference as its endpoint: the endpoint, the
+    GLN, the CVR number, a foreign VAT number, then an identifier from a register OIOUBL
+    takes as an endpoint."""
     endpoint_scheme = oioubl_scheme(party.endpoint_scheme or "")
     if party.endpoint_id and party.endpoint_scheme and endpoint_scheme is None:
         not_carried(f"{role}.endpoint_id", f"OIOUBL has no endpoint scheme "
                                            f"{party.endpoint_scheme}")
-    vat_scheme = f"{(party.vat_id or '')[:2].upper()}:VAT"
-    registered = _registered_id(party)
     if party.endpoint_id and endpoint_scheme:
-        if endpoint_scheme != party.endpoint_scheme:
-            not_carried(f"{role}.endpoint_scheme", f"written as OIOUBL's {endpoint_scheme}")
-            if endpoint_scheme in ("GLN", "DK:CVR"):
-                field = "gln" if endpoint_scheme == "GLN" else "cvr"
-                for name in ("endpoint_id", field):
-                    not_carried(f"{role}.{name}", f"a {endpoint_scheme} endpoint reads back "
-                                                  f"as the party's {field}")
-        value, scheme = party.endpoint_id, endpoint_scheme
-    elif party.gln:
-        value, scheme = party.gln, "GLN"
-    elif party.cvr:
-        value, scheme = "DK" + party.cvr, "DK:CVR"
-    elif party.vat_id and oioubl_scheme(vat_scheme):
-        # A foreign party with neither GLN nor CVR: its VAT number is a registered
-        # identifier OIOUBL takes as an endpoint (DE:VAT, SE:VAT …).
-        value, scheme = party.vat_id, vat_scheme
-        _stand_in(role, "the VAT number")
-    elif registered is not None:
-        (n, scheme), value = registered, party.ids[registered[0]].value
-        _stand_in(role, f"its {scheme} identifier (ids[{n}])")
-    else:
-        why = (f" (its endpoint's scheme {party.endpoint_scheme} has no OIOUBL equivalent)"
-               if party.endpoint_id else "")
-        raise ValidationError([FieldError(f"{role}", "OIOUBL needs an EndpointID for every "
-                                          f"party: give it a GLN, a CVR or an endpoint{why}")])
-    agency = {"schemeAgencyID": "9"} if scheme == "GLN" else {}
-    b.el(element, "cbc:EndpointID", value, **agency, schemeID=scheme)
-    return value
+        if _endpoint_form_problem(party.endpoint_id, endpoint_scheme) is None:
+            _note_endpoint_scheme(party, role, endpoint_scheme)
+        yield _Candidate("endpoint_id", party.endpoint_id, endpoint_scheme, "its endpoint",
+                         False)
+    if party.gln and party.gln != party.endpoint_id:
+        yield _Candidate("gln", party.gln, "GLN", "its GLN", False)
+    if party.cvr:
+        yield _Candidate("cvr", "DK" + party.cvr, "DK:CVR", "its CVR number", False)
+    vat_scheme = f"{(party.vat_id or '')[:2].upper()}:VAT"
+    if party.vat_id and oioubl_scheme(vat_scheme):
+        # A foreign party's VAT number is a registered identifier OIOUBL takes as an
+        # endpoint (DE:VAT, SE:VAT …).
+        yield _Candidate("vat_id", party.vat_id, vat_scheme, "the VAT number", True)
+    registered = _registered_id(party)
+    if registered is not None:
+        (n, scheme) = registered
+        yield _Candidate(f"ids[{n}]", party.ids[n].value, scheme,
+                         f"its {scheme} identifier (ids[{n}])", True)
+
+
+def _gln_identification(b: _Builder, element: _Element, gln: str, role: str) -> None:
+    """cac:PartyIdentification of the party's GLN; a partner's GLN OIOUBL would refuse
+    for its length (F-LIB185, kept as sent under a tolerant profile: PARTNER1) goes under
+    the mutually defined scheme ZZZ, noted."""
+    ident = b.el(element, "cac:PartyIdentification")
+    if len(gln) == 13:
+        b.el(ident, "cbc:ID", gln, schemeAgencyID="9", schemeID="GLN")
+        return
+    not_carried(f"{role}.gln", f"{gln} is not a GLN OIOUBL takes ({len(gln)} characters, "
+                               "not 13: F-LIB185): written under the scheme ZZZ")
+    b.el(ident, "cbc:ID", gln, schemeID="ZZZ")
+
+
+def _note_endpoint_scheme(party: Party, role: str, endpoint_scheme: str) -> None:
+    """Note an endpoint written under OIOUBL's name for its scheme (0088 → GLN), which
+    reads back as the party's GLN or CVR number."""
+    if endpoint_scheme == party.endpoint_scheme:
+        return
+    not_carried(f"{role}.endpoint_scheme", f"written as OIOUBL's {endpoint_scheme}")
+    if endpoint_scheme in ("GLN", "DK:CVR"):
+        field = "gln" if endpoint_scheme == "GLN" else "cvr"
+        for name in ("endpoint_id", field):
+            not_carried(f"{role}.{name}", f"a {endpoint_scheme} endpoint reads back "
+                                          f"as the party's {field}")
+
+
+def _endpoint_form_problem(value: str, scheme: str) -> str | None:
+    """Why the OIOUBL rules would refuse ``value`` as an EndpointID under ``scheme``
+    (F-LIB181: a GLN has 13 characters; F-LIB180: a CVR endpoint is DK and 8 digits), or
+    None."""
+    if scheme == "GLN" and len(value) != 13:
+        return f"{value} is not a GLN OIOUBL takes: it has {len(value)} characters, not 13 " \
+               "(F-LIB181)"
+    if scheme == "DK:CVR" and (len(value) != 10 or not value.startswith("DK")):
+        return f"{value} is not a CVR endpoint OIOUBL takes: DK and 8 digits (F-LIB180)"
+    return None
 
 
 def _stand_in(role: str, what: str) -> None:
@@ -620,6 +684,11 @@ def _oioubl_payment_means(sent: Sequence[PaymentMeans]) -> list[PaymentMeans]:
         if code != means.code:
             not_carried(f"payment_means[{n}].code", f"OIOUBL has no payment means code "
                                                     f"{means.code}: written as {code}")
+        channel = means.channel or IMPLIED_PAYMENT_CHANNEL.get(code)
+        if channel == "IBAN" and means.account_id and not means.iban:
+            for name in ("account_id", "iban"):
+                not_carried(f"payment_means[{n}].{name}", "the account is written on payment "
+                                                          "channel IBAN: reads back as iban")
         out.append(attrs.evolve(means, code=code))
     return out
 
