@@ -685,3 +685,26 @@ def test_a_total_of_excise_duty_alone_is_not_the_vat_total(shared: Path) -> None
     noted = " ".join(f.message for f in result.items[0].findings
                      if f.code == "UBL-NOT-CARRIED")
     assert "TaxTotal/TaxSubtotal/TaxCategory/PerUnitAmount" in noted
+    assert "TaxTotal/TaxSubtotal/TaxableAmount" in noted
+
+
+def test_a_zero_rated_duty_is_read_as_a_charge_and_translates_to_eancom(
+        shared: Path) -> None:
+    # Registration tax 78,169 DKK, zero rated for VAT: a document-level charge (as EN 16931
+    # carries excise duty), so the payable of 180,000 and the zero-rated base of 51,448
+    # (the duty less the trade-in car) add up in every format.
+    source = shared / "corpus/ubl/oioubl-gobl/excise-registration-tax_real.xml"
+    result = edimap.read(source)
+    (invoice,) = result.documents
+    duty = invoice.allowance_charges[-1]
+    assert (duty.is_charge, duty.amount, duty.reason) == (
+        True, Decimal("78169.00"), "Registreringsafgift")
+    assert (duty.tax_category, duty.tax_percent) == (edimap.model.TaxCategory.ZERO, 0)
+    (info,) = [f for f in result.items[0].findings if f.code == "UBL-DUTY-AS-CHARGE"]
+    assert info.location.line == 131
+    written = edimap.write(invoice, format="eancom", sender="5798000000001",
+                           recipient="5790000274017", control_ref="1").decode("latin-1")
+    assert "ALC+C++++:::Registreringsafgift'MOA+23:78169.00'TAX+7+VAT+++:::0+Z'" in written
+    assert "MOA+9:180000.00'" in written
+    (back,) = edimap.read(written.encode("latin-1")).documents
+    assert back.payable == Decimal("180000.00")

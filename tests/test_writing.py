@@ -299,3 +299,18 @@ def test_a_mistaken_gln_with_nothing_to_stand_in_is_refused_at_the_gln(
     # Not "supplied by [partner]": a partner profile does not replace a GLN the buyer has.
     assert "[partner]" not in refusal.message
     assert "correct it in the input" in refusal.message
+
+
+def test_a_refusal_for_totals_names_a_standard_rate_of_zero_as_the_cause(
+        shared: Path) -> None:
+    # The gobl credit note: an allowance StandardRated at 0 % (BR-S-06), while the stated
+    # VAT base counts it at 25 %.
+    source = shared / "corpus/ubl/oioubl-gobl/negative-rounding_real.xml"
+    (note,) = edimap.read(source).documents
+    ok, findings, _ = written(note, "eancom", sender="5798000000001",
+                              recipient="5790000274017")
+    assert not ok
+    first, *rest = coded(findings, "WRITE-REFUSED")
+    assert first.location.field == "allowance_charges[0]"
+    assert "is standard rated (S) at 0 %, which BR-S-06 forbids" in first.message
+    assert [f.location.field for f in rest] == ["tax_total", "payable", "tax_subtotals[0]"]

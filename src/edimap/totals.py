@@ -197,4 +197,21 @@ def check_stated(invoice: Invoice, totals: InvoiceTotals) -> list[FieldError]:
                 f"states {sub.taxable_amount} taxable, {sub.tax_amount} tax at "
                 f"{sub.category.value} {sub.percent} %, but the lines give {what} "
                 "(BR-CO-17); correct the document")))
-    return refusals
+    return [*_zero_standard_rated(invoice), *refusals] if refusals else refusals
+
+
+def _zero_standard_rated(invoice: Invoice) -> list[FieldError]:
+    """Lines and allowances or charges standard rated at 0 %, which EN 16931 forbids
+    (BR-S-05, BR-S-06, BR-S-07): named first when the stated totals do not add up, as the
+    likely cause (a rate left out, which a reader takes as 0)."""
+    found: list[tuple[str, str, TaxCategory | None, Decimal | None]] = [
+        (f"lines[{n}]", "BR-S-05", line.tax_category, line.tax_percent)
+             for n, line in enumerate(invoice.lines)]
+    found += [(f"allowance_charges[{n}]", "BR-S-07" if ac.is_charge else "BR-S-06",
+               ac.tax_category, ac.tax_percent)
+              for n, ac in enumerate(invoice.allowance_charges)]
+    return [FieldError(path, f"is standard rated (S) at 0 %, which {rule} forbids: its tax "
+                             "rate is missing or wrong, and the stated totals are computed "
+                             "with another; correct the document")
+            for path, rule, category, percent in found
+            if category is TaxCategory.STANDARD and percent is not None and percent == 0]

@@ -85,6 +85,15 @@ CODE = register(
     "4217, a country that is not ISO 3166-1 alpha-2, a unit that is not UN/ECE Rec 20; "
     "the value is kept as sent.", "Correct the value, or accept it as sent with a profile.",
     "<cbc:IdentificationCode>DNK</cbc:IdentificationCode>")
+DUTY_AS_CHARGE = register(
+    "UBL-DUTY-AS-CHARGE", Severity.INFO,
+    "A cac:TaxTotal of a duty other than VAT (the Danish registration tax, TaxScheme 0) "
+    "that states its VAT treatment as zero rated (TaxTypeCode ZeroRated) is read as a "
+    "document-level charge, the way EN 16931 carries excise duty: its amount counts in "
+    "the payable and in the zero-rated VAT base, as the document's totals count it. The "
+    "duty's own basis (taxable amount, per-unit amount) is listed as not carried.",
+    "Nothing; writers write it as a charge (EANCOM ALC+C, cac:AllowanceCharge).",
+    "<cac:TaxTotal><cbc:TaxAmount>78169.00</cbc:TaxAmount>… Registreringsafgift …")
 MISSING = register(
     "UBL-MISSING", Severity.ERROR,
     "Something the model needs is not in the document (ID, IssueDate, a line quantity).",
@@ -597,7 +606,8 @@ def _invoice_taxes(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> 
     for total in r.findall(root, "cac:TaxTotal"):
         parts = total.findall("cac:TaxSubtotal", NS)
         if parts and not any(r.is_vat(sub.find("cac:TaxCategory", NS)) for sub in parts):
-            continue  # an excise total: its amount and subtotals are listed as not carried
+            _duty_charges(r, total, parts, fields)
+            continue
         amount = r.decimal(total, "cbc:TaxAmount")
         for sub in parts:
             if not r.is_vat(sub.find("cac:TaxCategory", NS)):
@@ -617,6 +627,40 @@ def _invoice_taxes(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> 
             tax_total = amount
     fields["tax_subtotals"] = subtotals
     fields["tax_total"] = tax_total
+
+
+def _duty_charges(r: _Reader, total: etree._Element, parts: list[etree._Element],
+                  fields: dict[str, Any]) -> None:
+    """A TaxTotal of duties alone: each zero-rated duty becomes a document-level charge
+    (``UBL-DUTY-AS-CHARGE``); a duty of another VAT treatment, whose VAT rate the document
+    does not give, is listed as not carried with the total."""
+    charges = [c for c in (_duty_charge(r, sub) for sub in parts) if c is not None]
+    if len(charges) == len(parts):
+        r.find(total, "cbc:TaxAmount")  # the sum of the charges
+    fields["allowance_charges"] = [*fields.get("allowance_charges", ()), *charges]
+
+
+def _duty_charge(r: _Reader, sub: etree._Element) -> AllowanceCharge | None:
+    category = sub.find("cac:TaxCategory", NS)
+    treatment = category.findtext("cac:TaxScheme/cbc:TaxTypeCode", namespaces=NS) \
+        if category is not None else None
+    if OIOUBL_TO_CATEGORY.get((treatment or "").strip()) is not TaxCategory.ZERO:
+        return None
+    r.mark(sub)
+    # (The duty's category and scheme ids, Excise and 0, are listed as not carried.)
+    for part in ("cac:TaxCategory", "cac:TaxCategory/cac:TaxScheme",
+                 "cac:TaxCategory/cac:TaxScheme/cbc:TaxTypeCode"):
+        r.find(sub, part)
+    name = r.text(sub, "cac:TaxCategory/cac:TaxScheme/cbc:Name")
+    charge: AllowanceCharge | None = r.build(AllowanceCharge, {
+        "is_charge": True, "amount": r.decimal(sub, "cbc:TaxAmount"),
+        "reason": name or "duty", "tax_category": TaxCategory.ZERO,
+        "tax_percent": Decimal(0)}, sub)
+    if charge is not None:
+        r.findings.append(DUTY_AS_CHARGE(
+            f"the duty {name or ''} of {charge.amount} is read as a document-level charge, "
+            "zero rated", r.loc(sub)))
+    return charge
 
 
 def _invoice_totals(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> None:
