@@ -314,3 +314,18 @@ def test_a_refusal_for_totals_names_a_standard_rate_of_zero_as_the_cause(
     assert first.location.field == "allowance_charges[0]"
     assert "is standard rated (S) at 0 %, which BR-S-06 forbids" in first.message
     assert [f.location.field for f in rest] == ["tax_total", "payable", "tax_subtotals[0]"]
+
+
+def test_every_refusal_of_a_document_is_given_at_once(installed: Path) -> None:
+    # A buyer known only by a mutually defined number and a partner's own unit: both
+    # refusals come in one run, so one correction round is enough.
+    order: Order = fixture("order.json")
+    buyer = Party(name="Kunde", ids=(edimap.model.PartyId(value="5450534008617",
+                                                           scheme="ZZ"),))
+    lines = (attrs.evolve(order.lines[0], unit="GBND"), *order.lines[1:])
+    ok, findings, _ = written(attrs.evolve(order, buyer=buyer, lines=lines), "oioubl")
+    assert not ok
+    refusals = coded(findings, "WRITE-REFUSED")
+    assert [f.location.field for f in refusals] == ["buyer", "lines[0].unit"]
+    assert "(its identifiers, 5450534008617 under ZZ, are from no register OIOUBL routes " \
+           "by)" in refusals[0].message

@@ -94,6 +94,11 @@ class _Builder:
         self._out = ["<?xml version='1.0' encoding='UTF-8'?>\n",
                      f'<{name} xmlns="{ROOT_NS[name]}" xmlns:cac="{CAC}" xmlns:cbc="{CBC}">\n']
         self._open = [self.root]
+        self.refusals: list[FieldError] = []
+
+    def refuse(self, *errors: FieldError) -> None:
+        """Refuse the document for ``errors``, after writing on to find every refusal."""
+        self.refusals.extend(errors)
 
     def el(self, parent: _Element, name: str, text: str | None = None,
            **attrs: str) -> _Element:
@@ -151,7 +156,9 @@ class _Builder:
                                               "it from the value")])
 
     def finish(self) -> bytes:
-        """The document: every open element closed."""
+        """The document: every open element closed; or the refusals, all together."""
+        if self.refusals:
+            raise ValidationError(self.refusals)
         self._close_to(self.root)
         self._out.append(f"</{self.root.name}>\n")
         return "".join(self._out).encode("utf-8")
@@ -281,14 +288,25 @@ def _endpoint(b: _Builder, element: _Element, party: Party, role: str) -> str:
         b.el(element, "cbc:EndpointID", candidate.value, **agency, schemeID=candidate.scheme)
         return candidate.value
     if skipped:
-        raise ValidationError([FieldError(f"{role}.{field}", f"{why}, and the party has no "
-                                          "other identifier OIOUBL takes as its EndpointID: "
-                                          "correct it in the input")
-                               for field, why in skipped])
-    why = (f" (its endpoint's scheme {party.endpoint_scheme} has no OIOUBL equivalent)"
-           if party.endpoint_id else "")
-    raise ValidationError([FieldError(f"{role}", "OIOUBL needs an EndpointID for every "
-                                      f"party: give it a GLN, a CVR or an endpoint{why}")])
+        b.refuse(*(FieldError(f"{role}.{field}", f"{why}, and the party has no other "
+                                                 "identifier OIOUBL takes as its EndpointID: "
+                                                 "correct it in the input")
+                   for field, why in skipped))
+        return ""
+    b.refuse(FieldError(f"{role}", "OIOUBL needs an EndpointID for every party: give it a "
+                                   f"GLN, a CVR or an endpoint{_why_no_endpoint(party)}"))
+    return ""
+
+
+def _why_no_endpoint(party: Party) -> str:
+    """What the party has that OIOUBL does not take as an endpoint, for a refusal."""
+    if party.endpoint_id:
+        return (f" (its endpoint's scheme {party.endpoint_scheme} has no OIOUBL "
+                "equivalent)")
+    if party.ids:
+        held = ", ".join(f"{i.value} under {i.scheme or 'no scheme'}" for i in party.ids)
+        return f" (its identifiers, {held}, are from no register OIOUBL routes by)"
+    return ""
 
 
 class _Candidate(NamedTuple):
@@ -450,8 +468,9 @@ def _allowance(b: _Builder, parent: _Element, ac: AllowanceCharge,
         b.el(element, "cbc:SequenceNumeric", str(ac.sequence))
     amount = ac.effective_amount
     if amount is None:
-        raise ValidationError([FieldError("allowance_charges", "OIOUBL needs the amount of "
-                                          "an allowance or charge")])
+        b.refuse(FieldError(path or "allowance_charges", "OIOUBL needs the amount of an "
+                                                         "allowance or charge"))
+        return
     b.amount(element, "cbc:Amount", amount)
     if ac.base_amount is not None:
         b.amount(element, "cbc:BaseAmount", ac.base_amount)
@@ -465,7 +484,7 @@ def _allowance(b: _Builder, parent: _Element, ac: AllowanceCharge,
     _category(b, element, category, percent)
 
 
-def _units_or_refuse(lines: Sequence[Any]) -> None:
+def _units_or_refuse(b: _Builder, lines: Sequence[Any]) -> None:
     """Refuse the lines whose unit is no UN/ECE Rec 20 code, which OIOUBL requires
     (F-LIB318), naming the profile setting that maps a partner's own unit."""
     errors = [FieldError(f"lines[{n}].unit",
@@ -475,8 +494,7 @@ def _units_or_refuse(lines: Sequence[Any]) -> None:
               for n, line in enumerate(lines)
               if line.unit is not None and line.unit not in UNITS
               and not UNIT_CODE.match(line.unit)]
-    if errors:
-        raise ValidationError(errors)
+    b.refuse(*errors)
 
 
 def _note_stand_ins(n: int, line: Any) -> None:
@@ -587,7 +605,7 @@ def _invoice(invoice: Invoice) -> _Builder:
     for n, ac in enumerate(invoice.allowance_charges):
         _allowance(b, root, ac, default, f"allowance_charges[{n}]")
     _invoice_totals(b, root, invoice, totals)
-    _units_or_refuse(invoice.lines)
+    _units_or_refuse(b, invoice.lines)
     for n, line in enumerate(invoice.lines):
         _note_stand_ins(n, line)
         line = _priced(n, line)
@@ -936,7 +954,7 @@ def _order(order: Order) -> _Builder:
         _allowance(b, root, ac, (TaxCategory.STANDARD, Decimal(25)), f"allowance_charges[{n}]")
     if all(line.line_amount is not None for line in order.lines):
         _anticipated_total(b, root, order)
-    _units_or_refuse(order.lines)
+    _units_or_refuse(b, order.lines)
     for n, line in enumerate(order.lines):
         _order_line(b, root, n, line, with_date=not header_period)
     return b
