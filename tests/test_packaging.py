@@ -79,3 +79,20 @@ def test_the_changelog_describes_this_version() -> None:
     first = next(line for line in changelog.splitlines() if line.startswith("## ["))
     assert first.startswith(f"## [{edimap.__version__}] - "), first
     assert (ROOT / "LICENSE").read_text("utf-8").startswith("MIT License")
+
+
+def test_an_installation_without_its_eancom_definitions_says_so(tmp_path: Path) -> None:
+    # The package alone, without the definitions it ships: a message must not read as
+    # unknown segments (an order with no lines, exit 0) but stop with the reason.
+    import shutil
+
+    shutil.copytree(ROOT / "src" / "edimap", tmp_path / "pkg" / "edimap",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "edimap", "convert", str(FIXTURES / "orders-d96a.edi"),
+         "--to", "json"], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "pkg")})
+    assert proc.returncode != 0
+    assert proc.stdout == ""
+    assert "edimap's EANCOM definitions are missing" in proc.stderr
+    assert "reinstall edimap" in proc.stderr

@@ -163,7 +163,12 @@ def definition_for(message_type: str, version: str, release: str) -> Definition 
 @functools.lru_cache(maxsize=64)
 def _bundled_definition(name: str) -> Definition | None:
     # One part at a time: an installed namespace package's MultiplexedPath takes one.
-    entry = bundled_schemas().joinpath("eancom").joinpath(name)
+    folder = bundled_schemas().joinpath("eancom")
+    if not folder.is_dir():
+        # Without its definitions a message would read as nothing but unknown segments.
+        raise ConfigurationError(f"edimap's EANCOM definitions are missing ({folder}): "
+                                 "the installation is incomplete; reinstall edimap")
+    entry = folder.joinpath(name)
     if not entry.is_file():
         return None
     return _parse(entry.read_text("utf-8"), name)
