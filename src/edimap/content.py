@@ -57,15 +57,16 @@ def _identifier(path: str, kind: Kind, value: str, validate: object) -> Iterator
                                          f"{compacted!r}")
 
 
-def problems_of_party(role: str, party: Party) -> Iterator[Problem]:
+def problems_of_party(role: str, party: Party, gs1: bool = True) -> Iterator[Problem]:
     """The identifiers and the country code of ``party``, checked; ``role`` prefixes the
-    paths (``buyer``, ``seller`` …)."""
-    if party.gln is not None:
+    paths (``buyer``, ``seller`` …); ``gs1=False`` leaves out the GLNs (a reader that
+    checked them where it read them)."""
+    if gs1 and party.gln is not None:
         yield from _identifier(f"{role}.gln", "gln", party.gln, _gln.validate)
     if party.cvr is not None:
         yield from _identifier(f"{role}.cvr", "cvr", party.cvr, _cvr.validate_format)
     # A GLN endpoint: OIOUBL's scheme GLN, or Peppol's EAS 0088.
-    if party.endpoint_id is not None and party.endpoint_scheme in ("GLN", "0088"):
+    if gs1 and party.endpoint_id is not None and party.endpoint_scheme in ("GLN", "0088"):
         yield from _identifier(f"{role}.endpoint_id", "endpoint", party.endpoint_id,
                                _gln.validate)
     country = party.address.country if party.address is not None else None
@@ -74,17 +75,18 @@ def problems_of_party(role: str, party: Party) -> Iterator[Problem]:
                       f"{country!r} is not an ISO 3166-1 alpha-2 code like 'DK'")
 
 
-def problems(document: Document) -> Iterator[Problem]:
+def problems(document: Document, gs1: bool = True) -> Iterator[Problem]:
     """Every value of ``document`` that does not meet its standard, in document order:
-    the currency, the parties' identifiers and countries, the lines' GTINs and units."""
+    the currency, the parties' identifiers and countries, the lines' GTINs and units
+    (``gs1=False``: not the GLNs and GTINs, for a reader that checked them already)."""
     if document.currency not in ISO_4217:
         yield Problem("currency", "currency", document.currency,
                       f"{document.currency!r} is not an ISO 4217 currency code")
     for role, party in iter_parties(document):
-        yield from problems_of_party(role, party)
+        yield from problems_of_party(role, party, gs1)
     lines = document.lines if isinstance(document, Order | Invoice) else ()
     for i, line in enumerate(lines):
-        if line.gtin is not None:
+        if gs1 and line.gtin is not None:
             yield from _identifier(f"lines[{i}].gtin", "gtin", line.gtin, _gtin.validate)
         if line.unit is not None and not UNIT_CODE.match(line.unit):
             yield Problem(f"lines[{i}].unit", "unit", line.unit,

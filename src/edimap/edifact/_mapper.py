@@ -313,9 +313,7 @@ class MessageReader:
     def check_content(self, document: Document) -> None:
         """Codes and identifiers that do not meet their standard (edimap.content), at the
         segment they came from; GLNs and GTINs were reported where they were read."""
-        for problem in content.problems(document):
-            if problem.kind in ("gln", "gtin", "endpoint"):
-                continue
+        for problem in content.problems(document, gs1=False):
             code = BAD_UNIT if problem.kind == "unit" else BAD_CODE
             self.ctx.add(code(problem.message, self.locate(problem.path)))
 
