@@ -31,7 +31,7 @@ from cattrs.errors import (
 from edimap.findings import FieldError, UsageError, ValidationError
 from edimap.model import Document, DocumentKind, Invoice, Order, OrderResponse, TaxCategory
 
-__all__ = ["dumps", "encode", "from_dict", "loads", "schema", "to_dict"]
+__all__ = ["dumps", "encode", "encode_bytes", "from_dict", "loads", "schema", "to_dict"]
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
@@ -271,6 +271,15 @@ def encode(value: Any, indent: int | None = 2, *, compact: bool = False) -> str:
     if compact:
         return _json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return _json.dumps(value, indent=indent, ensure_ascii=False)
+
+
+def encode_bytes(value: Any, indent: int | None = 2, *, compact: bool = False) -> bytes:
+    """:func:`encode` as UTF-8 bytes (orjson's own output, without a round trip through
+    text)."""
+    if _orjson is not None and (compact or indent == 2):
+        data: bytes = _orjson.dumps(value, option=0 if compact else _orjson.OPT_INDENT_2)
+        return data
+    return encode(value, indent, compact=compact).encode("utf-8")
 
 
 def loads(text: str | bytes) -> list[Document]:

@@ -26,11 +26,11 @@ from edimap.edifact.syntax import Segment, SegmentPattern, match_run
 from edimap.findings import (
     FieldError,
     Finding,
-    InvalidIdentifier,
     Severity,
     ValidationError,
     register,
 )
+from edimap.ids import _gs1
 from edimap.ids import gtin as _gtin
 from edimap.model import (
     MAX_DECIMALS,
@@ -545,10 +545,8 @@ def read_order_line(segments: tuple[Segment, ...], roles: tuple[str, ...], i: in
     if (imd and not (text or text2)) or (unit and not UNIT_CODE.match(unit)) or (
             item2 and _ITEM_KEYS[item_type2] == _ITEM_KEYS[item_type] and item2 != item):
         return 0, None
-    try:
-        _gtin.validate(gtin)
-    except InvalidIdentifier:
-        return 0, None
+    if not _gs1.plain_valid(gtin, _gtin.LENGTHS):
+        return 0, None  # (the general readers report it)
     if restore is not None:  # escaped characters (never ASCII): only in the free text
         if not line_id.isascii():
             line_id = line_id.translate(restore)

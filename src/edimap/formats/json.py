@@ -198,11 +198,11 @@ class _ArraySink(DocumentSink):
     def piece(self, document: Document) -> bytes:
         from edimap import json as canonical
 
-        text = canonical.encode(canonical.to_dict(document), self.indent)
+        data = canonical.encode_bytes(canonical.to_dict(document), self.indent)
         if self.indent is None:
-            return text.encode("utf-8")
-        pad = " " * self.indent  # (every line of the document one level in)
-        return (pad + text.replace("\n", "\n" + pad)).encode("utf-8")
+            return data
+        pad = b" " * self.indent  # (every line of the document one level in)
+        return pad + data.replace(b"\n", b"\n" + pad)
 
     def add_piece(self, piece: bytes) -> None:
         if self.indent is None:
@@ -227,8 +227,7 @@ class _LinesSink(DocumentSink):
     def piece(self, document: Document) -> bytes:
         from edimap import json as canonical
 
-        return canonical.encode(canonical.to_dict(document), compact=True
-                                ).encode("utf-8") + b"\n"
+        return canonical.encode_bytes(canonical.to_dict(document), compact=True) + b"\n"
 
     def add_piece(self, piece: bytes) -> None:
         self.out.write(piece)
