@@ -180,3 +180,8 @@ def test_a_json_array_streams_and_a_syntax_error_keeps_its_place(tmp_path: Path)
     text = broken.read_text()
     assert syntax.location.offset == text.index("oops")
     assert syntax.location.line == text[:text.index("oops")].count("\n") + 1
+    # read collects the same: the element before the break, then the error.
+    whole = edimap.read(broken)
+    assert [i.reference for i in whole.items] == ["4500012345"]
+    assert list(whole.findings) == [syntax]
+    assert not whole.ok

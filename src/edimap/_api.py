@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
@@ -24,7 +25,6 @@ from edimap.findings import (
 from edimap.formats.base import Item
 from edimap.model import Document
 from edimap.profiles import Profile, ProfileSet
-from edimap.profiles.apply import apply as apply_profile
 from edimap.profiles.apply import identities, severities, writing_defaults
 
 __all__ = ["FORMATS", "Item", "ReadResult", "detect_format", "load_bytes", "read", "validate",
@@ -169,8 +169,8 @@ def read(source: Source, *, format: str = "auto",
     findings, and the result says what converted. Only bad *use* (an unknown format name, a
     file that cannot be opened) raises an :class:`~edimap.EdimapError`. An input larger than
     ``max_input_bytes`` (default: ``EDIMAP_MAX_INPUT_BYTES``, else 256 MiB; the same for
-    every format) is a finding (``IO-LIMIT-SIZE``); stream large EDIFACT files with
-    :class:`edimap.edifact.EdifactReader` instead.
+    every format) is a finding (``IO-LIMIT-SIZE``); read large inputs one document at a
+    time with :func:`edimap.iter_read`, which this collects.
     """
     _check_format_name(format)
     chosen = ProfileSet.of(profile, profiles)
@@ -201,20 +201,16 @@ def _read_loaded(data: bytes, name: str | None, format: str,
     if len(data) > max_input_bytes:
         return ReadResult(format=None, source=name, findings=(TOO_LARGE(
             f"the input is larger than {max_input_bytes} bytes", Location(source=name)),))
-    fmt, unreadable = format_of(data, format, name, whole=True)
-    if unreadable is not None or fmt is None:
-        return ReadResult(format=None, source=name,
-                          findings=(unreadable,) if unreadable else ())
-    reader = formats.get(fmt)
+    from edimap._streaming import read_stream
+
     try:
-        items, findings = (reader.read(data, name, profiles=profiles)  # type: ignore[call-arg]
-                           if reader.reads_with_profiles else reader.read(data, name))
-        return ReadResult(format=fmt, items=tuple(apply_profile(profiles, item, name)
-                                                  for item in items),
-                          findings=tuple(findings), source=name)
+        with read_stream(io.BytesIO(data), name, format, max_input_bytes, profiles) as stream:
+            items = tuple(stream)
+        return ReadResult(format=stream.format, items=items, findings=tuple(stream.findings),
+                          source=name)
     except MemoryError:  # what was read is freed as this unwinds
-        return ReadResult(format=fmt, source=name, findings=(out_of_memory(
-            f"reading {len(data)} bytes as {fmt}", name),))
+        return ReadResult(format=None, source=name, findings=(out_of_memory(
+            f"reading {len(data)} bytes", name),))
 
 
 def validate(source: Source, *, format: str = "auto", rules: bool = True,

@@ -23,7 +23,7 @@ from edimap.formats.base import Item
 from edimap.profiles import ProfileSet
 from edimap.profiles.apply import apply as apply_profile
 
-__all__ = ["ItemStream", "iter_read"]
+__all__ = ["ItemStream", "iter_read", "read_stream"]
 
 _HEAD = 4096
 
@@ -104,14 +104,24 @@ def iter_read(source: Any, *, format: str = "auto", profile: Any = None,
     a JSON array element by element and JSON Lines line by line, whatever the input's size
     (no one document larger than the input limit, ``max_input_bytes`` as for
     :func:`edimap.read`); XML and a single JSON object are read whole, within it. A JSON
-    array with a syntax error gives the elements before it, then the error (``read`` gives
-    the error alone)."""
-    from edimap._api import _check_format_name, format_of
-    from edimap._limits import TOO_LARGE
+    array with a syntax error gives the elements before it, then the error. ``read``
+    collects the same items and findings."""
+    from edimap._api import _check_format_name
 
     _check_format_name(format)
     chosen = ProfileSet.of(profile, profiles)
     stream, name, opened = _open(source)
+    return read_stream(stream, name, format, max_input_bytes, chosen, opened)
+
+
+def read_stream(stream: IO[bytes], name: str | None, format: str,
+                max_input_bytes: int | None, chosen: ProfileSet,
+                opened: IO[bytes] | None = None) -> ItemStream:
+    """:func:`iter_read` of an open binary ``stream`` (``opened``: the file to close with
+    it), the format name already checked; :func:`edimap.read` collects it."""
+    from edimap._api import format_of
+    from edimap._limits import TOO_LARGE
+
     head, stream = _head(stream)
     where = Location(source=name)
     if not head.strip() and len(head) == _HEAD:  # white space so far: look further

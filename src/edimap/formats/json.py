@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 import json as _stdjson
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any
 
@@ -133,9 +133,9 @@ def _stream(source: IO[bytes], name: str | None, limit: int
     line; anything else (one object, over several lines) read whole, within ``limit``."""
     from edimap.formats._json_stream import ArrayReader
 
-    peek = getattr(source, "peek", None)
-    if peek is None:  # (an in-memory input is there whole anyway)
-        return _whole(source.read(), name, limit)
+    if getattr(source, "peek", None) is None:  # (a BytesIO: read alike, for the same items)
+        source = io.BufferedReader(source)  # type: ignore[type-var]
+    peek: Callable[[int], bytes] = source.peek  # type: ignore[attr-defined]
     start = peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     findings: list[Finding] = []
     if start == b"[":
