@@ -343,3 +343,30 @@ def test_repeated_findings_are_grouped_on_the_terminal_and_all_kept_in_the_repor
     assert sum("WRITE-NOT-CARRIED at" in line
                for line in verbose.stderr.splitlines()) == len(kept) > 3
     assert "more warnings" not in verbose.stderr
+
+
+def test_findings_about_the_whole_input_follow_its_documents_in_every_run(
+        tmp_path: Path) -> None:
+    # A wrong UNZ count is about the interchange, known once it is read: one input, a
+    # batch and a batch on two processes all report it after the input's documents.
+    broken = tmp_path / "in" / "wrong-unz.edi"
+    broken.parent.mkdir()
+    broken.write_bytes((FIXTURES / "orders-d96a.edi").read_bytes().replace(
+        b"UNZ+2+4711'", b"UNZ+3+4711'"))
+    (tmp_path / "in" / "good.edi").write_bytes((FIXTURES / "orders-d96a.edi").read_bytes())
+    shapes = []
+    for args in ([str(broken), "-o", str(tmp_path / "one.json")],
+                 [str(tmp_path / "in"), "-o", str(tmp_path / "batch1")],
+                 [str(tmp_path / "in"), "-o", str(tmp_path / "batch2"), "--jobs", "2"]):
+        report = tmp_path / "report.json"
+        proc = run("convert", *args, "--to", "json", "--report", str(report))
+        assert proc.returncode == 1, proc.stderr
+        entries = [e for e in json.loads(report.read_text("utf-8"))["items"]
+                   if e["input"] == str(broken)]
+        shapes.append([(e["reference"], e["outcome"], [f["code"] for f in e["findings"]
+                                                       if f["severity"] == "error"])
+                       for e in entries])
+    assert shapes[0] == [("1", "converted", []), ("2", "converted", []),
+                         (None, "failed", ["EDI-UNZ-COUNT"])]
+    assert shapes[1] == shapes[0]
+    assert shapes[2] == shapes[0]

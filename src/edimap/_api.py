@@ -10,8 +10,10 @@ from typing import IO, Any
 import attrs
 
 from edimap import formats
+from edimap._detect import check_format_name, detect_format
 from edimap._limits import TOO_LARGE, input_limit
 from edimap._notes import NOT_CARRIED, collecting
+from edimap._streaming import read_stream
 from edimap.findings import (
     Finding,
     InputError,
@@ -32,21 +34,6 @@ __all__ = ["FORMATS", "Item", "ReadResult", "detect_format", "load_bytes", "read
 
 FORMATS = formats.BUILTIN
 """The names of edimap's own formats (``edimap.formats.names()`` also lists plug-ins)."""
-
-UNKNOWN_FORMAT = register(
-    "IO-UNKNOWN-FORMAT", Severity.ERROR,
-    "The input is neither JSON, EDIFACT nor XML.",
-    "Check that the file is the message itself and not, say, an e-mail or a zip; or name "
-    "the format with --from.",
-    example="%PDF-1.7 …",
-)
-EMPTY = register(
-    "IO-EMPTY", Severity.ERROR,
-    "The input is empty (or holds only white space): there is nothing to read.",
-    "Check that the file was completely written or transferred before it was read.",
-    example="a 0-byte file left by an interrupted transfer",
-)
-
 
 @attrs.frozen(kw_only=True)
 class ReadResult:
@@ -125,18 +112,6 @@ def load_bytes(source: Source, max_bytes: int | None = None) -> tuple[bytes, str
                      "binary file")
 
 
-def detect_format(data: bytes) -> str | None:
-    """Guess the format from the content: ``json``, ``eancom``, ``oioubl`` (or a plug-in's
-    name), or None."""
-    return formats.detect(data)
-
-
-def _check_format_name(format: str) -> None:
-    if format != "auto" and format not in formats.BUILTIN and format not in formats.names():
-        raise UsageError(f"unknown format {format!r}; use auto or one of "
-                         f"{', '.join(formats.names())}")
-
-
 ProfileSpec = str | os.PathLike[str] | Profile | ProfileSet | None
 """A profile: a built-in name (``strict``, ``tolerant``), a profile file's path, a
 :class:`~edimap.profiles.Profile`, or a :class:`~edimap.profiles.ProfileSet`."""
@@ -172,26 +147,11 @@ def read(source: Source, *, format: str = "auto",
     every format) is a finding (``IO-LIMIT-SIZE``); read large inputs one document at a
     time with :func:`edimap.iter_read`, which this collects.
     """
-    _check_format_name(format)
+    check_format_name(format)
     chosen = ProfileSet.of(profile, profiles)
     with input_limit(max_input_bytes) as limit:
         data, name = load_bytes(source, limit)
         return _read_loaded(data, name, format, limit, chosen)
-
-
-def format_of(head: bytes, format: str, name: str | None, *, whole: bool
-              ) -> tuple[str | None, Finding | None]:
-    """The format of an input that starts with ``head`` (``whole``: all of it), or the
-    finding that says why it has none (empty, or not like any format)."""
-    location = Location(source=name)
-    if not head.strip() and whole:
-        return None, EMPTY(f"the input is empty ({len(head)} bytes"
-                           + (", white space only)" if head else ")"), location)
-    fmt = detect_format(head) if format == "auto" else format
-    if fmt is None:
-        return None, UNKNOWN_FORMAT("cannot tell the format: the content does not start like "
-                                    "JSON, EDIFACT (UNA/UNB) or XML", location)
-    return fmt, None
 
 
 def _read_loaded(data: bytes, name: str | None, format: str,
@@ -201,8 +161,6 @@ def _read_loaded(data: bytes, name: str | None, format: str,
     if len(data) > max_input_bytes:
         return ReadResult(format=None, source=name, findings=(TOO_LARGE(
             f"the input is larger than {max_input_bytes} bytes", Location(source=name)),))
-    from edimap._streaming import read_stream
-
     try:
         with read_stream(io.BytesIO(data), name, format, max_input_bytes, profiles) as stream:
             items = tuple(stream)
@@ -224,7 +182,7 @@ def validate(source: Source, *, format: str = "auto", rules: bool = True,
     error (slower; only for documents that fail). ``profile``, ``profiles`` and
     ``max_input_bytes`` as for :func:`read` (the profiles set the severities of the
     reading findings)."""
-    _check_format_name(format)
+    check_format_name(format)
     chosen = ProfileSet.of(profile, profiles)
     with input_limit(max_input_bytes) as limit:
         data, name = load_bytes(source, limit)

@@ -53,8 +53,9 @@ def _run(files: Sequence[Path], to_format: str, from_format: str, options: dict[
         for path in files:
             if stop():
                 return
-            yield [(o, None) for o in convert_input(str(path), to_format, from_format,
-                                                     options)]
+            # Staged as they are written, as a worker does: an input's documents are never
+            # all held at once.
+            yield _convert_and_stage(str(path), to_format, from_format, options, output_dir)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=ignore_signals) as pool:
         # A few inputs ahead of the one written, not all at once: a stop starts no more.
@@ -93,7 +94,9 @@ def convert_files(files: Sequence[Path], *, to_format: str, from_format: str,
         outcomes = [outcome for outcome, _ in staged]
         for outcome, tmp in staged:
             output = None
-            if outcome.converted and outcome.output_name and (
+            if outcome.about_input and outcome.converted:
+                pass  # (findings about the input as a whole: no document)
+            elif outcome.converted and outcome.output_name and (
                     tmp is not None or outcome.data is not None):
                 name = unique_name(outcome.output_name, used)
                 if tmp is not None:

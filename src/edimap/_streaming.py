@@ -17,8 +17,9 @@ from types import TracebackType
 from typing import IO, Any
 
 from edimap import formats
+from edimap._detect import check_format_name, format_of
 from edimap._limits import input_limit
-from edimap.findings import Finding, Location, SourceError, UsageError
+from edimap.findings import Finding, Location, UsageError
 from edimap.formats.base import Item
 from edimap.profiles import ProfileSet
 from edimap.profiles.apply import apply as apply_profile
@@ -70,11 +71,10 @@ def _open(source: Any) -> tuple[IO[bytes], str | None, IO[bytes] | None]:
     if isinstance(source, bytes | bytearray | memoryview):
         return io.BytesIO(bytes(source)), None, None
     if isinstance(source, str | os.PathLike):
+        from edimap._fs import open_binary
+
         path = os.fspath(source)
-        try:
-            opened = open(path, "rb")  # noqa: SIM115 - closed by the ItemStream
-        except OSError as exc:
-            raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+        opened = open_binary(path)  # (a local path, or a URL through fsspec)
         return opened, path, opened
     if callable(getattr(source, "read", None)):
         name = getattr(source, "name", None)
@@ -106,9 +106,7 @@ def iter_read(source: Any, *, format: str = "auto", profile: Any = None,
     :func:`edimap.read`); XML and a single JSON object are read whole, within it. A JSON
     array with a syntax error gives the elements before it, then the error. ``read``
     collects the same items and findings."""
-    from edimap._api import _check_format_name
-
-    _check_format_name(format)
+    check_format_name(format)
     chosen = ProfileSet.of(profile, profiles)
     stream, name, opened = _open(source)
     return read_stream(stream, name, format, max_input_bytes, chosen, opened)
@@ -119,7 +117,6 @@ def read_stream(stream: IO[bytes], name: str | None, format: str,
                 opened: IO[bytes] | None = None) -> ItemStream:
     """:func:`iter_read` of an open binary ``stream`` (``opened``: the file to close with
     it), the format name already checked; :func:`edimap.read` collects it."""
-    from edimap._api import format_of
     from edimap._limits import TOO_LARGE
 
     head, stream = _head(stream)

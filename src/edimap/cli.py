@@ -273,7 +273,7 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
     from edimap._report import StreamedReport
     from edimap._split_run import InexactSplit
     from edimap._streaming import iter_read
-    from edimap.pipeline import outcome_of, stopped_entry
+    from edimap.pipeline import input_outcome, outcome_of, stopped_entry
 
     fmt = formats.get(to_format)
     source: Any = sys.stdin.buffer if name == "-" else Path(name)
@@ -321,9 +321,10 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
                 record(out.add(outcome_of(item, name)))
             input_findings = stream.findings
         record(out.close())
-        whole = _input_entry(input_findings, name)
+        read_any = bool(counts["converted"] or counts["failed"] or counts["stopped"])
+        whole = input_outcome(name, input_findings, read_any)
         if whole is not None:
-            record([whole])
+            record([whole.to_dict(None)])
         report.summary = counts
     if not quiet:
         printer.close()
@@ -332,16 +333,6 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
 
         quarantine_input(Path(name), Path(quarantine or ""), failed)
     _finish([], counts, None, quiet, verbose, stop.signal_name)
-
-
-def _input_entry(findings: list[Finding], name: str) -> dict[str, Any] | None:
-    """The findings about the input as a whole, known once it is read, as an entry of
-    their own: failed with an error among them (as a batch has it), else converted."""
-    if not findings:
-        return None
-    failed = any(f.is_error for f in findings)
-    return {"input": name, "reference": None, "outcome": "failed" if failed else "input",
-            "output": None, "profile": None, "findings": [f.to_dict() for f in findings]}
 
 
 @main.command()

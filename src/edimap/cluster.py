@@ -37,8 +37,15 @@ from edimap._files import expand_inputs, unique_name
 from edimap._fs import filesystem, is_url, size_of
 from edimap._split_run import exact, min_part_bytes
 from edimap._stop import StopCheck, never
-from edimap.findings import EdimapError, Finding, Location, UsageError
-from edimap.pipeline import SOURCE, Outcome, outcome_of, read_input, stopped_entry, write_document
+from edimap.findings import EdimapError, Finding, UsageError
+from edimap.pipeline import (
+    Outcome,
+    convert_input,
+    input_outcome,
+    outcome_of,
+    stopped_entry,
+    write_document,
+)
 
 __all__ = ["Folder", "connect", "convert", "expand"]
 
@@ -160,12 +167,7 @@ def convert_task(name: str, plan: Any, part: int, from_format: str, to_format: s
 
     folder, fmt = Folder(output), formats.get(to_format)
     if plan is None:
-        try:
-            outcomes = read_input(name, name, from_format, options.get("profiles"))
-        except EdimapError as exc:
-            outcomes = [Outcome(name, None, False,
-                                (SOURCE(str(exc), Location(source=name)).to_dict(),))]
-        written = (write_document(o, fmt, options) for o in outcomes)
+        written = convert_input(name, to_format, from_format, options)
         return TaskDone(tuple(_stage(folder, _key(name), 0, written)))
     from edimap._split_run import read_part
 
@@ -279,8 +281,11 @@ class _Run:
             done = [self.client.submit(convert_task, name, None, 0, fmt, self.to_format,
                                        self.options, self.folder.url, pure=False).result()]
         items = [item for task in done for item in task.items]
-        if plan is not None and len(done) > 1:
-            items = _with_input_findings(name, done, items)
+        if plan is not None and len(done) > 1:  # after the documents, as a whole reading
+            whole = input_outcome(name, [*(f for t in done for f in t.envelope),
+                                         *(f for t in done for f in t.trailing)], bool(items))
+            if whole is not None:
+                items.append((whole.to_dict(None), None, None))
         entries = [self._place(entry, output_name, staged, used)
                    for entry, output_name, staged in items]
         self.folder.write(self._done_name(name), json.dumps(entries).encode("utf-8"))
@@ -295,21 +300,3 @@ class _Run:
             self.folder.fs.mv(staged, self.folder.name(final))
             entry["output"] = self.folder.shown(final)
         return entry
-
-
-def _with_input_findings(name: str, done: list[TaskDone],
-                         items: list[tuple[dict[str, Any], str | None, str | None]]
-                         ) -> list[tuple[dict[str, Any], str | None, str | None]]:
-    """The findings about a split input as a whole, where a whole reading puts them
-    (:func:`edimap.pipeline.read_input`): with its first document, or, with an error among
-    them, as a failed entry of the input in front."""
-    whole = [f.to_dict() for f in [*(f for t in done for f in t.envelope),
-                                   *(f for t in done for f in t.trailing)]]
-    if not whole:
-        return items
-    if items and not any(f["severity"] == "error" for f in whole):
-        first, output_name, staged = items[0]
-        return [({**first, "findings": whole + first["findings"]}, output_name, staged),
-                *items[1:]]
-    return [({"input": name, "reference": None, "outcome": "failed", "output": None,
-              "profile": None, "findings": whole}, None, None), *items]

@@ -6,6 +6,7 @@ it; a bad message or a refused document never stops the others.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -13,6 +14,7 @@ import attrs
 from edimap import _api, formats
 from edimap._notes import NOT_CARRIED, collecting
 from edimap._stop import STOPPED
+from edimap._streaming import iter_read
 from edimap.findings import (
     EdimapError,
     FieldError,
@@ -30,6 +32,7 @@ __all__ = [
     "Outcome",
     "convert_input",
     "envelope_options",
+    "input_outcome",
     "not_written",
     "outcome_of",
     "read_input",
@@ -72,10 +75,14 @@ class Outcome:
     data: bytes | None = attrs.field(default=None, repr=False)
     document: Document | None = attrs.field(default=None, repr=False, eq=False)
     profile: str | None = None
+    about_input: bool = False
+    """The findings about the input as a whole (:func:`input_outcome`), not a document:
+    ``input`` in a report when none is an error."""
 
     def to_dict(self, output: str | None) -> dict[str, Any]:
-        return {"input": self.input, "reference": self.reference,
-                "outcome": "converted" if self.converted else "failed",
+        outcome = ("failed" if not self.converted else "input" if self.about_input
+                   else "converted")
+        return {"input": self.input, "reference": self.reference, "outcome": outcome,
                 "output": output, "profile": self.profile, "findings": list(self.findings)}
 
 
@@ -85,23 +92,33 @@ def writer_options(fmt: Format, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_input(source: Any, name: str, from_format: str = "auto",
-               profiles: ProfileSet | None = None) -> list[Outcome]:
-    """One outcome per message or document of ``source``, the readable ones holding their
-    document; the input itself is a failed outcome when nothing in it could be read or its
-    envelope is broken (its input-level warnings otherwise go with its first document).
-    Each message is read under its profile from ``profiles`` (``strict`` when None).
-    An input that cannot be opened raises :class:`~edimap.SourceError`."""
-    result = _api.read(source, format=from_format, profile=profiles)
-    outcomes: list[Outcome] = []
-    input_findings = tuple(f.to_dict() for f in result.findings)
-    if not result.items or any(f["severity"] == "error" for f in input_findings):
-        outcomes.append(Outcome(name, None, False, input_findings))
-        input_findings = ()
-    for item in result.items:
-        outcome = outcome_of(item, name)
-        outcomes.append(attrs.evolve(outcome, findings=(*input_findings, *outcome.findings)))
-        input_findings = ()
-    return outcomes
+               profiles: ProfileSet | None = None) -> Iterator[Outcome]:
+    """One outcome per message or document of ``source`` as it is read (the readable ones
+    holding their document), then the input's own (:func:`input_outcome`). Each message is
+    read under its profile from ``profiles`` (``strict`` when None). An input that cannot
+    be opened raises :class:`~edimap.SourceError`."""
+    read_any = False
+    with iter_read(source, format=from_format, profile=profiles) as stream:
+        for item in stream:
+            read_any = True
+            yield outcome_of(item, name)
+    whole = input_outcome(name, stream.findings, read_any)
+    if whole is not None:
+        yield whole
+
+
+def input_outcome(name: str, findings: Sequence[Finding], read_any: bool
+                  ) -> Outcome | None:
+    """The findings about the input ``name`` as a whole, known once it is read, as an
+    outcome after its documents' — every way of converting puts them there: failed with
+    an error among them (a broken envelope) or when nothing in the input could be read,
+    else converted (``input`` in a report); None without any (an input of no documents and
+    nothing to say, such as ``[]``, is no failure)."""
+    if not findings:
+        return None
+    failed = not read_any or any(f.is_error for f in findings)
+    return Outcome(name, None, not failed, tuple(f.to_dict() for f in findings),
+                   about_input=True)
 
 
 def stopped_entry(name: str, reference: str | None = None) -> dict[str, Any]:
@@ -228,16 +245,17 @@ def not_written(notes: list[tuple[str, str]], format_name: str, document: Docume
 
 
 def convert_input(path: str, to_format: str, from_format: str,
-                  options: dict[str, Any]) -> list[Outcome]:
-    """Read the file ``path`` and write each of its documents on its own as
-    ``to_format``; ``options["profiles"]`` is the :class:`~edimap.profiles.ProfileSet` to
-    read under."""
+                  options: dict[str, Any]) -> Iterator[Outcome]:
+    """Read the file ``path`` (or URL) and write each of its documents on its own as
+    ``to_format``, one at a time; ``options["profiles"]`` is the
+    :class:`~edimap.profiles.ProfileSet` to read under."""
     fmt = formats.get(to_format)
     try:
-        outcomes = read_input(path, path, from_format, options.get("profiles"))
-        return [write_document(o, fmt, options) for o in outcomes]
+        for outcome in read_input(path, path, from_format, options.get("profiles")):
+            yield write_document(outcome, fmt, options)
     except EdimapError as exc:  # gone or unreadable since the batch started
-        return [Outcome(path, None, False, (SOURCE(str(exc), Location(source=path)).to_dict(),))]
+        yield Outcome(path, None, False, (SOURCE(str(exc), Location(source=path)).to_dict(),),
+                      about_input=True)
     except MemoryError:  # (what was read and written is freed as this unwinds)
-        return [Outcome(path, None, False, (_api.out_of_memory(
-            f"converting the input to {to_format}", path).to_dict(),))]
+        yield Outcome(path, None, False, (_api.out_of_memory(
+            f"converting the input to {to_format}", path).to_dict(),), about_input=True)
