@@ -708,3 +708,18 @@ def test_a_zero_rated_duty_is_read_as_a_charge_and_translates_to_eancom(
     assert "MOA+9:180000.00'" in written
     (back,) = edimap.read(written.encode("latin-1")).documents
     assert back.payable == Decimal("180000.00")
+
+
+def test_a_standard_rated_duty_is_a_charge_at_the_documents_standard_rate(
+        shared: Path, tmp_path: Path) -> None:
+    source = shared / "corpus/ubl/oioubl-gobl/excise-registration-tax_real.xml"
+    changed = tmp_path / "duty.xml"
+    changed.write_bytes(source.read_bytes().replace(
+        b">ZeroRated</cbc:TaxTypeCode>", b">StandardRated</cbc:TaxTypeCode>"))
+    (item,) = edimap.read(changed, profile="tolerant").items
+    assert item.document is not None
+    duty = item.document.allowance_charges[-1]
+    assert (duty.tax_category, duty.tax_percent) == (edimap.model.TaxCategory.STANDARD,
+                                                     Decimal("25.00"))
+    (info,) = [f for f in item.findings if f.code == "UBL-DUTY-AS-CHARGE"]
+    assert "StandardRated (25 % VAT)" in info.message

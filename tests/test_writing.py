@@ -40,6 +40,12 @@ def coded(findings: list[edimap.Finding], code: str) -> list[edimap.Finding]:
     return [f for f in findings if f.code == code]
 
 
+def note_at(findings: list[edimap.Finding], field: str) -> edimap.Finding:
+    """The one WRITE-NOT-CARRIED note at ``field``."""
+    (note,) = [f for f in coded(findings, "WRITE-NOT-CARRIED") if f.location.field == field]
+    return note
+
+
 def test_an_invoice_to_a_buyer_without_gln_is_addressed_to_its_cvr_number(
         installed: Path) -> None:
     invoice: Invoice = fixture("invoice.json")
@@ -84,9 +90,7 @@ def test_an_invoice_line_without_price_takes_its_amount_over_its_quantity(
     assert ok, [str(f) for f in findings]
     assert data is not None
     assert b">12.50</cbc:PriceAmount>" in data
-    (note,) = [f for f in coded(findings, "WRITE-NOT-CARRIED")
-               if f.location.field == "lines[0].price"]
-    assert "(12.50) stands in" in note.message
+    assert "(12.50) stands in" in note_at(findings, "lines[0].price").message
     # A division that does not come out exact is refused at the line, not rounded.
     odd = attrs.evolve(line, quantity=Decimal(7))
     ok, findings, _ = written(attrs.evolve(invoice, lines=(odd, *invoice.lines[1:])),
@@ -329,3 +333,67 @@ def test_every_refusal_of_a_document_is_given_at_once(installed: Path) -> None:
     assert [f.location.field for f in refusals] == ["buyer", "lines[0].unit"]
     assert "(its identifiers, 5450534008617 under ZZ, are from no register OIOUBL routes " \
            "by)" in refusals[0].message
+
+
+def _without_stated_totals(invoice: Invoice) -> Invoice:
+    return attrs.evolve(invoice, tax_subtotals=(), line_total=None, tax_total=None,
+                        payable=None, allowance_total=None, charge_total=None)
+
+
+def test_vat_oioubl_cannot_state_is_refused_at_the_line_naming_the_rule(
+        installed: Path) -> None:
+    invoice = _without_stated_totals(fixture("invoice.json"))
+    cases = [
+        # Exempt: OIOUBL has no category for it.
+        ({"tax_category": edimap.model.TaxCategory.EXEMPT, "tax_percent": Decimal(0)},
+         "lines[1].tax_category", "OIOUBL has no tax category for UNCL 5305 E (F-LIB309)"),
+        # Two standard rates: OIOUBL has one TaxSubtotal per category.
+        ({"tax_percent": Decimal(15)},
+         "tax_subtotals", "(F-LIB315), and this invoice has S at 15 % and 25 %"),
+    ]
+    for change, field, says in cases:
+        line = attrs.evolve(invoice.lines[1], **change)
+        ok, findings, _ = written(attrs.evolve(invoice, lines=(invoice.lines[0], line)),
+                                  "oioubl")
+        assert not ok
+        (refusal,) = coded(findings, "WRITE-REFUSED")
+        assert refusal.location.field == field
+        assert says in refusal.message
+
+
+def test_a_contact_id_longer_than_cta_holds_is_left_out_of_eancom_and_noted() -> None:
+    invoice: Invoice = fixture("invoice.json")
+    seller = attrs.evolve(invoice.seller, contact=edimap.model.Contact(
+        id="support@nemhandel.dk", name="Support"))
+    ok, findings, data = written(attrs.evolve(invoice, seller=seller), "eancom")
+    assert ok, [str(f) for f in findings]
+    assert data is not None
+    assert b"CTA+IC+:Support'" in data
+    assert "CTA C056 3413 holds 17 characters and 'support@nemhandel.dk' has 20" in note_at(
+        findings, "seller.contact.id").message
+
+
+def test_a_negative_allowance_reads_and_eancom_refuses_it_by_its_path() -> None:
+    invoice = _without_stated_totals(fixture("invoice.json"))
+    charge = edimap.model.AllowanceCharge(is_charge=True, amount=Decimal("-25"),
+                                          reason="Insurance")
+    negative = attrs.evolve(invoice, allowance_charges=(charge,))
+    back = edimap.read(edimap.write(negative, format="json")).documents[0]
+    assert back.allowance_charges[0].amount == Decimal("-25")
+    ok, findings, _ = written(negative, "eancom")
+    assert not ok
+    (refusal,) = coded(findings, "WRITE-REFUSED")
+    assert refusal.location.field == "allowance_charges[0].amount"
+    assert "EANCOM states an allowance or charge unsigned" in refusal.message
+
+
+def test_a_vat_register_endpoint_is_written_under_oioubls_scheme(installed: Path) -> None:
+    # EAS 9933 (Greece VAT number) is OIOUBL's GR:VAT; a Greek VAT number is EL… in VIES.
+    invoice: Invoice = fixture("invoice.json")
+    anonymous = attrs.evolve(invoice.seller, gln=None, cvr=None, vat_id=None)
+    for seller in (attrs.evolve(anonymous, endpoint_id="EL123456789", endpoint_scheme="9933"),
+                   attrs.evolve(anonymous, vat_id="EL123456789")):
+        ok, findings, data = written(attrs.evolve(invoice, seller=seller), "oioubl")
+        assert ok, [str(f) for f in findings]
+        assert data is not None
+        assert b'<cbc:EndpointID schemeID="GR:VAT">EL123456789</cbc:EndpointID>' in data

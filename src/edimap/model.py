@@ -448,7 +448,9 @@ class AllowanceCharge(_Validated):
     tax_percent     TAX C243 5278                        cac:TaxCategory/cbc:Percent
     ==============  ===================================  =======================================
 
-    ``amount`` is positive for both kinds; ``is_charge`` says which way it counts. An
+    ``amount`` is positive for both kinds; ``is_charge`` says which way it counts (a
+    corrective invoice that negates every amount, as Peppol BIS 3 allows, gives it
+    negative, and it then counts the other way; EANCOM cannot write that). An
     allowance given only as a percentage (common on orders) has no amount; one of the two
     is required.
     """
@@ -466,7 +468,7 @@ class AllowanceCharge(_Validated):
     def _check(self, c: _Checks) -> None:
         if not isinstance(self.is_charge, bool):
             c.add("is_charge", "must be true or false")
-        c.decimal("amount", self.amount, non_negative=True)
+        c.decimal("amount", self.amount)
         if self.amount is None and self.percent is None:
             c.add("amount", "an allowance or charge needs an amount or a percent")
         c.decimal("percent", self.percent, non_negative=True)

@@ -454,13 +454,25 @@ def nad_segments(qualifier: str, party: Party, role: str) -> list[Segment]:
     segments.extend(refs)
     if party.contact is not None:
         c = party.contact
-        segments.append(Segment.build("CTA", "IC", [c.id or "", c.name or ""]))
+        segments.append(Segment.build("CTA", "IC", [
+            _fitting(c.id, 17, f"{role}.contact.id", "CTA C056 3413"),
+            _fitting(c.name, 35, f"{role}.contact.name", "CTA C056 3412")]))
         if c.phone:
             segments.append(Segment.build("COM", [c.phone, "TE"]))
         if c.email:
             segments.append(Segment.build("COM", [c.email, "EM"]))
     return segments
 
+
+
+def _fitting(value: str | None, most: int, path: str, element: str) -> str:
+    """``value`` for a data element of at most ``most`` characters; a longer one is left
+    out and noted, never cut (an e-mail address as a contact's id, say)."""
+    if value and len(value) > most:
+        not_carried(path, f"{element} holds {most} characters and {value!r} has "
+                          f"{len(value)}: left out")
+        return ""
+    return value or ""
 
 
 def pat_segments(terms: PaymentTerms, num: Any) -> list[Segment]:
@@ -476,7 +488,14 @@ def pat_segments(terms: PaymentTerms, num: Any) -> list[Segment]:
     return out
 
 
-def alc_segments(ac: AllowanceCharge, num: Any) -> list[Segment]:
+def alc_segments(ac: AllowanceCharge, num: Any, path: str = "allowance_charges"
+                 ) -> list[Segment]:
+    if ac.amount is not None and ac.amount < 0:
+        # A reader takes MOA after ALC as a magnitude (EANCOM-SIGN): a sign would be lost.
+        raise ValidationError([field_error(f"{path}.amount", (
+            f"EANCOM states an allowance or charge unsigned (ALC 5463 says which), and "
+            f"this one is {ac.amount}: a negative invoice cannot be written as EANCOM; "
+            "issue a credit note (BGM 381) with positive amounts instead"))])
     reason = [ac.reason_code or "", "", "", ac.reason or ""] if (ac.reason_code or ac.reason) \
         else None
     out = [Segment.build("ALC", "C" if ac.is_charge else "A", None, None,
@@ -698,8 +717,8 @@ def terms_and_charges(terms: PaymentTerms | None, charges: Sequence[AllowanceCha
                       num: Callable[[Decimal], str]) -> list[Segment]:
     """SG8 PAT and SG19/SG16 ALC of the document."""
     body = pat_segments(terms, num) if terms is not None else []
-    for ac in charges:
-        body.extend(alc_segments(ac, num))
+    for n, ac in enumerate(charges):
+        body.extend(alc_segments(ac, num, f"allowance_charges[{n}]"))
     return body
 
 

@@ -642,8 +642,8 @@ def _invoice_line(n: int, line: InvoiceLine, gtin_type: str,
     if line.order_line_id:
         body.append(Segment.build("RFF", ["LI", line.order_line_id]))
     body.append(_tax(line.tax_category, line.tax_percent, num))
-    for ac in line.allowance_charges:
-        body.extend(alc_segments(ac, num))
+    for k, ac in enumerate(line.allowance_charges):
+        body.extend(alc_segments(ac, num, f"lines[{n}].allowance_charges[{k}]"))
     return body
 
 

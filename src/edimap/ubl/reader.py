@@ -88,9 +88,10 @@ CODE = register(
 DUTY_AS_CHARGE = register(
     "UBL-DUTY-AS-CHARGE", Severity.INFO,
     "A cac:TaxTotal of a duty other than VAT (the Danish registration tax, TaxScheme 0) "
-    "that states its VAT treatment as zero rated (TaxTypeCode ZeroRated) is read as a "
-    "document-level charge, the way EN 16931 carries excise duty: its amount counts in "
-    "the payable and in the zero-rated VAT base, as the document's totals count it. The "
+    "that states its VAT treatment (TaxTypeCode ZeroRated, or StandardRated at the one "
+    "standard rate of the document's VAT subtotals) is read as a document-level charge, "
+    "the way EN 16931 carries excise duty: its amount counts in the payable and in the "
+    "VAT base of that treatment, as the document's totals count it. The "
     "duty's own basis (taxable amount, per-unit amount) is listed as not carried.",
     "Nothing; writers write it as a charge (EANCOM ALC+C, cac:AllowanceCharge).",
     "<cac:TaxTotal><cbc:TaxAmount>78169.00</cbc:TaxAmount>… Registreringsafgift …")
@@ -601,12 +602,13 @@ def _invoice_taxes(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> 
     """cac:TaxTotal: the VAT subtotals (other duties are reported as not carried) and the
     TaxAmount of the first total that is VAT (a total of excise duties alone, such as the
     Danish registration tax, is not carried either)."""
-    subtotals = []
+    subtotals: list[TaxSubtotal] = []
+    duties = []
     tax_total = None
     for total in r.findall(root, "cac:TaxTotal"):
         parts = total.findall("cac:TaxSubtotal", NS)
         if parts and not any(r.is_vat(sub.find("cac:TaxCategory", NS)) for sub in parts):
-            _duty_charges(r, total, parts, fields)
+            duties.append((total, parts))  # read once the VAT rates are known
             continue
         amount = r.decimal(total, "cbc:TaxAmount")
         for sub in parts:
@@ -627,24 +629,37 @@ def _invoice_taxes(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> 
             tax_total = amount
     fields["tax_subtotals"] = subtotals
     fields["tax_total"] = tax_total
+    for total, parts in duties:
+        _duty_charges(r, total, parts, fields, subtotals)
 
 
 def _duty_charges(r: _Reader, total: etree._Element, parts: list[etree._Element],
-                  fields: dict[str, Any]) -> None:
-    """A TaxTotal of duties alone: each zero-rated duty becomes a document-level charge
-    (``UBL-DUTY-AS-CHARGE``); a duty of another VAT treatment, whose VAT rate the document
-    does not give, is listed as not carried with the total."""
-    charges = [c for c in (_duty_charge(r, sub) for sub in parts) if c is not None]
+                  fields: dict[str, Any], vat: list[TaxSubtotal]) -> None:
+    """A TaxTotal of duties alone: each duty whose VAT treatment (TaxTypeCode) and rate the
+    document gives becomes a document-level charge (``UBL-DUTY-AS-CHARGE``): zero rated,
+    or at the one rate of its category among the VAT subtotals (``vat``). Any other is
+    listed as not carried with the total."""
+    charges = [c for c in (_duty_charge(r, sub, vat) for sub in parts) if c is not None]
     if len(charges) == len(parts):
         r.find(total, "cbc:TaxAmount")  # the sum of the charges
     fields["allowance_charges"] = [*fields.get("allowance_charges", ()), *charges]
+    # A stated ChargeTotalAmount leaves the duties out: as charges they count in it.
+    fields["_duty_total"] = fields.get("_duty_total", Decimal(0)) + sum(
+        (c.amount or Decimal(0) for c in charges), Decimal(0))
 
 
-def _duty_charge(r: _Reader, sub: etree._Element) -> AllowanceCharge | None:
+def _duty_charge(r: _Reader, sub: etree._Element, vat: list[TaxSubtotal]
+                 ) -> AllowanceCharge | None:
     category = sub.find("cac:TaxCategory", NS)
     treatment = category.findtext("cac:TaxScheme/cbc:TaxTypeCode", namespaces=NS) \
         if category is not None else None
-    if OIOUBL_TO_CATEGORY.get((treatment or "").strip()) is not TaxCategory.ZERO:
+    vat_category = OIOUBL_TO_CATEGORY.get((treatment or "").strip())
+    rates = {s.percent for s in vat if s.category is vat_category}
+    if vat_category is TaxCategory.ZERO:
+        rate = Decimal(0)
+    elif vat_category is not None and len(rates) == 1:
+        (rate,) = rates
+    else:
         return None
     r.mark(sub)
     # (The duty's category and scheme ids, Excise and 0, are listed as not carried.)
@@ -654,12 +669,11 @@ def _duty_charge(r: _Reader, sub: etree._Element) -> AllowanceCharge | None:
     name = r.text(sub, "cac:TaxCategory/cac:TaxScheme/cbc:Name")
     charge: AllowanceCharge | None = r.build(AllowanceCharge, {
         "is_charge": True, "amount": r.decimal(sub, "cbc:TaxAmount"),
-        "reason": name or "duty", "tax_category": TaxCategory.ZERO,
-        "tax_percent": Decimal(0)}, sub)
+        "reason": name or "duty", "tax_category": vat_category, "tax_percent": rate}, sub)
     if charge is not None:
         r.findings.append(DUTY_AS_CHARGE(
             f"the duty {name or ''} of {charge.amount} is read as a document-level charge, "
-            "zero rated", r.loc(sub)))
+            f"{treatment} ({plain(rate)} % VAT)", r.loc(sub)))
     return charge
 
 
@@ -671,6 +685,9 @@ def _invoice_totals(r: _Reader, root: etree._Element, fields: dict[str, Any]) ->
     # compute them from the lines, and refuse a document whose stated totals disagree.)
     fields["allowance_total"] = r.decimal(monetary, "cbc:AllowanceTotalAmount")
     fields["charge_total"] = r.decimal(monetary, "cbc:ChargeTotalAmount")
+    duties = fields.pop("_duty_total", Decimal(0))
+    if duties and fields["charge_total"] is not None:
+        fields["charge_total"] += duties
     fields["prepaid"] = r.decimal(monetary, "cbc:PrepaidAmount")
     payments = r.findall(root, "cac:PrepaidPayment")
     paid = sum((r.decimal(p, "cbc:PaidAmount") or Decimal(0) for p in payments), Decimal(0))

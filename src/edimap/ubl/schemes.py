@@ -15,7 +15,8 @@ from edimap.model import TaxCategory
 __all__ = ["AGENCY_TO_OIOUBL", "CATEGORY_TO_OIOUBL", "EAS_TO_OIOUBL", "ENDPOINT_SCHEMES",
            "OIOUBL_CUSTOMIZATION", "OIOUBL_PAYMENT_MEANS", "OIOUBL_PROFILES",
            "OIOUBL_SCHEMES", "OIOUBL_TO_CATEGORY", "PAYMENT_MEANS_TO_OIOUBL",
-           "PEPPOL_CUSTOMIZATIONS", "PEPPOL_PROFILES", "customization", "oioubl_payment_code",
+           "PEPPOL_CUSTOMIZATIONS", "PEPPOL_PROFILES", "VAT_PREFIX_COUNTRY", "customization",
+           "oioubl_payment_code",
            "oioubl_scheme"]
 
 OIOUBL_SCHEMES = frozenset(
@@ -30,9 +31,27 @@ OIOUBL_SCHEMES = frozenset(
 )
 """The schemeID values the OIOUBL 1.17 rules accept for a party identifier (F-LIB183)."""
 
+_VAT_EAS = {"9910": "HU", "9914": "AT", "9922": "AD", "9923": "AL", "9924": "BA",
+            "9925": "BE", "9926": "BG", "9927": "CH", "9928": "CY", "9929": "CZ",
+            "9930": "DE", "9931": "EE", "9932": "GB", "9933": "GR", "9934": "HR",
+            "9935": "IE", "9936": "LI", "9937": "LT", "9938": "LU", "9939": "LV",
+            "9940": "MC", "9941": "ME", "9942": "MK", "9943": "MT", "9944": "NL",
+            "9945": "PL", "9946": "PT", "9947": "RO", "9948": "RS", "9949": "SI",
+            "9950": "SK", "9951": "SM", "9952": "TR", "9953": "VA"}
+"""The EAS codes of national VAT registers → their country (the EAS list names each "…
+VAT number")."""
+
 EAS_TO_OIOUBL = {"0088": "GLN", "0184": "DK:CVR", "0198": "DK:SE", "0096": "DK:P",
-                 "0060": "DUNS", "0009": "FR:SIRET", "0007": "SE:ORGNR", "0192": "NO:ORGNR"}
+                 "0060": "DUNS", "0009": "FR:SIRET", "0007": "SE:ORGNR", "0192": "NO:ORGNR",
+                 "0037": "FI:ORGNR", "0213": "FI:VAT", "0216": "FI:OVT", "0196": "IS:KT",
+                 "0097": "IT:FTI", "0135": "IT:SIA", "0142": "IT:SECETI", "0201": "IT:IPA",
+                 "0210": "IT:CF", "0211": "IT:VAT", "9913": "EU:REID", "9915": "AT:GOV",
+                 **{eas: f"{country}:VAT" for eas, country in _VAT_EAS.items()}}
 """Peppol EAS (ISO 6523 ICD) → the OIOUBL scheme of the same register."""
+
+VAT_PREFIX_COUNTRY = {"EL": "GR"}
+"""VAT number prefixes that are not the ISO country code OIOUBL names the register by
+(Greece: EL in VIES, GR:VAT in OIOUBL)."""
 
 
 AGENCY_TO_OIOUBL = {"16": "DUNS"}

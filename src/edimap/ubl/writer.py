@@ -35,6 +35,7 @@ from edimap.model import (
     PaymentMeans,
     PaymentTerms,
     TaxCategory,
+    TaxSubtotal,
 )
 from edimap.totals import InvoiceTotals, check_stated, compute, money
 from edimap.ubl.reader import CAC, CBC
@@ -43,6 +44,7 @@ from edimap.ubl.schemes import (
     ENDPOINT_SCHEMES,
     OIOUBL_CUSTOMIZATION,
     OIOUBL_PROFILES,
+    VAT_PREFIX_COUNTRY,
     oioubl_payment_code,
     oioubl_scheme,
 )
@@ -336,7 +338,8 @@ def _endpoint_candidates(party: Party, role: str) -> Iterator[_Candidate]:
         yield _Candidate("gln", party.gln, "GLN", "its GLN", False)
     if party.cvr:
         yield _Candidate("cvr", "DK" + party.cvr, "DK:CVR", "its CVR number", False)
-    vat_scheme = f"{(party.vat_id or '')[:2].upper()}:VAT"
+    prefix = (party.vat_id or "")[:2].upper()
+    vat_scheme = f"{VAT_PREFIX_COUNTRY.get(prefix, prefix)}:VAT"
     if party.vat_id and oioubl_scheme(vat_scheme):
         # A foreign party's VAT number is a registered identifier OIOUBL takes as an
         # endpoint (DE:VAT, SE:VAT …).
@@ -449,6 +452,39 @@ def _category(b: _Builder, parent: _Element, category: TaxCategory, percent: Dec
              schemeID="urn:oioubl:id:taxcategoryid-1.1")
     b.el(element, "cbc:Percent", _plain(percent))
     _tax_scheme(b, element)
+
+
+_OIOUBL_CATEGORIES = frozenset({TaxCategory.STANDARD, TaxCategory.ZERO,
+                                 TaxCategory.REVERSE_CHARGE, TaxCategory.INTRA_COMMUNITY,
+                                 TaxCategory.EXPORT, TaxCategory.OUTSIDE_SCOPE,
+                                 TaxCategory.TRANSFERRED, TaxCategory.CANARY,
+                                 TaxCategory.CEUTA_MELILLA})
+"""The UNCL 5305 categories OIOUBL has a tax category id for (taxcategoryid-1.1 and 1.4,
+F-LIB309); exempt (E), mixed (A) and the lower and higher rates (AA, H) have none."""
+
+
+def _categories_or_refuse(b: _Builder, invoice: Invoice,
+                          subtotals: Sequence[TaxSubtotal]) -> None:
+    """Refuse an invoice whose VAT OIOUBL cannot state: a line or an allowance or charge
+    in a category without an OIOUBL id (F-LIB309), or one category at two rates, as
+    OIOUBL has one TaxSubtotal per category (F-LIB315)."""
+    kinds: list[tuple[str, TaxCategory | None]] = [
+        (f"lines[{n}]", line.tax_category) for n, line in enumerate(invoice.lines)]
+    kinds += [(f"allowance_charges[{n}]", ac.tax_category)
+              for n, ac in enumerate(invoice.allowance_charges)]
+    b.refuse(*(FieldError(f"{path}.tax_category", f"OIOUBL has no tax category for UNCL "
+                                                  f"5305 {category.value} (F-LIB309); it "
+                                                  "cannot be written as OIOUBL")
+               for path, category in kinds
+               if category is not None and category not in _OIOUBL_CATEGORIES))
+    rates: dict[TaxCategory, list[str]] = {}
+    for subtotal in subtotals:
+        rates.setdefault(subtotal.category, []).append(f"{_plain(subtotal.percent)} %")
+    b.refuse(*(FieldError("tax_subtotals", f"OIOUBL states one TaxSubtotal per tax category "
+                                           f"(F-LIB315), and this invoice has "
+                                           f"{category.value} at {' and '.join(found)}; it "
+                                           "cannot be written as OIOUBL")
+               for category, found in rates.items() if len(found) > 1))
 
 
 def _allowance(b: _Builder, parent: _Element, ac: AllowanceCharge,
@@ -593,6 +629,7 @@ def _invoice(invoice: Invoice) -> _Builder:
     disagreements = check_stated(invoice, totals)
     if disagreements:
         raise ValidationError(disagreements)
+    _categories_or_refuse(b, invoice, totals.tax_subtotals)
     for n, means in enumerate(_oioubl_payment_means(invoice.payment_means), start=1):
         _payment_means(b, root, n, means)
     if invoice.payment_terms is not None:
