@@ -346,3 +346,30 @@ def test_write_takes_the_own_company_from_the_profile(tmp_path: Path) -> None:
     assert b"5798000000001" in data
     (supplied,) = [f for f in findings if f.code == "DEFAULT-APPLIED"]
     assert supplied.message == "seller Grossisten: not in the document; from profile partner: own"
+
+
+def test_a_partners_agency_is_read_as_the_standard_one(tmp_path: Path) -> None:
+    # Partners that give their GLNs under the mutually defined agency ZZ.
+    path = profile_file(tmp_path, 'name = "zz"\n[agencies]\nZZ = "9"\n"92" = "16"\n')
+    data = ORDERS.replace(b"NAD+BY+5790000274017::9", b"NAD+BY+5790000274017::ZZ", 1)
+    data = data.replace(b"NAD+DP+5790000100019::9", b"NAD+DP+5790000100018::ZZ", 1)
+    (item, _) = edimap.read(data, profile=path).items
+    document = item.document
+    assert document is not None
+    assert document.buyer is not None
+    assert (document.buyer.gln, document.buyer.ids) == ("5790000274017", ())
+    (mapped,) = [f for f in item.findings if f.code == "PROFILE-MAPPED"]
+    assert mapped.message == ("buyer.ids[0] 5790000274017 (ZZ) read as the party's GLN "
+                              "(profile zz: agencies.ZZ)")
+    assert mapped.location.field == "buyer.gln"
+    # A number that is no GLN is kept as sent, and said so.
+    assert document.delivery is not None
+    assert [i.value for i in document.delivery.ids] == ["5790000100018"]
+    (unmapped,) = [f for f in item.findings if f.code == "PROFILE-UNMAPPED"]
+    assert "is not read as a GLN: it is no valid GLN (profile zz: agencies.ZZ)" in \
+        unmapped.message
+    # Without the profile, the ZZ number stays an identifier of its own.
+    (plain, _) = edimap.read(data).items
+    assert plain.document is not None
+    assert plain.document.buyer is not None
+    assert plain.document.buyer.gln is None

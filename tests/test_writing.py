@@ -397,3 +397,16 @@ def test_a_vat_register_endpoint_is_written_under_oioubls_scheme(installed: Path
         assert ok, [str(f) for f in findings]
         assert data is not None
         assert b'<cbc:EndpointID schemeID="GR:VAT">EL123456789</cbc:EndpointID>' in data
+
+
+def test_a_zero_charge_is_left_out_of_oioubl_and_noted(installed: Path) -> None:
+    # OCA's orders carry freight of 0 (ALC+C … MOA+23:0); OIOUBL refuses a zero amount.
+    order: Order = fixture("order.json")
+    free = edimap.model.AllowanceCharge(is_charge=True, amount=Decimal(0),
+                                        reason="FRAIS DE PORT")
+    ok, findings, data = written(attrs.evolve(order, allowance_charges=(free,)), "oioubl")
+    assert ok, [str(f) for f in findings]
+    assert data is not None
+    assert b"FRAIS DE PORT" not in data
+    assert "OIOUBL refuses a zero amount (F-LIB019): left out" in note_at(
+        findings, "allowance_charges[0]").message

@@ -10,6 +10,8 @@ sets, for one partner (its ``[match]``) or for everyone:
 - ``[partner]`` — the partner's identity (GLN, CVR number, endpoint), for the buyer its
   documents name only by a number of its own or by name;
 - ``[units]`` — the partner's unit codes as UN/ECE Rec 20 codes (``GBND = "PK"``);
+- ``[agencies]`` — the partner's code list agencies for party identifiers (EANCOM NAD
+  C082 3055) as the standard ones (``ZZ = "9"``: its ZZ numbers are GLNs);
 - ``[qualifiers.TAG]`` — the partner's EDIFACT qualifiers (the first component of a
   segment's first element) as the standard ones (``[qualifiers.NAD]`` ``ST = "DP"``);
 - ``[winfinans]`` — where line prices come from, and the sales location.
@@ -75,6 +77,7 @@ class Profile:
     payment: PaymentMeans | None = None
     partner: Party | None = None
     units: Mapping[str, str] = attrs.field(factory=dict)
+    agencies: Mapping[str, str] = attrs.field(factory=dict)
     qualifiers: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     prices: str = "order-else-item"
     sales_location: int | None = None
@@ -118,6 +121,7 @@ class Profile:
         if self.partner is not None:
             out["partner"] = _set_fields(self.partner)
         out["units"] = dict(sorted(self.units.items()))
+        out["agencies"] = dict(sorted(self.agencies.items()))
         out["qualifiers"] = {tag: dict(sorted(codes.items()))
                              for tag, codes in sorted(self.qualifiers.items())}
         out["winfinans"] = {"prices": self.prices, "sales_location": self.sales_location}
@@ -166,6 +170,7 @@ def _merge(base: Profile, table: dict[str, Any], path: Path) -> Profile:
         currency=defaults.get("currency", base.currency), own=own, payment=payment,
         partner=partner,
         units={**base.units, **table.get("units", {})},
+        agencies={**base.agencies, **table.get("agencies", {})},
         qualifiers={tag: {**base.qualifiers.get(tag, {}), **table.get("qualifiers", {}).get(
             tag, {})} for tag in {*base.qualifiers, *table.get("qualifiers", {})}},
         prices=winfinans.get("prices", base.prices),

@@ -90,6 +90,7 @@ KEYS: dict[str, Any] = {
     "partner": {"gln": _text, "cvr": _text, "vat_id": _text, "endpoint_id": _text,
                 "endpoint_scheme": _text},
     "units": ("map", _text, _rec20),
+    "agencies": ("map", _text, _text),
     "qualifiers": ("map", _tag, _codes),
     "winfinans": {"prices": _choice("order-else-item", "order", "item"),
                   "sales_location": _whole},

@@ -17,7 +17,8 @@ import attrs
 from edimap.content import DEFAULTED, defaulted
 from edimap.findings import Finding, Location, Severity, register
 from edimap.formats.base import Item
-from edimap.model import Document, Invoice, Order, Party, PaymentMeans
+from edimap.ids import gln as _gln
+from edimap.model import Document, Invoice, Order, Party, PaymentMeans, iter_parties
 from edimap.profiles import TOLERATED, Profile, ProfileSet
 
 __all__ = ["MAPPED", "apply", "identities", "severities", "writing_defaults"]
@@ -28,6 +29,12 @@ MAPPED = register(
     "message names the field, both codes and the profile key.",
     "Nothing; change the profile's [units] if the mapping is wrong.",
     "QTY+21:10:GBND' with GBND = \"PK\" in the profile")
+UNMAPPED = register(
+    "PROFILE-UNMAPPED", Severity.WARNING,
+    "A party identifier under an agency the profile maps to GS1 (9) was not read as the "
+    "party's GLN: it is no valid GLN, or the party has a GLN already. It is kept as sent.",
+    "Check the number with the partner, or the profile's [agencies].",
+    "NAD+BY+12345::ZZ' with ZZ = \"9\" in the profile")
 _UNIT_CODES = frozenset({"EANCOM-UNIT", "UBL-CODE", "JSON-CODE"})
 
 
@@ -54,6 +61,7 @@ def apply(profiles: ProfileSet, item: Item, source: str | None = None) -> Item:
     if document is not None:
         document = _currency(profile, document, findings)
         document = _units(profile, document, findings, where)
+        document = _agencies(profile, document, findings, where)
         document = _own(profile, document, findings, where)
         document = _partner(profile, document, findings, where)
     return attrs.evolve(item, document=document,
@@ -123,6 +131,50 @@ def _units(profile: Profile, document: Document, findings: list[Finding],
                                at or where.evolve(field=field)))
         lines[n] = attrs.evolve(line, unit=code)
     return attrs.evolve(document, lines=lines)
+
+
+def _agencies(profile: Profile, document: Document, findings: list[Finding],
+              where: Location) -> Document:
+    """Parties' identifiers through the profile's ``[agencies]``: one under an agency the
+    profile maps to GS1 (9) becomes the party's GLN, when it is one and the party has
+    none; one mapped to another agency takes that agency as its scheme."""
+    if not profile.agencies:
+        return document
+    changes: dict[str, Any] = {}
+    for role, party in iter_parties(document):
+        mapped = _mapped_party(profile, role, party, findings, where)
+        if mapped is not party:
+            changes[role] = mapped
+    return attrs.evolve(document, **changes) if changes else document
+
+
+def _mapped_party(profile: Profile, role: str, party: Party, findings: list[Finding],
+                  where: Location) -> Party:
+    gln, ids = party.gln, list(party.ids)
+    for n, ident in enumerate(party.ids):
+        agency = profile.agencies.get(ident.scheme or "")
+        if agency is None:
+            continue
+        origin = f"profile {profile.name}: agencies.{ident.scheme}"
+        if agency == "9" and gln is None and _gln.is_valid(ident.value):
+            gln = ident.value
+            ids.remove(ident)
+            findings.append(MAPPED(f"{role}.ids[{n}] {ident.value} ({ident.scheme}) read as "
+                                   f"the party's GLN ({origin})",
+                                   where.evolve(field=f"{role}.gln")))
+        elif agency == "9":
+            why = "the party has a GLN" if gln is not None else "it is no valid GLN"
+            findings.append(UNMAPPED(f"{role}.ids[{n}] {ident.value} ({ident.scheme}) is "
+                                     f"not read as a GLN: {why} ({origin})",
+                                     where.evolve(field=f"{role}.ids[{n}]")))
+        else:
+            ids[ids.index(ident)] = attrs.evolve(ident, scheme=agency)
+            findings.append(MAPPED(f"{role}.ids[{n}] {ident.value}: agency {ident.scheme} "
+                                   f"read as {agency} ({origin})",
+                                   where.evolve(field=f"{role}.ids[{n}]")))
+    if gln is party.gln and ids == list(party.ids):
+        return party
+    return attrs.evolve(party, gln=gln, ids=tuple(ids))
 
 
 def _own_payment(payment: PaymentMeans, sent: tuple[PaymentMeans, ...]

@@ -487,10 +487,23 @@ def _categories_or_refuse(b: _Builder, invoice: Invoice,
                for category, found in rates.items() if len(found) > 1))
 
 
+def _written(charges: Sequence[AllowanceCharge], charge: bool) -> bool:
+    """Whether an allowance (or a charge) of these is written: one not of amount zero,
+    which is left out (see ``_allowance``), and then so is its total (F-LIB013/14)."""
+    return any(ac.is_charge is charge and ac.effective_amount != 0 for ac in charges)
+
+
 def _allowance(b: _Builder, parent: _Element, ac: AllowanceCharge,
-               default: tuple[TaxCategory, Decimal], path: str | None = None) -> None:
+               default: tuple[TaxCategory, Decimal], path: str | None = None, *,
+               at: str | None = None) -> None:
     """cac:AllowanceCharge; without a tax category of its own it takes ``default`` (the
-    line's, or the document's only one), noted at ``path`` for a document's."""
+    line's, or the document's only one), noted at ``path`` for a document's. One of
+    amount zero, which changes no total and which OIOUBL refuses (F-LIB019), is left out
+    and noted at ``at`` (its model path)."""
+    if ac.effective_amount == 0:
+        not_carried(at or path or "allowance_charges", "an allowance or charge of 0 "
+                    "changes no total, and OIOUBL refuses a zero amount (F-LIB019): left out")
+        return
     element = b.el(parent, "cac:AllowanceCharge")
     b.el(element, "cbc:ChargeIndicator", "true" if ac.is_charge else "false")
     if ac.reason_code:
@@ -825,9 +838,9 @@ def _invoice_totals(b: _Builder, root: _Element, invoice: Invoice, totals: Invoi
     b.amount(monetary, "cbc:LineExtensionAmount", totals.line_total)
     b.amount(monetary, "cbc:TaxExclusiveAmount", totals.tax_total)  # OIOUBL: the total VAT
     b.amount(monetary, "cbc:TaxInclusiveAmount", totals.tax_inclusive)
-    if any(not ac.is_charge for ac in invoice.allowance_charges):
+    if _written(invoice.allowance_charges, charge=False):
         b.amount(monetary, "cbc:AllowanceTotalAmount", totals.allowance_total)
-    if any(ac.is_charge for ac in invoice.allowance_charges):
+    if _written(invoice.allowance_charges, charge=True):
         b.amount(monetary, "cbc:ChargeTotalAmount", totals.charge_total)
     if invoice.prepaid:
         b.amount(monetary, "cbc:PrepaidAmount", invoice.prepaid)
@@ -850,8 +863,9 @@ def _invoice_line(b: _Builder, root: _Element, n: int, line: InvoiceLine, credit
     if line.order_line_id:
         b.el(b.el(element, "cac:OrderLineReference"), "cbc:LineID", line.order_line_id)
     if not credit:  # UBL 2.1: invoice lines put allowances before the tax total …
-        for ac in line.allowance_charges:
-            _allowance(b, element, ac, (line.tax_category, line.tax_percent))
+        for k, ac in enumerate(line.allowance_charges):
+            _allowance(b, element, ac, (line.tax_category, line.tax_percent),
+                       at=f"lines[{n}].allowance_charges[{k}]")
     line_tax = b.el(element, "cac:TaxTotal")
     tax = money(line.line_amount * line.tax_percent / 100)
     b.amount(line_tax, "cbc:TaxAmount", tax)
@@ -860,8 +874,9 @@ def _invoice_line(b: _Builder, root: _Element, n: int, line: InvoiceLine, credit
     b.amount(line_sub, "cbc:TaxAmount", tax)
     _category(b, line_sub, line.tax_category, line.tax_percent)
     if credit:  # … and credit note lines after it
-        for ac in line.allowance_charges:
-            _allowance(b, element, ac, (line.tax_category, line.tax_percent))
+        for k, ac in enumerate(line.allowance_charges):
+            _allowance(b, element, ac, (line.tax_category, line.tax_percent),
+                       at=f"lines[{n}].allowance_charges[{k}]")
     _item(b, element, line)
     _price(b, element, line, f"lines[{n}]")
 
@@ -1021,8 +1036,9 @@ def _order_line(b: _Builder, root: _Element, n: int, line: OrderLine, with_date:
                                               "out, the net price is written as the price")
         line = attrs.evolve(line, price=_net_price(line), gross_price=None,
                             allowance_charges=())
-    for ac in line.allowance_charges:
-        _allowance(b, item, ac, (TaxCategory.STANDARD, Decimal(25)))
+    for k, ac in enumerate(line.allowance_charges):
+        _allowance(b, item, ac, (TaxCategory.STANDARD, Decimal(25)),
+                   at=f"lines[{n}].allowance_charges[{k}]")
     if line.price is not None:
         _price(b, item, line, f"lines[{n}]")
     _item(b, item, line)
@@ -1036,9 +1052,9 @@ def _anticipated_total(b: _Builder, root: _Element, order: Order) -> None:
     sums = {charge: sum((ac.effective_amount or Decimal(0) for ac in order.allowance_charges
                          if ac.is_charge is charge), Decimal(0)) for charge in (False, True)}
     b.amount(total, "cbc:LineExtensionAmount", line_total)
-    if any(not ac.is_charge for ac in order.allowance_charges):
+    if _written(order.allowance_charges, charge=False):
         b.amount(total, "cbc:AllowanceTotalAmount", sums[False])
-    if any(ac.is_charge for ac in order.allowance_charges):
+    if _written(order.allowance_charges, charge=True):
         b.amount(total, "cbc:ChargeTotalAmount", sums[True])
     b.amount(total, "cbc:PayableAmount", line_total - sums[False] + sums[True])
 
