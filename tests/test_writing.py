@@ -410,3 +410,27 @@ def test_a_zero_charge_is_left_out_of_oioubl_and_noted(installed: Path) -> None:
     assert b"FRAIS DE PORT" not in data
     assert "OIOUBL refuses a zero amount (F-LIB019): left out" in note_at(
         findings, "allowance_charges[0]").message
+
+
+def test_what_a_refusal_names_supplied_by_partner_profiles_converts(
+        shared: Path, installed: Path, tmp_path: Path) -> None:
+    # The OCA order is refused for its buyer (GLN under agency ZZ); the partner profile of
+    # tools/conformance-partners maps the agency and the unit, and it converts.
+    import subprocess
+    import sys
+
+    root = FIXTURES.parent
+    source = shared / "corpus/edifact/oca_orders_d96a_utf8_in_unoc_pia_alc.txt"
+    base = ["convert", str(source), "--to", "oioubl", "-o", f"{tmp_path}/out/",
+            "--profile", str(root / "tools" / "conformance-profile.toml")]
+    refused = subprocess.run([sys.executable, "-m", "edimap", *base],
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1
+    assert "(its identifiers, 5450534008617 under ZZ, are from no register OIOUBL routes " \
+           "by)" in refused.stderr
+    done = subprocess.run([sys.executable, "-m", "edimap", *base, "--profiles",
+                           str(root / "tools" / "conformance-partners")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "1 converted, 0 failed" in done.stderr
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["Order-467819.xml"]
