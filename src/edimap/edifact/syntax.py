@@ -32,6 +32,7 @@ __all__ = [
     "format_decimal",
     "match_run",
     "parse_decimal_text",
+    "repertoire_for",
 ]
 
 
@@ -97,6 +98,19 @@ UNOA_REPERTOIRE = frozenset(
 )
 # Level B adds lower case letters and a few more graphic characters (the ISO 646 set).
 UNOB_REPERTOIRE = UNOA_REPERTOIRE | frozenset("abcdefghijklmnopqrstuvwxyz#@[]\\{}|~^_`$")
+
+
+def repertoire_for(syntax_id: str) -> frozenset[str] | None:
+    """The characters syntax level ``syntax_id`` allows beyond what its codec encodes
+    (UNOA and UNOB: ISO 646 subsets), or None when its codec is the whole rule.
+
+    >>> "a" in repertoire_for("UNOA"), repertoire_for("UNOC")
+    (False, None)
+    """
+    return _REPERTOIRES.get(syntax_id.upper())
+
+
+_REPERTOIRES = {"UNOA": UNOA_REPERTOIRE, "UNOB": UNOB_REPERTOIRE}
 
 
 def codec_for(syntax_id: str) -> str | None:

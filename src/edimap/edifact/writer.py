@@ -19,12 +19,11 @@ from typing import IO, NoReturn
 import attrs
 
 from edimap.edifact.syntax import (
-    UNOA_REPERTOIRE,
-    UNOB_REPERTOIRE,
     Delimiters,
     Segment,
     codec_for,
     escape,
+    repertoire_for,
 )
 from edimap.findings import InputError, Location, Severity, UsageError, register
 
@@ -131,8 +130,7 @@ class InterchangeWriter:
         self.delimiters = delimiters or Delimiters.for_syntax_version(syntax_version)
         self.control_ref = control_ref
         self.line_breaks = line_breaks
-        self._repertoire = {"UNOA": UNOA_REPERTOIRE, "UNOB": UNOB_REPERTOIRE}.get(
-            self.syntax_id)
+        self._repertoire = repertoire_for(self.syntax_id)
         self._messages = 0
         self._closed = False
         self._refs: set[str] = set()

@@ -232,12 +232,12 @@ def _check_characters(document: Document, syntax_id: str) -> None:
     """Every text of ``document`` in the interchange's character set, or a refusal naming
     the field (the interchange writer would name only the segment it was writing)."""
     from edimap import json as canonical
-    from edimap.edifact.syntax import UNOA_REPERTOIRE, UNOB_REPERTOIRE, codec_for
+    from edimap.edifact.syntax import codec_for, repertoire_for
 
     codec = codec_for(syntax_id)
     if codec is None:
         raise UsageError(f"unknown syntax identifier {syntax_id!r}")
-    repertoire = {"UNOA": UNOA_REPERTOIRE, "UNOB": UNOB_REPERTOIRE}.get(syntax_id.upper())
+    repertoire = repertoire_for(syntax_id)
     errors = []
     written = {k: v for k, v in canonical.to_dict(document).items()
                if k not in ("document", "kind")}
