@@ -723,3 +723,23 @@ def test_a_standard_rated_duty_is_a_charge_at_the_documents_standard_rate(
                                                      Decimal("25.00"))
     (info,) = [f for f in item.findings if f.code == "UBL-DUTY-AS-CHARGE"]
     assert "StandardRated (25 % VAT)" in info.message
+
+
+def test_a_wrong_gln_endpoint_is_an_error_only_where_nemhandel_routes_by_it() -> None:
+    invoice = edimap.read(Path(__file__).resolve().parent.parent / "fixtures" /
+                          "invoice.json").documents[0]
+    xml = edimap.write(invoice, format="oioubl")
+    party = (b'<cac:DeliveryParty><cbc:EndpointID schemeID="GLN">5798000416607'
+             b'</cbc:EndpointID><cac:PartyName><cbc:Name>Lager</cbc:Name></cac:PartyName>'
+             b'</cac:DeliveryParty></cac:Delivery>')
+    delivery = xml.replace(b"</cac:Delivery>", party, 1)
+    (item,) = edimap.read(delivery).items
+    assert item.ok, [str(f) for f in item.findings if f.is_error]
+    (warning,) = [f for f in item.findings if "5798000416607" in f.message]
+    assert (warning.code, warning.severity) == ("UBL-IDENTIFIER", edimap.Severity.WARNING)
+    # The seller's endpoint routes the document: a wrong one is an error.
+    seller = xml.replace(b">5798000000001</cbc:EndpointID>", b">5798000000002</cbc:EndpointID>",
+                         1)
+    (item,) = edimap.read(seller).items
+    assert not item.ok
+    assert [f.code for f in item.findings if f.is_error] == ["UBL-ENDPOINT"]

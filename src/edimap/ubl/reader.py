@@ -75,8 +75,10 @@ IDENTIFIER = register(
     "Check the number with the sender.", '<cbc:ID schemeID="GTIN">5712345780111</cbc:ID>')
 ENDPOINT = register(
     "UBL-ENDPOINT", Severity.ERROR,
-    "A party's cbc:EndpointID declared as a GLN fails its check digit; it is kept as sent "
-    "(NemHandel delivers by the endpoint, so a wrong one usually means a lost document).",
+    "The cbc:EndpointID of the seller, the buyer or the accounting customer, declared as a "
+    "GLN, fails its check digit; it is kept as sent (NemHandel delivers by these "
+    "endpoints, so a wrong one usually means a lost document; another party's, such as "
+    "the delivery party's, is a UBL-IDENTIFIER warning).",
     "Correct the endpoint, or accept it as sent with a profile (official examples carry "
     "such numbers).", '<cbc:EndpointID schemeID="GLN">5790000000000</cbc:EndpointID>')
 CODE = register(
@@ -271,9 +273,10 @@ class _Reader:
             try:
                 _gln.validate(value)
             except ValueError as exc:
-                # Kept as sent. NemHandel routes by an OIOUBL GLN endpoint, so a wrong one
-                # is an error unless a profile accepts it.
-                if scheme != "GLN":
+                # Kept as sent. NemHandel routes by the OIOUBL GLN endpoint of the seller
+                # and the buyer, so a wrong one there is an error unless a profile accepts
+                # it; another party's (the delivery's) routes nothing.
+                if scheme != "GLN" or role not in ("seller", "buyer", "invoicee"):
                     self.findings.append(IDENTIFIER(f"{role}: EndpointID {exc}",
                                                     self.loc(endpoint)))
                     return
