@@ -40,6 +40,15 @@ def coded(findings: list[edimap.Finding], code: str) -> list[edimap.Finding]:
     return [f for f in findings if f.code == code]
 
 
+def refusal_of(document: Document, target: str) -> edimap.Finding:
+    """The one WRITE-REFUSED finding of writing ``document`` as ``target``."""
+    ok, findings, data = written(document, target)
+    assert not ok
+    assert data is None
+    (refusal,) = coded(findings, "WRITE-REFUSED")
+    return refusal
+
+
 def note_at(findings: list[edimap.Finding], field: str) -> edimap.Finding:
     """The one WRITE-NOT-CARRIED note at ``field``."""
     (note,) = [f for f in coded(findings, "WRITE-NOT-CARRIED") if f.location.field == field]
@@ -93,10 +102,7 @@ def test_an_invoice_line_without_price_takes_its_amount_over_its_quantity(
     assert "(12.50) stands in" in note_at(findings, "lines[0].price").message
     # A division that does not come out exact is refused at the line, not rounded.
     odd = attrs.evolve(line, quantity=Decimal(7))
-    ok, findings, _ = written(attrs.evolve(invoice, lines=(odd, *invoice.lines[1:])),
-                              "oioubl")
-    assert not ok
-    (refusal,) = coded(findings, "WRITE-REFUSED")
+    refusal = refusal_of(attrs.evolve(invoice, lines=(odd, *invoice.lines[1:])), "oioubl")
     assert refusal.location.field == "lines[0].price"
     assert "add the price (PRI)" in refusal.message
 
@@ -434,3 +440,35 @@ def test_what_a_refusal_names_supplied_by_partner_profiles_converts(
     assert done.returncode == 0, done.stderr
     assert "1 converted, 0 failed" in done.stderr
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["Order-467819.xml"]
+
+
+def test_what_oioubl_orders_need_of_lines_and_delivery(installed: Path) -> None:
+    # A Peppol order: a delivery party named by a contact only, lines named by the buyer.
+    order: Order = fixture("order.json")
+    assert order.buyer is not None
+    delivery = Party(name="Lager Vest", address=order.buyer.address,
+                     contact=edimap.model.Contact(name="Jens"))
+    ok, findings, data = written(attrs.evolve(order, delivery=delivery), "oioubl")
+    assert ok, [str(f) for f in findings]
+    assert data is not None
+    assert b"<cbc:Description>Lager Vest</cbc:Description>" in data  # a DeliveryLocation
+    assert "written as a DeliveryLocation" in note_at(findings, "delivery.contact").message
+    anonymous = attrs.evolve(order.lines[0], gtin=None, seller_item_id=None,
+                             buyer_item_id="B-1")
+    refusal = refusal_of(attrs.evolve(order, lines=(anonymous, *order.lines[1:])), "oioubl")
+    assert refusal.location.field == "lines[0].seller_item_id"
+    assert "(F-ORD185)" in refusal.message
+
+
+def test_an_address_part_longer_than_nad_holds_is_left_out_and_noted() -> None:
+    order: Order = fixture("order.json")
+    assert order.buyer is not None
+    assert order.buyer.address is not None
+    address = attrs.evolve(order.buyer.address, region="Region West")
+    buyer = attrs.evolve(order.buyer, address=address)
+    ok, findings, data = written(attrs.evolve(order, buyer=buyer), "eancom")
+    assert ok, [str(f) for f in findings]
+    assert data is not None
+    assert b"Region West" not in data
+    assert "NAD 3229 holds 9 characters and 'Region West' has 11" in note_at(
+        findings, "buyer.address.region").message

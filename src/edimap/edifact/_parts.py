@@ -438,9 +438,15 @@ def nad_segments(qualifier: str, party: Party, role: str) -> list[Segment]:
             street = [address.additional_street]
         elif not first_line:
             street = None
+        if street is not None:
+            street = [_fitting(line, 35, f"{role}.address.street", "NAD C059 3042")
+                      for line in street]
         segments = [Segment.build(
-            "NAD", qualifier, c082, None, name, street, address.city, address.region,
-            address.postal_code, address.country)]
+            "NAD", qualifier, c082, None, name, street,
+            _fitting(address.city, 35, f"{role}.address.city", "NAD 3164"),
+            _fitting(address.region, 9, f"{role}.address.region", "NAD 3229"),
+            _fitting(address.postal_code, 9, f"{role}.address.postal_code", "NAD 3251"),
+            address.country)]
     if party.endpoint_id:
         not_carried(f"{role}.endpoint_id", f"EANCOM has no electronic address; endpoint "
                     f"{party.endpoint_id} ({party.endpoint_scheme}) is left out")

@@ -277,7 +277,10 @@ def _endpoint(b: _Builder, element: _Element, party: Party, role: str) -> str:
     ``_endpoint_candidates``); one that stands in for the endpoint is noted, one skipped
     for its form too; none is a refusal. Returns the value written."""
     skipped: list[tuple[str, str]] = []
-    for candidate in _endpoint_candidates(party, role):
+    if party.endpoint_id and party.endpoint_scheme and not oioubl_scheme(party.endpoint_scheme):
+        not_carried(f"{role}.endpoint_id", f"OIOUBL has no endpoint scheme "
+                                           f"{party.endpoint_scheme}")
+    for candidate in _endpoint_candidates(party):
         wrong = _endpoint_form_problem(candidate.value, candidate.scheme)
         if wrong is not None:
             skipped.append((candidate.field, wrong))
@@ -286,6 +289,8 @@ def _endpoint(b: _Builder, element: _Element, party: Party, role: str) -> str:
             not_carried(f"{role}.{field}", f"{why}; {candidate.label} stands in")
         if candidate.stands_in:
             _stand_in(role, candidate.label)
+        elif candidate.field == "endpoint_id":
+            _note_endpoint_scheme(party, role, candidate.scheme)
         agency = {"schemeAgencyID": "9"} if candidate.scheme == "GLN" else {}
         b.el(element, "cbc:EndpointID", candidate.value, **agency, schemeID=candidate.scheme)
         return candidate.value
@@ -321,17 +326,12 @@ class _Candidate(NamedTuple):
     stands_in: bool  # not the party's endpoint, GLN or CVR number
 
 
-def _endpoint_candidates(party: Party, role: str) -> Iterator[_Candidate]:
+def _endpoint_candidates(party: Party) -> Iterator[_Candidate]:
     """The party's identifiers in order of preference as its endpoint: the endpoint, the
     GLN, the CVR number, a foreign VAT number, then an identifier from a register OIOUBL
     takes as an endpoint."""
     endpoint_scheme = oioubl_scheme(party.endpoint_scheme or "")
-    if party.endpoint_id and party.endpoint_scheme and endpoint_scheme is None:
-        not_carried(f"{role}.endpoint_id", f"OIOUBL has no endpoint scheme "
-                                           f"{party.endpoint_scheme}")
     if party.endpoint_id and endpoint_scheme:
-        if _endpoint_form_problem(party.endpoint_id, endpoint_scheme) is None:
-            _note_endpoint_scheme(party, role, endpoint_scheme)
         yield _Candidate("endpoint_id", party.endpoint_id, endpoint_scheme, "its endpoint",
                          False)
     if party.gln and party.gln != party.endpoint_id:
@@ -563,8 +563,18 @@ def _unit(unit: str | None) -> str:
     return UNITS.get(unit or "EA", unit or "EA")
 
 
-def _item(b: _Builder, parent: _Element, line: Any) -> None:
+def _item(b: _Builder, parent: _Element, line: Any, order_line: str | None = None) -> None:
+    """cac:Item. An item without any identification is described (F-ORD239); an
+    order line (``order_line``: its model path) needs the seller's item number, for which
+    a GTIN serves (F-ORD185), and is refused without either."""
     item = b.el(parent, "cac:Item")
+    identified = line.gtin or line.seller_item_id or line.buyer_item_id
+    if not identified and line.description:
+        b.el(item, "cbc:Description", line.description)
+    if order_line is not None and not (line.gtin or line.seller_item_id):
+        b.refuse(FieldError(f"{order_line}.seller_item_id", "an OIOUBL order names each item "
+                            "by the seller's item number or its GTIN (F-ORD185), and this "
+                            "line has neither: add it to the order"))
     if line.units_per_package is not None:
         b.el(item, "cbc:PackQuantity", _plain(line.units_per_package), unitCode="EA")
     b.el(item, "cbc:Name", line.description or line.gtin or line.seller_item_id or
@@ -925,9 +935,24 @@ def _simple_place(party: Party) -> bool:
                 or party.endpoint_id)
 
 
+def _has_endpoint(party: Party) -> bool:
+    """Whether one of the party's identifiers can be its OIOUBL EndpointID."""
+    return any(_endpoint_form_problem(c.value, c.scheme) is None
+               for c in _endpoint_candidates(party))
+
+
 def _delivery(b: _Builder, delivery: _Element, party: Party,
               after_location: Any = None) -> None:
-    if _simple_place(party):
+    """The delivery: a place (DeliveryLocation) for a party that is only one, or that has
+    no identifier OIOUBL takes as an endpoint (what the place has no room for noted);
+    else a DeliveryParty."""
+    if _simple_place(party) or not _has_endpoint(party):
+        for name in ("cvr", "vat_id", "ids", "contact", "account", "endpoint_id",
+                     "endpoint_scheme"):
+            if getattr(party, name):
+                not_carried(f"delivery.{name}", "the delivery party has no endpoint OIOUBL "
+                            "takes: it is written as a DeliveryLocation (GLN, name, "
+                            "address), which has no room for it")
         _delivery_location(b, delivery, party)
         if after_location:
             after_location()
@@ -1041,7 +1066,7 @@ def _order_line(b: _Builder, root: _Element, n: int, line: OrderLine, with_date:
                    at=f"lines[{n}].allowance_charges[{k}]")
     if line.price is not None:
         _price(b, item, line, f"lines[{n}]")
-    _item(b, item, line)
+    _item(b, item, line, f"lines[{n}]")
 
 
 def _anticipated_total(b: _Builder, root: _Element, order: Order) -> None:
