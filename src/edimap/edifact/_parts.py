@@ -392,61 +392,14 @@ def ftx_lines(text: str, path: str) -> list[str]:
 
 
 def nad_segments(qualifier: str, party: Party, role: str) -> list[Segment]:
-    ids = list(party.ids)
-    # C082 3055 is an agency code (an..3): a GLN's scheme is GS1's 9; an identifier of
-    # another scheme (DK:CVR, an ISO 6523 code) has no place in it.
-    agency = {"GLN": "9", "0088": "9"}
-    placeable = [i for i in ids if i.scheme is None or i.scheme in agency or (
-        len(i.scheme) <= 3 and not i.scheme.startswith("RFF+"))]
-    if party.gln:
-        c082: list[str] | None = [party.gln, "", "9"]
-    elif placeable:
-        first = placeable[0]
-        ids.remove(first)
-        c082 = [first.value, "", agency.get(first.scheme or "", first.scheme or "")]
-        if first.scheme in agency:
-            not_carried(f"{role}.ids[{party.ids.index(first)}]", "written as a GLN (NAD "
-                        "C082 with agency 9); it reads back as the party's GLN")
-    else:
-        c082 = None
-    refs: list[Segment] = []
-    for extra in ids:
-        n = party.ids.index(extra)
-        if extra.scheme and extra.scheme.startswith("RFF+"):
-            refs.append(Segment.build("RFF", [extra.scheme[4:], extra.value]))
-        else:
-            not_carried(f"{role}.ids[{n}]", f"NAD holds one identifier (C082); "
-                        f"{extra.value} ({extra.scheme or 'no scheme'}) has no place")
-    address = party.address
+    """NAD for ``party`` in ``role``, with its RFF references and CTA/COM contact."""
+    c082, refs = _nad_identity(party, role)
     name = wrap(party.name, 35) if party.name else None
-    if address is None:
+    if party.address is None:
         segments = [Segment.build("NAD", qualifier, c082, None, name)]
     else:
-        # EANCOM has no building number element: it goes after the street name, as Danish
-        # addresses are written ("Vestergade 12"), and reads back as part of the street.
-        first_line = " ".join(p for p in (address.street, address.building_number) if p)
-        if address.building_number:
-            not_carried(f"{role}.address.building_number", "EANCOM has no building number "
-                        "element: it is written after the street name (NAD C059)")
-            not_carried(f"{role}.address.street", "written with the building number after "
-                        "it (EANCOM has no element for that)")
-        street: list[str] | None = [first_line, address.additional_street or ""]
-        if not first_line and address.additional_street:
-            # C059's first line (3042) is mandatory: the second line moves up.
-            not_carried(f"{role}.address.additional_street", "written as the street (NAD "
-                        "C059's first line is mandatory), and reads back as the street")
-            street = [address.additional_street]
-        elif not first_line:
-            street = None
-        if street is not None:
-            street = [_fitting(line, 35, f"{role}.address.street", "NAD C059 3042")
-                      for line in street]
-        segments = [Segment.build(
-            "NAD", qualifier, c082, None, name, street,
-            _fitting(address.city, 35, f"{role}.address.city", "NAD 3164"),
-            _fitting(address.region, 9, f"{role}.address.region", "NAD 3229"),
-            _fitting(address.postal_code, 9, f"{role}.address.postal_code", "NAD 3251"),
-            address.country)]
+        segments = [Segment.build("NAD", qualifier, c082, None, name,
+                                  *_nad_address(party.address, role))]
     if party.endpoint_id:
         not_carried(f"{role}.endpoint_id", f"EANCOM has no electronic address; endpoint "
                     f"{party.endpoint_id} ({party.endpoint_scheme}) is left out")
@@ -469,6 +422,64 @@ def nad_segments(qualifier: str, party: Party, role: str) -> list[Segment]:
             segments.append(Segment.build("COM", [c.email, "EM"]))
     return segments
 
+
+def _nad_identity(party: Party, role: str) -> tuple[list[str] | None, list[Segment]]:
+    """NAD C082 (the GLN, or the one other identifier it can hold) and the RFF segments of
+    identifiers given as references (scheme ``RFF+…``); any other is noted."""
+    ids = list(party.ids)
+    # C082 3055 is an agency code (an..3): a GLN's scheme is GS1's 9; an identifier of
+    # another scheme (DK:CVR, an ISO 6523 code) has no place in it.
+    agency = {"GLN": "9", "0088": "9"}
+    placeable = [i for i in ids if i.scheme is None or i.scheme in agency or (
+        len(i.scheme) <= 3 and not i.scheme.startswith("RFF+"))]
+    c082: list[str] | None = None
+    if party.gln:
+        c082 = [party.gln, "", "9"]
+    elif placeable:
+        first = placeable[0]
+        ids.remove(first)
+        c082 = [first.value, "", agency.get(first.scheme or "", first.scheme or "")]
+        if first.scheme in agency:
+            not_carried(f"{role}.ids[{party.ids.index(first)}]", "written as a GLN (NAD "
+                        "C082 with agency 9); it reads back as the party's GLN")
+    refs: list[Segment] = []
+    for extra in ids:
+        n = party.ids.index(extra)
+        if extra.scheme and extra.scheme.startswith("RFF+"):
+            refs.append(Segment.build("RFF", [extra.scheme[4:], extra.value]))
+        else:
+            not_carried(f"{role}.ids[{n}]", f"NAD holds one identifier (C082); "
+                        f"{extra.value} ({extra.scheme or 'no scheme'}) has no place")
+    return c082, refs
+
+
+def _nad_address(address: Address, role: str) -> list[Any]:
+    """NAD C059 (street), 3164 city, 3229 region, 3251 postal code and 3207 country; a
+    part longer than its element is left out and noted."""
+    # EANCOM has no building number element: it goes after the street name, as Danish
+    # addresses are written ("Vestergade 12"), and reads back as part of the street.
+    first_line = " ".join(p for p in (address.street, address.building_number) if p)
+    if address.building_number:
+        not_carried(f"{role}.address.building_number", "EANCOM has no building number "
+                    "element: it is written after the street name (NAD C059)")
+        not_carried(f"{role}.address.street", "written with the building number after "
+                    "it (EANCOM has no element for that)")
+    street: list[str] | None = [first_line, address.additional_street or ""]
+    if not first_line and address.additional_street:
+        # C059's first line (3042) is mandatory: the second line moves up.
+        not_carried(f"{role}.address.additional_street", "written as the street (NAD "
+                    "C059's first line is mandatory), and reads back as the street")
+        street = [address.additional_street]
+    elif not first_line:
+        street = None
+    if street is not None:
+        street = [_fitting(line, 35, f"{role}.address.street", "NAD C059 3042")
+                  for line in street]
+    return [street,
+            _fitting(address.city, 35, f"{role}.address.city", "NAD 3164"),
+            _fitting(address.region, 9, f"{role}.address.region", "NAD 3229"),
+            _fitting(address.postal_code, 9, f"{role}.address.postal_code", "NAD 3251"),
+            address.country]
 
 
 def _fitting(value: str | None, most: int, path: str, element: str) -> str:

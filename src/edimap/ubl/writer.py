@@ -255,6 +255,12 @@ def _party(b: _Builder, parent: _Element, party: Party, role: str,
         if party.name:
             b.el(entity, "cbc:RegistrationName", party.name)
         b.el(entity, "cbc:CompanyID", party.gln or endpoint, schemeID="ZZZ")
+    _contact(b, element, party, contact_reference)
+
+
+def _contact(b: _Builder, element: _Element, party: Party,
+             contact_reference: str | None) -> None:
+    """cac:Contact of the party, or of a customer without one its reference alone."""
     if party.contact is not None:
         contact = b.el(element, "cac:Contact")
         # OIOUBL wants the customer's contact to have an ID (F-INV051, F-ORD041).
