@@ -472,3 +472,24 @@ def test_an_address_part_longer_than_nad_holds_is_left_out_and_noted() -> None:
     assert b"Region West" not in data
     assert "NAD 3229 holds 9 characters and 'Region West' has 11" in note_at(
         findings, "buyer.address.region").message
+
+
+def test_a_line_with_a_gross_price_and_a_percentage_allowance_is_priced_net(
+        installed: Path) -> None:
+    # EANCOM INVOIC: QTY+47:40, MOA+203:2160, PRI+AAB:60, ALC+A PCD+1:10 (no MOA, no PRI+AAA).
+    invoice = _without_stated_totals(fixture("invoice.json"))
+    ten_percent = edimap.model.AllowanceCharge(is_charge=False, percent=Decimal(10))
+    line = attrs.evolve(invoice.lines[0], quantity=Decimal(40), price=None,
+                        gross_price=Decimal(60), line_amount=Decimal(2160),
+                        allowance_charges=(ten_percent,))
+    ok, findings, data = written(attrs.evolve(invoice, lines=(line, *invoice.lines[1:])),
+                                 "oioubl")
+    assert ok, [str(f) for f in findings if f.is_error]
+    assert data is not None
+    assert b">54.00</cbc:PriceAmount>" in data
+    assert b'<cbc:Amount currencyID="DKK">240.00</cbc:Amount>' in data
+    assert b'<cbc:BaseAmount currencyID="DKK">2400.00</cbc:BaseAmount>' in data
+    assert "the line's gross amount (2400.00, quantity × price) is its base" in note_at(
+        findings, "lines[0].allowance_charges[0].base_amount").message
+    assert "the price after the line's allowances" in note_at(findings,
+                                                               "lines[0].price").message

@@ -898,10 +898,19 @@ def _invoice_line(b: _Builder, root: _Element, n: int, line: InvoiceLine, credit
 
 
 def _priced(n: int, line: InvoiceLine) -> InvoiceLine:
-    """Line ``n`` with the price OIOUBL requires on every invoice line: as sent, or — for a
-    line without allowances or charges — its amount divided by its quantity when that
-    division is exact (noted); otherwise a refusal."""
+    """Line ``n`` with the price OIOUBL requires on every invoice line: as sent; for a line
+    with allowances or charges, the price after them (``_price``), noted; for one without,
+    its amount divided by its quantity when that division is exact (noted); otherwise a
+    refusal. A percentage allowance with no amount gets the line's gross amount as its
+    base (``_based``)."""
+    line = _based(n, line)
     if line.price is not None:
+        return line
+    if line.quantity and line.allowance_charges:
+        not_carried(f"lines[{n}].price", "OIOUBL needs a price on every line: the price "
+                                         "after the line's allowances and charges (the line "
+                                         "amount divided by the quantity) stands in, and "
+                                         "reads back as the price")
         return line
     if line.quantity and not line.allowance_charges:
         price = line.line_amount / line.quantity
@@ -915,6 +924,25 @@ def _priced(n: int, line: InvoiceLine) -> InvoiceLine:
     raise ValidationError([FieldError(f"lines[{n}].price", "OIOUBL needs a price on every "
                                       "line, and the line amount divided by the quantity "
                                       "gives none exactly: add the price (PRI)")])
+
+
+def _based(n: int, line: InvoiceLine) -> InvoiceLine:
+    """Line ``n`` whose one allowance or charge given only as a percentage (EANCOM ALC with
+    PCD and no MOA) gets the line's gross amount (quantity × gross price) as its base, as
+    EANCOM computes it, so that OIOUBL can state its amount (noted)."""
+    gross = line.gross_price if line.gross_price is not None else line.price
+    unknown = [k for k, ac in enumerate(line.allowance_charges) if ac.effective_amount is None]
+    if gross is None or not line.quantity or len(unknown) != 1:
+        return line
+    (k,) = unknown
+    base = money(line.quantity * gross / (line.price_basis or Decimal(1)))
+    for name in ("base_amount", "amount"):
+        not_carried(f"lines[{n}].allowance_charges[{k}].{name}", f"OIOUBL needs the amount "
+                    f"of an allowance or charge: the line's gross amount ({base}, quantity × "
+                    "price) is its base, and reads back with the amount")
+    charges = list(line.allowance_charges)
+    charges[k] = attrs.evolve(charges[k], base_amount=base)
+    return attrs.evolve(line, allowance_charges=tuple(charges))
 
 
 def _additional_references(b: _Builder, root: _Element, document: Document) -> None:
