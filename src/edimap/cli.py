@@ -259,6 +259,50 @@ def _finish(entries: list[dict[str, Any]], summary: dict[str, int], report_path:
 
 
 
+class _Recorder:
+    """What a one-input run says as it goes: the counts, the findings shown, the report
+    streamed, the entries kept for quarantine."""
+
+    def __init__(self, name: str, report_path: str | None, quarantine: str | None,
+                 quiet: bool, verbose: bool) -> None:
+        from edimap._report import StreamedReport
+
+        self.report_path, self.quiet, self.verbose = report_path, quiet, verbose
+        self.counts = {"inputs": 1, "converted": 0, "failed": 0, "warnings": 0, "stopped": 0}
+        self.printer = FindingPrinter(verbose, where_all=report_path and "the report")
+        self.report = StreamedReport(report_path)
+        self.failed: list[dict[str, Any]] | None = [] if quarantine and name != "-" else None
+
+    def record(self, entries: list[dict[str, Any]]) -> None:
+        for entry in entries:
+            if entry["outcome"] in self.counts:  # ("input": about the input as a whole)
+                self.counts[entry["outcome"]] += 1
+            self.counts["warnings"] += sum(f["severity"] == "warning"
+                                           for f in entry["findings"])
+            if not self.quiet:
+                self.printer.show(Finding.from_dict(f) for f in entry["findings"])
+            self.report.add(entry)
+            if self.failed is not None:
+                self.failed.append(entry)
+
+    def restart(self) -> None:
+        """Forget what was recorded: the input is read again, whole."""
+        self.report.reset()
+        self.counts.update(dict.fromkeys(self.counts, 0), inputs=1)
+        if self.failed is not None:
+            self.failed.clear()
+        if not self.quiet:
+            click.echo("edimap: the parts do not read as the whole interchange would; "
+                       "reading it whole (findings above repeat below)", err=True)
+        self.printer = FindingPrinter(self.verbose,
+                                      where_all=self.report_path and "the report")
+
+    @property
+    def read_any(self) -> bool:
+        return bool(self.counts["converted"] or self.counts["failed"]
+                    or self.counts["stopped"])
+
+
 def _convert_single(name: str, to_format: str, from_format: str, output: str,
                     options: dict[str, Any], report_path: str | None, quarantine: str | None,
                     quiet: bool, verbose: bool, jobs: int = 1) -> None:
@@ -270,69 +314,42 @@ def _convert_single(name: str, to_format: str, from_format: str, output: str,
     finishes the document in hand and lists the rest as stopped."""
     from edimap import formats
     from edimap._destination import destination
-    from edimap._report import StreamedReport
     from edimap._split_run import InexactSplit
     from edimap._streaming import iter_read
     from edimap.pipeline import input_outcome, outcome_of, stopped_entry
 
-    fmt = formats.get(to_format)
     source: Any = sys.stdin.buffer if name == "-" else Path(name)
     split = Split.of(name, from_format, to_format, output, jobs)
-    counts = {"inputs": 1, "converted": 0, "failed": 0, "warnings": 0, "stopped": 0}
-    printer = FindingPrinter(verbose, where_all=report_path and "the report")
-    report = StreamedReport(report_path)
-    failed: list[dict[str, Any]] | None = [] if quarantine and name != "-" else None
-
-    def record(entries: list[dict[str, Any]]) -> None:
-        for entry in entries:
-            if entry["outcome"] in counts:  # ("input": findings about the input as a whole)
-                counts[entry["outcome"]] += 1
-            counts["warnings"] += sum(f["severity"] == "warning" for f in entry["findings"])
-            if not quiet:
-                printer.show(Finding.from_dict(f) for f in entry["findings"])
-            report.add(entry)
-            if failed is not None:
-                failed.append(entry)
-
-    with stopping(announce_stop) as stop, destination(fmt, output, options) as out, report:
+    run = _Recorder(name, report_path, quarantine, quiet, verbose)
+    with stopping(announce_stop) as stop, \
+            destination(formats.get(to_format), output, options) as out, run.report:
         input_findings: list[Finding] | None = None
         if split is not None:
             try:
                 for entry, output_name, body in split.entries(options, stop):
-                    record(out.add_written(entry, output_name, body))
+                    run.record(out.add_written(entry, output_name, body))
                 input_findings = split.findings
             except InexactSplit:  # (rare: what was written goes, and it is read whole)
                 out.reset()
-                report.reset()
-                counts.update(dict.fromkeys(counts, 0), inputs=1)
-                if failed is not None:
-                    failed.clear()
-                if not quiet:
-                    click.echo("edimap: the parts do not read as the whole interchange "
-                               "would; reading it whole (findings above repeat below)",
-                               err=True)
-                printer = FindingPrinter(verbose, where_all=report_path and "the report")
+                run.restart()
         if input_findings is None:
             stream = iter_read(source, format=from_format, profile=options["profiles"])
             for item in stream:
-                if stop():
-                    record([stopped_entry(name, item.reference)])
-                    continue
-                record(out.add(outcome_of(item, name)))
+                run.record([stopped_entry(name, item.reference)] if stop()
+                           else out.add(outcome_of(item, name)))
             input_findings = stream.findings
-        record(out.close())
-        read_any = bool(counts["converted"] or counts["failed"] or counts["stopped"])
-        whole = input_outcome(name, input_findings, read_any)
+        run.record(out.close())
+        whole = input_outcome(name, input_findings, run.read_any)
         if whole is not None:
-            record([whole.to_dict(None)])
-        report.summary = counts
+            run.record([whole.to_dict(None)])
+        run.report.summary = run.counts
     if not quiet:
-        printer.close()
-    if failed is not None and counts["failed"]:
+        run.printer.close()
+    if run.failed is not None and run.counts["failed"]:
         from edimap._batch import quarantine_input
 
-        quarantine_input(Path(name), Path(quarantine or ""), failed)
-    _finish([], counts, None, quiet, verbose, stop.signal_name)
+        quarantine_input(Path(name), Path(quarantine or ""), run.failed)
+    _finish([], run.counts, None, quiet, verbose, stop.signal_name)
 
 
 @main.command()
