@@ -267,15 +267,19 @@ def test_a_peppol_order_translates_to_a_valid_oioubl_order(shared: Path,
             "lines[0].allowance_charges[1]", "lines[0].price"} <= noted
 
 
-def test_a_unit_off_the_oioubl_list_is_refused_by_its_rule_saying_how_to_mend_it(
+def test_a_unit_off_the_oioubl_list_is_refused_at_the_line_saying_how_to_mend_it(
         installed: Path) -> None:
+    # BOU has Rec 20's shape, but is not on the list the installed rules hold (F-LIB318):
+    # refused before writing, at each line, all at once.
     order: Order = fixture("order.json")
-    lines = tuple(attrs.evolve(line, unit="BOU") for line in order.lines)  # (Rec 20 shape)
+    lines = tuple(attrs.evolve(line, unit="BOU") for line in order.lines)
     ok, findings, _ = written(attrs.evolve(order, lines=lines), "oioubl")
     assert not ok
-    invalid = [f for f in coded(findings, "WRITE-INVALID") if "F-LIB318" in f.message]
-    assert invalid
-    assert "under [units] in its profile" in invalid[0].message
+    refusals = coded(findings, "WRITE-REFUSED")
+    assert [f.location.field for f in refusals] == [f"lines[{n}].unit"
+                                                    for n in range(len(lines))]
+    assert "'BOU' is none: map it in the partner's profile ([units]" in refusals[0].message
+    assert not coded(findings, "WRITE-INVALID")
 
 
 def test_an_endpoint_oioubl_would_refuse_gives_way_to_the_next_identifier(

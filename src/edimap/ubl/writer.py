@@ -38,6 +38,7 @@ from edimap.model import (
     TaxSubtotal,
 )
 from edimap.totals import InvoiceTotals, check_stated, compute, money
+from edimap.ubl.codelists import unit_codes
 from edimap.ubl.reader import CAC, CBC
 from edimap.ubl.schemes import (
     CATEGORY_TO_OIOUBL,
@@ -541,14 +542,17 @@ def _allowance(b: _Builder, parent: _Element, ac: AllowanceCharge,
 
 def _units_or_refuse(b: _Builder, lines: Sequence[Any]) -> None:
     """Refuse the lines whose unit is no UN/ECE Rec 20 code, which OIOUBL requires
-    (F-LIB318), naming the profile setting that maps a partner's own unit."""
+    (F-LIB318: the installed rules' list, else the code's shape), naming the profile
+    setting that maps a partner's own unit."""
+    codes = unit_codes()
     errors = [FieldError(f"lines[{n}].unit",
                          f"OIOUBL needs a UN/ECE Rec 20 unit (F-LIB318), and {line.unit!r} "
                          f"is none: map it in the partner's profile ([units] "
                          f"{line.unit} = \"EA\", or the Rec 20 code it stands for)")
               for n, line in enumerate(lines)
               if line.unit is not None and line.unit not in UNITS
-              and not UNIT_CODE.match(line.unit)]
+              and (not UNIT_CODE.match(line.unit)
+                   or (codes is not None and line.unit not in codes))]
     b.refuse(*errors)
 
 
