@@ -17,13 +17,17 @@ from edimap.ubl.schemas import stylesheet
 __all__ = ["unit_codes"]
 
 
-@functools.lru_cache(maxsize=1)
 def unit_codes() -> frozenset[str] | None:
     """The unit codes the OIOUBL rules take for a quantity (F-LIB318, UN/ECE Rec 20), or
-    None when the rules are not installed."""
+    None when the rules are not installed (asked each time: they may be installed later
+    in the process)."""
     path = stylesheet("Order")
-    if path is None:
-        return None
-    found = re.search(r'name="Quantity_unitCode"\s+select="\'([^\']*)\'',
-                      path.read_text("utf-8", errors="replace"))
+    return None if path is None else _listed(str(path), "Quantity_unitCode")
+
+
+@functools.lru_cache(maxsize=8)
+def _listed(path: str, variable: str) -> frozenset[str] | None:
+    """The codes of the list ``variable`` in the stylesheet at ``path`` (read once)."""
+    with open(path, encoding="utf-8", errors="replace") as text:
+        found = re.search(rf'name="{variable}"\s+select="\'([^\']*)\'', text.read())
     return frozenset(found.group(1).strip(",").split(",")) if found else None
