@@ -743,3 +743,18 @@ def test_a_wrong_gln_endpoint_is_an_error_only_where_nemhandel_routes_by_it() ->
     (item,) = edimap.read(seller).items
     assert not item.ok
     assert [f.code for f in item.findings if f.is_error] == ["UBL-ENDPOINT"]
+
+
+def test_a_stated_charge_total_counts_the_duties_read_as_charges(shared: Path,
+                                                                  tmp_path: Path) -> None:
+    source = shared / "corpus/ubl/oioubl-gobl/excise-registration-tax_real.xml"
+    stated = tmp_path / "charges.xml"
+    stated.write_bytes(source.read_bytes().replace(
+        b'<cbc:AllowanceTotalAmount currencyID="DKK">0.40</cbc:AllowanceTotalAmount>',
+        b'<cbc:AllowanceTotalAmount currencyID="DKK">0.40</cbc:AllowanceTotalAmount>'
+        b'<cbc:ChargeTotalAmount currencyID="DKK">0.00</cbc:ChargeTotalAmount>', 1))
+    (invoice,) = edimap.read(stated).documents
+    assert invoice.charge_total == Decimal("78169.00")
+    written = edimap.write(invoice, format="eancom", sender="5798000000001",
+                           recipient="5790000274017", control_ref="1")
+    assert b"MOA+9:180000.00'" in written

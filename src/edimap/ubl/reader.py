@@ -546,8 +546,8 @@ def _invoice(r: _Reader, root: etree._Element, credit: bool) -> Invoice | None:
     fields["payment_terms"] = _terms(r, r.find(root, "cac:PaymentTerms"))
     fields["allowance_charges"] = [a for a in (r.allowance(e) for e in
                                                r.findall(root, "cac:AllowanceCharge")) if a]
-    _invoice_taxes(r, root, fields)
-    _invoice_totals(r, root, fields)
+    duties = _invoice_taxes(r, root, fields)
+    _invoice_totals(r, root, fields, duties)
     line_tag = "cac:CreditNoteLine" if credit else "cac:InvoiceLine"
     quantity_tag = "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity"
     lines = (_invoice_line(r, element, quantity_tag) for element in r.findall(root, line_tag))
@@ -601,12 +601,12 @@ def _invoice_parties(r: _Reader, root: etree._Element, fields: dict[str, Any]) -
     fields["delivery"] = _delivery_party(r, delivery)
 
 
-def _invoice_taxes(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> None:
-    """cac:TaxTotal: the VAT subtotals (other duties are reported as not carried) and the
-    TaxAmount of the first total that is VAT (a total of excise duties alone, such as the
-    Danish registration tax, is not carried either)."""
+def _invoice_taxes(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> Decimal:
+    """cac:TaxTotal: the VAT subtotals and the TaxAmount of the first total that is VAT; a
+    total of duties alone (the Danish registration tax) read as charges where it can be
+    (``_duty_charges``). Returns the amount of the duties read as charges."""
     subtotals: list[TaxSubtotal] = []
-    duties = []
+    duties: list[tuple[etree._Element, list[etree._Element]]] = []
     tax_total = None
     for total in r.findall(root, "cac:TaxTotal"):
         parts = total.findall("cac:TaxSubtotal", NS)
@@ -632,12 +632,12 @@ def _invoice_taxes(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> 
             tax_total = amount
     fields["tax_subtotals"] = subtotals
     fields["tax_total"] = tax_total
-    for total, parts in duties:
-        _duty_charges(r, total, parts, fields, subtotals)
+    return sum((_duty_charges(r, total, parts, fields, subtotals) for total, parts in duties),
+               Decimal(0))
 
 
 def _duty_charges(r: _Reader, total: etree._Element, parts: list[etree._Element],
-                  fields: dict[str, Any], vat: list[TaxSubtotal]) -> None:
+                  fields: dict[str, Any], vat: list[TaxSubtotal]) -> Decimal:
     """A TaxTotal of duties alone: each duty whose VAT treatment (TaxTypeCode) and rate the
     document gives becomes a document-level charge (``UBL-DUTY-AS-CHARGE``): zero rated,
     or at the one rate of its category among the VAT subtotals (``vat``). Any other is
@@ -646,9 +646,7 @@ def _duty_charges(r: _Reader, total: etree._Element, parts: list[etree._Element]
     if len(charges) == len(parts):
         r.find(total, "cbc:TaxAmount")  # the sum of the charges
     fields["allowance_charges"] = [*fields.get("allowance_charges", ()), *charges]
-    # A stated ChargeTotalAmount leaves the duties out: as charges they count in it.
-    fields["_duty_total"] = fields.get("_duty_total", Decimal(0)) + sum(
-        (c.amount or Decimal(0) for c in charges), Decimal(0))
+    return sum((c.amount or Decimal(0) for c in charges), Decimal(0))
 
 
 def _duty_charge(r: _Reader, sub: etree._Element, vat: list[TaxSubtotal]
@@ -680,7 +678,8 @@ def _duty_charge(r: _Reader, sub: etree._Element, vat: list[TaxSubtotal]
     return charge
 
 
-def _invoice_totals(r: _Reader, root: etree._Element, fields: dict[str, Any]) -> None:
+def _invoice_totals(r: _Reader, root: etree._Element, fields: dict[str, Any],
+                    duties: Decimal = Decimal(0)) -> None:
     """cac:LegalMonetaryTotal (TaxExclusive and TaxInclusive are computed, never kept)."""
     monetary = r.find(root, "cac:LegalMonetaryTotal")
     fields["line_total"] = r.decimal(monetary, "cbc:LineExtensionAmount")
@@ -688,7 +687,7 @@ def _invoice_totals(r: _Reader, root: etree._Element, fields: dict[str, Any]) ->
     # compute them from the lines, and refuse a document whose stated totals disagree.)
     fields["allowance_total"] = r.decimal(monetary, "cbc:AllowanceTotalAmount")
     fields["charge_total"] = r.decimal(monetary, "cbc:ChargeTotalAmount")
-    duties = fields.pop("_duty_total", Decimal(0))
+    # A stated ChargeTotalAmount leaves out the duties read as charges: they count in it.
     if duties and fields["charge_total"] is not None:
         fields["charge_total"] += duties
     fields["prepaid"] = r.decimal(monetary, "cbc:PrepaidAmount")
