@@ -265,9 +265,7 @@ def encode(value: Any, indent: int | None = 2, *, compact: bool = False) -> str:
     (``pip install 'edimap[fast]'``), gives the same bytes several times as fast; the suite
     compares the two."""
     if _orjson is not None and (compact or indent == 2):
-        text: str = _orjson.dumps(value, option=0 if compact else _orjson.OPT_INDENT_2
-                                  ).decode("utf-8")
-        return text
+        return encode_bytes(value, indent, compact=compact).decode("utf-8")
     if compact:
         return _json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return _json.dumps(value, indent=indent, ensure_ascii=False)
