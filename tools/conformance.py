@@ -60,13 +60,17 @@ def _why(finding: dict[str, Any]) -> str:
 PARTNERS = "strict + partner profiles"
 
 
-def _targets(path: Path, source_format: str | None, document: edimap.Document
+def _is_peppol(path: Path) -> bool:
+    """Whether the file is a Peppol BIS 3 document (by its CustomizationID)."""
+    found = re.search(rb"CustomizationID>([^<]*)<", path.read_bytes())
+    return found is not None and customization(found.group(1).decode()) == "peppol"
+
+
+def _targets(peppol: bool, source_format: str | None, document: edimap.Document
              ) -> list[str | None]:
     """Each target format, or None where it does not apply: the source format (a Peppol
     BIS 3 document read as UBL is translated to OIOUBL too), EANCOM for an order
     response."""
-    found = re.search(rb"CustomizationID>([^<]*)<", path.read_bytes())
-    peppol = found is not None and customization(found.group(1).decode()) == "peppol"
     return [None if (target == source_format and not peppol) or (
         target == "eancom" and isinstance(document, edimap.OrderResponse)) else target
             for target in TARGETS]
@@ -77,11 +81,12 @@ def _partner_totals(path: Path, partners: ProfileSet,
     """Count the documents of ``path`` converted under strict with the partner profiles of
     tools/conformance-partners (what a refusal names as the fix, supplied)."""
     result = edimap.read(path, profile=partners)
+    peppol = _is_peppol(path)
     for item in result.items:
         document = item.document
         if not item.ok or document is None:
             continue
-        for target in _targets(path, result.format, document):
+        for target in _targets(peppol, result.format, document):
             if target is not None:
                 written = write_document(Outcome(path.name, item.reference, True, (),
                                                  document=document), formats.get(target),
@@ -101,13 +106,14 @@ def main() -> None:
         strictly = {i.reference for i in edimap.read(path, profile=strict).items if i.ok}
         result = edimap.read(path, profile=tolerant(strict))
         name = path.relative_to(shared / "corpus").as_posix()
+        peppol = _is_peppol(path)
         for item in result.items:
             document = item.document
             if not item.ok or document is None:
                 continue
             reading = ("strict", "tolerant") if item.reference in strictly else ("tolerant",)
             cells = []
-            for target in _targets(path, result.format, document):
+            for target in _targets(peppol, result.format, document):
                 if target is None:
                     cells.append("—")
                     continue
