@@ -216,6 +216,15 @@ def test_wrong_unt_count_is_located() -> None:
                                "included)")
 
 
+def test_control_counts_padded_with_zeros_state_the_number() -> None:
+    padded = GOOD.replace(b"UNT+4+1", b"UNT+000004+1").replace(b"UNZ+1+42", b"UNZ+0001+42")
+    (message,), findings = read(padded)
+    assert (message.findings, findings) == ((), [])
+    (message,), _ = read(GOOD.replace(b"UNT+4+1", b"UNT+0005+1"))
+    assert message.findings[0].message.startswith("UNT says 0005 segments but the message "
+                                                  "has 4")
+
+
 def test_wrong_unt_reference() -> None:
     (message,), _ = read(GOOD.replace(b"UNT+4+1", b"UNT+4+2"))
     assert codes(list(message.findings)) == ["EDI-UNT-REF"]

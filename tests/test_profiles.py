@@ -82,6 +82,20 @@ def test_a_wrong_gtin_and_a_partner_unit_are_kept_as_sent() -> None:
     assert (unit.location.field, unit.location.segment_tag) == ("lines[0].unit", "LIN")
 
 
+def test_a_document_that_breaks_the_model_fails_with_the_reason_under_tolerant() -> None:
+    # The placeholder's error becomes a warning; the repeated line number still stops the
+    # order, and the error that says so is given, at the second LIN.
+    data = ORDERS.replace(b"NAD+BY+5790000274017::9", b"NAD+BY+0001::9").replace(
+        b"LIN+2++5790000100026:EN", b"LIN+1++5790000100026:EN", 1)
+    (item, _) = edimap.read(data, profile="tolerant").items
+    assert not item.ok
+    (error,) = [f for f in item.findings if f.is_error]
+    assert error.code == "EANCOM-MODEL"
+    assert (error.location.segment_tag, error.location.segment_index,
+            error.location.field) == ("LIN", 16, "lines[1].line_id")
+    assert error.message == "'1' is used by lines[0] too"
+
+
 def test_an_official_example_with_a_wrong_endpoint_gln_reads_under_tolerant(
         shared: Path) -> None:
     data = (shared / "corpus/ubl/oioubl-2.02-official/OIOUBL_Order_v2p2.xml").read_bytes()

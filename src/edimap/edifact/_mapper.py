@@ -38,7 +38,7 @@ from edimap.edifact._parts import (
 )
 from edimap.edifact.reader import Message
 from edimap.edifact.syntax import Segment
-from edimap.findings import Location, ValidationError, has_errors
+from edimap.findings import Location, ValidationError
 from edimap.model import AllowanceCharge, Document, DocumentReference, Party, PaymentTerms
 
 __all__ = ["NOTE_SUBJECTS", "MessageReader"]
@@ -293,19 +293,18 @@ class MessageReader:
     def build_document(self, build: Callable[[], Document]) -> Document | None:
         """The document ``build`` makes, whatever the findings so far say: values the
         message gives are kept as sent, and whether the document may be used is decided
-        by the severities (a profile may lower some). None when it cannot be built; the
-        broken invariants are reported unless an error already explains them."""
-        explained = has_errors(self.ctx.findings)
+        by the severities (a profile may lower some). None when it cannot be built; each
+        broken invariant is then reported at the segment its field came from, as an
+        error even where an earlier finding explains it, since a profile may have made
+        that one a warning and the document still cannot be read."""
         try:
             document = build()
         except ValidationError as exc:
-            if not explained:
-                for err in exc.errors:
-                    self.ctx.add(MODEL_INVALID(str(err), self.ctx.loc(0)))
+            for err in exc.errors:
+                self.ctx.add(MODEL_INVALID(err.message, self.locate(err.path)))
             return None
-        except TypeError:  # a required field missing: reported where it was looked for
-            if not explained:  # pragma: no cover - every required field has its finding
-                self.ctx.add(MODEL_INVALID("a required field is missing", self.ctx.loc(0)))
+        except TypeError:  # pragma: no cover - every required field has its finding
+            self.ctx.add(MODEL_INVALID("a required field is missing", self.ctx.loc(0)))
             return None
         self.check_content(document)
         return document

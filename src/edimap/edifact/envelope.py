@@ -258,7 +258,7 @@ class Envelope:
         else:
             count_text = trailer.get(1)
             actual = len(current) + self.skipped
-            if count_text != str(actual):
+            if not _counts(count_text, actual):
                 found.append(UNT_COUNT(
                     f"UNT says {count_text or 'nothing'} segments but the message has "
                     f"{actual} (UNH and UNT included)", msg.location(len(current), element=1)))
@@ -283,7 +283,7 @@ class Envelope:
         else:
             counted = self.groups_in_interchange or self.messages_in_interchange
             what = "functional groups" if self.groups_in_interchange else "messages"
-            if trailer.get(1) != str(counted):
+            if not _counts(trailer.get(1), counted):
                 self.findings.append(UNZ_COUNT(
                     f"UNZ says {trailer.get(1) or 'nothing'} but the interchange has "
                     f"{counted} {what}", self.location(trailer, element=1)))
@@ -306,7 +306,7 @@ class Envelope:
             self.findings.append(UNG_MISSING(f"group {group.reference} has no UNE",
                                              self.location(at or self.last)))
         else:
-            if trailer.get(1) != str(self.group_count):
+            if not _counts(trailer.get(1), self.group_count):
                 self.findings.append(UNE_COUNT(
                     f"UNE says {trailer.get(1) or 'nothing'} messages but the group has "
                     f"{self.group_count}", self.location(trailer, element=1)))
@@ -362,6 +362,12 @@ class _References:
             starts.insert(i + 1, n)
             ends.insert(i + 1, n)
         return True
+
+
+def _counts(text: str, actual: int) -> bool:
+    """Whether a trailer's control count (UNT 0074, UNZ 0036, UNE 0060, numeric n..6)
+    states ``actual``; leading zeros, which many senders pad with, count as the number."""
+    return text.isascii() and text.isdigit() and int(text) == actual
 
 
 def _fallback_header(tokens: _Tokenizer) -> InterchangeHeader:
