@@ -203,7 +203,7 @@ def test_corpus_orders_round_trip(edifact_corpus: list[Path]) -> None:
                                                  sender="1", recipient="2"))
                 assert again.documents == (item.document,), path.name
             checked += 1
-    assert checked >= 4
+    assert checked >= 3
 
 
 def test_real_orders_values(shared: Path) -> None:
@@ -216,8 +216,11 @@ def test_real_orders_values(shared: Path) -> None:
     (line,) = order.lines
     assert (line.gtin, line.quantity, line.price, line.line_amount) == (
         "4000862141404", Decimal("48"), Decimal("14.58"), Decimal("699.84"))
-    d01b = edimap.read(shared / "corpus/edifact/phpedifact_orders_d01b_ean010_unescaped_colon.edi")
-    (order,) = d01b.documents
+    path = shared / "corpus/edifact/phpedifact_orders_d01b_ean010_unescaped_colon.edi"
+    # Its units are the wholesaler's own (QTY+21:2:GBND): strict refuses, tolerant keeps.
+    (strict,) = edimap.read(path).items
+    assert {f.code for f in strict.findings if f.is_error} == {"EANCOM-UNIT"}
+    (order,) = edimap.read(path, profile="tolerant").documents
     assert len(order.lines) == 146
     assert order.lines[0].seller_item_id == "1001"
     assert order.lines[0].buyer_item_id == "6001001"

@@ -382,8 +382,18 @@ def test_a_partners_agency_is_read_as_the_standard_one(tmp_path: Path) -> None:
     (unmapped,) = [f for f in item.findings if f.code == "PROFILE-UNMAPPED"]
     assert "is not read as a GLN: it is no valid GLN (profile zz: agencies.ZZ)" in \
         unmapped.message
-    # Without the profile, the ZZ number stays an identifier of its own.
+    assert not [f for f in item.findings if f.is_error]
+    # Without the profile, ZZ is no code of the agency list (3055 has ZZZ): an error at
+    # NAD C082 3055, and the number stays an identifier of its own under tolerant.
     (plain, _) = edimap.read(data).items
-    assert plain.document is not None
-    assert plain.document.buyer is not None
-    assert plain.document.buyer.gln is None
+    assert not plain.ok
+    bad = [f for f in plain.findings if f.code == "EANCOM-CODE"]
+    assert [(f.location.segment_tag, f.location.element, f.location.component,
+             f.location.field) for f in bad] == [("NAD", 2, 3, "buyer.ids[0]"),
+                                                  ("NAD", 2, 3, "delivery.ids[0]")]
+    assert bad[0].message.startswith("NAD+BY C082 3055 'ZZ' is no code of the agency list")
+    (kept, _) = edimap.read(data, profile="tolerant").items
+    assert kept.document is not None
+    assert kept.document.buyer is not None
+    assert kept.document.buyer.gln is None
+    assert kept.document.buyer.ids[0].scheme == "ZZ"

@@ -401,10 +401,28 @@ def test_a_zero_charge_is_left_out_of_oioubl_and_noted(installed: Path) -> None:
         findings, "allowance_charges[0]").message
 
 
+def test_a_zero_charge_left_out_of_an_oioubl_invoice_leaves_no_note_on_its_total(
+        installed: Path) -> None:
+    invoice: Invoice = fixture("invoice.json")
+    free = edimap.model.AllowanceCharge(is_charge=True, amount=Decimal(0), reason="Fragt",
+                                        tax_category=edimap.model.TaxCategory.STANDARD,
+                                        tax_percent=Decimal(25))
+    invoice = _without_stated_totals(attrs.evolve(invoice, allowance_charges=(free,)))
+    findings, data = converted(invoice, "oioubl")
+    assert b"ChargeTotalAmount" not in data
+    assert "F-LIB019" in note_at(findings, "allowance_charges[0]").message
+    assert not [f for f in findings if f.location.field == "charge_total"]
+    # EANCOM writes the charge, and its total as computed.
+    findings, _ = converted(invoice, "eancom")
+    assert "written as computed (0.00)" in note_at(findings, "charge_total").message
+
+
 def test_what_a_refusal_names_supplied_by_partner_profiles_converts(
         shared: Path, installed: Path, tmp_path: Path) -> None:
-    # The OCA order is refused for its buyer (GLN under agency ZZ); the partner profile of
-    # tools/conformance-partners maps the agency and the unit, and it converts.
+    # The OCA order names its parties under agency ZZ, no code of list 3055: refused at
+    # reading, and under tolerant (ZZ kept as sent) by the OIOUBL writer for its buyer;
+    # the partner profile of tools/conformance-partners maps the agency and the unit, and
+    # it converts.
     import subprocess
     import sys
 
@@ -415,8 +433,17 @@ def test_what_a_refusal_names_supplied_by_partner_profiles_converts(
     refused = subprocess.run([sys.executable, "-m", "edimap", *base],
                              capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1
+    assert "NAD+BY C082 3055 'ZZ' is no code of the agency list" in refused.stderr
+    assert '[agencies] says what it means: ZZ = "9"' in refused.stderr
+    base_profile = root / "tools" / "conformance-profile.toml"
+    lenient = tmp_path / "lenient.toml"  # the agency kept as sent
+    lenient.write_text(f'name = "lenient"\nextends = "{base_profile}"\n[severity]\n'
+                       'EANCOM-CODE = "warning"\n', "utf-8")
+    kept = subprocess.run([sys.executable, "-m", "edimap", *base[:-1], str(lenient)],
+                          capture_output=True, text=True, timeout=120)
+    assert kept.returncode == 1
     assert "(its identifiers, 5450534008617 under ZZ, are from no register OIOUBL routes " \
-           "by)" in refused.stderr
+           "by)" in kept.stderr
     done = subprocess.run([sys.executable, "-m", "edimap", *base, "--profiles",
                            str(root / "tools" / "conformance-partners")],
                           capture_output=True, text=True, timeout=120)

@@ -158,9 +158,13 @@ field, and what would supply it. — means not applicable (the source format, or
 response to EANCOM); Peppol BIS 3 documents are translated to OIOUBL as well. Documents
 that do not read are not listed.
 
-The last rows of the totals read the corpus under `strict` with the partner profiles of
-`tools/conformance-partners/` as well (the OCA orders' agency `ZZ` and unit `BOU`, the
-php-edifact order's German unit codes): what the refusals name as the fix, supplied.
+Under `strict`, a partner's own codes where EANCOM takes a code list's do not read: an
+agency that is no code of list 3055 (the OCA order's `NAD+BY+…::ZZ`, EANCOM-CODE), a unit
+that is not shaped like UN/ECE Rec 20 (the php-edifact order's `QTY+21:2:GBND`,
+EANCOM-UNIT); `edimap validate` refuses the same. The last rows of the totals read the
+corpus under `strict` with the partner profiles of `tools/conformance-partners/` as well
+(the OCA orders' agency `ZZ` and unit `BOU`, the php-edifact order's German unit codes):
+what the refusals name as the fix, supplied.
 
 Most refusals are content the target requires and the source does not have: OIOUBL needs
 an endpoint (GLN, CVR number …) for every party, where EDIFACT partners name a store by a

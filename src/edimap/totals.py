@@ -163,15 +163,20 @@ _RULES = {"line_total": "BR-CO-10", "allowance_total": "BR-CO-11",
 """The EN 16931 rule each stated total is held to."""
 
 
-def check_stated(invoice: Invoice, totals: InvoiceTotals) -> list[FieldError]:
+def check_stated(invoice: Invoice, totals: InvoiceTotals, *,
+                 zero_left_out: bool = False) -> list[FieldError]:
     """Writing is strict: the refusals for totals ``invoice`` states that are not the ones
     its lines and allowances give (``totals``), each naming the rule; a total the document
-    does not state is written as computed and noted (:func:`edimap._notes.not_carried`)."""
+    does not state is written as computed and noted (:func:`edimap._notes.not_carried`).
+    ``zero_left_out``: the target leaves out an allowance or charge of amount 0, and with
+    it a total that only such ones would make (OIOUBL); there is nothing to note then."""
     refusals = []
     written = {"line_total", "tax_total", "payable"}
-    if any(not ac.is_charge for ac in invoice.allowance_charges):
+    counted = [ac for ac in invoice.allowance_charges
+               if not (zero_left_out and ac.effective_amount == 0)]
+    if any(not ac.is_charge for ac in counted):
         written.add("allowance_total")
-    if any(ac.is_charge for ac in invoice.allowance_charges):
+    if any(ac.is_charge for ac in counted):
         written.add("charge_total")
     for name, rule in _RULES.items():
         stated: Decimal | None = getattr(invoice, name)

@@ -57,8 +57,9 @@ BAD_CODE = register(
     "not 8 digits; the value is kept as sent.",
     "Correct the value, or accept it as sent with a profile.", "NAD+BY+…+DNK'")
 BAD_UNIT = register(
-    "EANCOM-UNIT", Severity.WARNING,
-    "A unit (QTY C186 6411) is not shaped like a UN/ECE Rec 20 code; it is kept as sent.",
+    "EANCOM-UNIT", Severity.ERROR,
+    "A unit (QTY C186 6411) is not shaped like a UN/ECE Rec 20 code, as a unit in OIOUBL or "
+    "JSON must be too; it is kept as sent.",
     "Map the partner's unit to a Rec 20 code under [units] in its profile (GBND = \"PK\").",
     "QTY+21:10:GBND'")
 MISSING_VALUE = register(

@@ -3,6 +3,7 @@ and charges, item numbers, prices, payment terms — read and written the same w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ from edimap._codes import REFERENCE_QUALIFIER, UNIT_CODE, ascii_digits
 from edimap._notes import not_carried
 from edimap.edifact._common import (
     AMBIGUOUS,
+    BAD_CODE,
     BAD_GTIN,
     MISSING_VALUE,
     UNUSUAL,
@@ -160,6 +162,11 @@ def _second_nad(ctx: MapContext, i: int, first: PartyDraft, second: PartyDraft,
     return first
 
 
+_AGENCY = re.compile(r"(?:[0-9]{1,3}|ZZZ)\Z")
+"""UN/EDIFACT code list 3055 (code list responsible agency): numbered agencies (9 GS1,
+91 assigned by the seller, 92 by the buyer …) and ZZZ, mutually defined."""
+
+
 def _read_nad_fields(ctx: MapContext, i: int, seg: Segment, party: PartyDraft) -> None:
     q = party.qualifier
     ident, agency = seg.get(2, 1), seg.get(2, 3)
@@ -167,6 +174,14 @@ def _read_nad_fields(ctx: MapContext, i: int, seg: Segment, party: PartyDraft) -
         if agency == "9":
             party.fields["gln"] = ctx.gln(i, ident, 2, 1, f"NAD+{q}")
         else:
+            if agency and not _AGENCY.match(agency):
+                ctx.add(BAD_CODE(
+                    f"NAD+{q} C082 3055 {agency!r} is no code of the agency list (a "
+                    "number, or ZZZ for mutually defined); the identifier is kept as sent "
+                    f"(a partner profile's [agencies] says what it means: {agency} = \"9\" "
+                    "for GLNs)",
+                    ctx.loc(i, 2, 3).evolve(
+                        field=f"{PARTY_ROLES.get(q, q)}.ids[{len(party.fields['ids'])}]")))
             party.fields["ids"].append(PartyId(value=ident, scheme=agency or None))
     if seg.components(3) and any(seg.components(3)):
         ctx.not_carried(i, f"NAD+{q} unstructured name and address (C058)")

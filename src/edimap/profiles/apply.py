@@ -156,6 +156,10 @@ def _mapped_party(profile: Profile, role: str, party: Party, findings: list[Find
         if agency is None:
             continue
         origin = f"profile {profile.name}: agencies.{ident.scheme}"
+        # The profile says what the partner's agency code means: the finding that it is
+        # no code of the agency list gives way to the mapping's.
+        findings[:] = [f for f in findings if not (
+            f.code == "EANCOM-CODE" and f.location.field == f"{role}.ids[{n}]")]
         if agency == "9" and gln is None and _gln.is_valid(ident.value):
             gln = ident.value
             ids.remove(ident)

@@ -659,7 +659,7 @@ def _invoice(invoice: Invoice) -> _Builder:
         raise ValidationError([FieldError("lines", f"the total is {totals.tax_inclusive}: an "
                                           "OIOUBL invoice or credit note cannot have a "
                                           "negative total (issue a credit note instead)")])
-    disagreements = check_stated(invoice, totals)
+    disagreements = check_stated(invoice, totals, zero_left_out=True)
     if disagreements:
         raise ValidationError(disagreements)
     _categories_or_refuse(b, invoice, totals.tax_subtotals)

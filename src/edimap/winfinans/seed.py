@@ -106,12 +106,13 @@ def seed_from(sandbox: Sandbox, comp_id: int, inputs: Sequence[str | Path]) -> d
     """Customers (by GLN) and items (by GTIN, else by the seller's item number) for every
     order and invoice in ``inputs``
     that the sandbox does not have yet, so a partner's real file can be pushed end to end.
-    Returns how many of each were made."""
+    Returns how many of each were made. The inputs are read under ``tolerant``: a
+    document pushed under a partner's profile finds its customers and items too."""
     known_glns = sandbox.glns(comp_id)
     known_items = sandbox.gtins(comp_id) | sandbox.item_ids(comp_id)
     made = {"customers": 0, "items": 0}
     for source in inputs:
-        result = _api.read(Path(source))
+        result = _api.read(Path(source), profile="tolerant")
         for document in result.documents:
             if not isinstance(document, Order | Invoice):
                 continue
