@@ -75,6 +75,35 @@ def errors(findings: list[edimap.Finding]) -> list[edimap.Finding]:
     return [f for f in findings if f.severity.value == "error"]
 
 
+def test_a_line_moa_after_its_pri_is_read_as_the_lines_and_said_so() -> None:
+    # Partners send a line's MOA+203 after PRI, also on the last line before UNS; the
+    # summary's place is after UNS, which is still to come, so the MOA is the line's.
+    data = INVOIC_96A.replace(b"MOA+203:300.00'\r\nPRI+AAA:12.50'",
+                              b"PRI+AAA:12.50'\r\nMOA+203:300.00'")
+    data = data.replace(b"MOA+203:225.00'\r\nPRI+AAA:18.75'", b"PRI+AAA:18.75'\r\nMOA+203:225.00'")
+    (message,) = EdifactReader(data)
+    structure = validate_structure(message)
+    assert [(f.code, f.location.segment_tag, f.location.group_path) for f in
+            structure.findings] == [("EANCOM-STRUCTURE-PLACE", "MOA", "SG25/SG26")] * 2
+    assert structure.findings[0].message == (
+        "MOA stands after segments that follow it in SG25; read where the definition puts "
+        "it (SG25/SG26)")
+    (item,) = edimap.read(data).items
+    assert not item.ok  # strict: the order of segments is the directory's
+    (item,) = edimap.read(data, profile="tolerant").items
+    assert isinstance(item.document, Invoice)
+    assert [ln.line_amount for ln in item.document.lines] == [Decimal("300.00"),
+                                                              Decimal("225.00")]
+    assert item.document.payable == Decimal("656.25")
+
+
+def test_summary_amounts_without_uns_stay_the_summarys() -> None:
+    (message,) = EdifactReader(INVOIC_96A.replace(b"UNS+S'\r\n", b""))
+    codes = [(f.code, f.message) for f in validate_structure(message).findings]
+    assert codes[0] == ("EANCOM-STRUCTURE-MISSING", "mandatory UNS is missing")
+    assert "EANCOM-STRUCTURE-PLACE" not in [c for c, _ in codes]
+
+
 def test_reads_a_danish_invoice() -> None:
     invoice, findings = read_one(INVOIC_96A)
     assert invoice is not None, findings

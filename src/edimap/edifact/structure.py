@@ -53,6 +53,12 @@ REPEATS = register(
     "EANCOM-STRUCTURE-REPEAT", Severity.ERROR,
     "A segment or segment group repeats more often than the definition allows.",
     "Send fewer, or split the message.", "UNH…BGM…DTM×36…  (DTM M35)")
+OUT_OF_PLACE = register(
+    "EANCOM-STRUCTURE-PLACE", Severity.ERROR,
+    "A segment stands out of order inside its own segment group (a line's MOA after its "
+    "PRI, say); it is read as that group's, where the definition puts it.",
+    "Move the segment to its place, or accept the partner's order with a profile.",
+    "…LIN+1…'PRI+AAA:1.85'MOA+203:888'TAX+7+VAT…'  (MOA belongs before PRI)")
 NO_DEFINITION = register(
     "EANCOM-STRUCTURE-NO-DEFINITION", Severity.INFO,
     "edimap has no definition for this message type and directory, so its structure was "
@@ -204,8 +210,10 @@ class _Walker:
         self.roles = [""] * len(self.segments)
         self.findings: list[Finding] = []
         # The levels being walked: entries, [current position], lowest searchable position
-        # (1 inside a group: its trigger starts the next repeat, one level up).
-        self.stack: list[tuple[tuple[SegmentDef | GroupDef, ...], list[int], int]] = []
+        # (1 inside a group: its trigger starts the next repeat, one level up), group path
+        # and role path.
+        self.stack: list[tuple[tuple[SegmentDef | GroupDef, ...], list[int], int, str,
+                               str]] = []
 
     def report(self, code: object, index: int, path: str, message: str) -> None:
         seg_index = min(index, len(self.segments) - 1)
@@ -232,14 +240,18 @@ class _Walker:
             counts[0] = 1
             lo = 1
         state = [0]
-        self.stack.append((entries, state, lo))
+        self.stack.append((entries, state, lo, path, roles))
         try:
             n = len(self.segments)
             while i < n:
                 tag = self.segments[i].tag
                 found = self._find(entries, max(state[0], lo), tag)
                 if found is None:
-                    if self._accepted_above(tag):
+                    above = self._accepted_above(tag, i)
+                    if above is not True and self._out_of_place(i, tag):
+                        i += 1
+                        continue
+                    if above is not None:
                         break
                     self._unplaceable(i, path, entries, state[0])
                     i += 1
@@ -278,10 +290,41 @@ class _Walker:
         except ValueError:
             return None
 
-    def _accepted_above(self, tag: str) -> bool:
-        for entries, state, lo in self.stack[:-1]:
-            if self._find(entries, max(state[0], lo), tag) is not None:
+    def _accepted_above(self, tag: str, i: int) -> bool | None:
+        """Whether an enclosing level takes segment ``i`` (``tag``) from where it stands:
+        True; False when only by passing a mandatory entry that comes later in the message
+        (a line's MOA after its PRI would be the summary's, before UNS); None when none
+        takes it. Passing a mandatory entry the message lacks is taking it."""
+        taken: bool | None = None
+        for entries, state, lo, _path, _roles in reversed(self.stack[:-1]):
+            start = max(state[0], lo)
+            found = self._find(entries, start, tag)
+            if found is None:
+                continue
+            passed = {e.trigger for e in entries[start + 1:found] if e.mandatory}
+            if not passed or not any(seg.tag in passed for seg in self.segments[i + 1:]):
                 return True
+            taken = False
+        return taken
+
+    def _out_of_place(self, i: int, tag: str) -> bool:
+        """Segment ``i`` read where its own group's definition puts it, with a finding,
+        when the innermost level that has ``tag`` has it before where the walk stands
+        there (a line's MOA after its PRI); False when no level has it earlier. Only
+        inside a segment group: a header segment among the lines stays misplaced."""
+        for entries, state, lo, path, roles in reversed(self.stack[1:]):
+            earlier = _triggers(entries)[lo:max(state[0], lo)]
+            if tag not in earlier:
+                continue
+            entry = entries[lo + earlier.index(tag)]
+            level = path or "the message header"
+            if isinstance(entry, GroupDef):
+                path = f"{path}/{entry.name}" if path else entry.name
+                roles = f"{roles}/{entry.role}" if roles else entry.role
+            self.groups[i], self.roles[i] = path, roles
+            self.report(OUT_OF_PLACE, i, path, f"{tag} stands after segments that follow it "
+                        f"in {level}; read where the definition puts it ({path or level})")
+            return True
         return False
 
     def _check_skipped(self, entries: tuple[SegmentDef | GroupDef, ...], start: int,
@@ -299,7 +342,7 @@ class _Walker:
                      pos: int) -> None:
         tag = self.segments[i].tag
         expected = self.expected(entries, max(pos, self.stack[-1][2] if self.stack else 0))
-        for outer_entries, state, lo in reversed(self.stack[:-1]):
+        for outer_entries, state, lo, _path, _roles in reversed(self.stack[:-1]):
             for trig in self.expected(outer_entries, max(state[0], lo)):
                 if trig not in expected:
                     expected.append(trig)

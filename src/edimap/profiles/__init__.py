@@ -43,7 +43,7 @@ __all__ = ["BUILTIN", "TOLERATED", "Profile", "ProfileFileError", "ProfileSet", 
 TOLERATED = (
     "EANCOM-GLN", "EANCOM-GTIN", "EANCOM-CODE", "EANCOM-UNIT", "EANCOM-RECONCILE",
     "EANCOM-SIGN", "EANCOM-DATE-FORMAT", "EANCOM-ELEMENT-LENGTH",
-    "EANCOM-STRUCTURE-REPEAT", "EANCOM-STRUCTURE-UNKNOWN",
+    "EANCOM-STRUCTURE-REPEAT", "EANCOM-STRUCTURE-UNKNOWN", "EANCOM-STRUCTURE-PLACE",
     "EDI-UNT-COUNT", "EDI-UNZ-COUNT", "EDI-UNE-COUNT", "EDI-UNH-DUPLICATE-REF",
     "EDI-CHARSET-REPERTOIRE", "EDI-CHARSET-MISMATCH", "EDI-CHARSET-UNKNOWN",
     "UBL-ENDPOINT", "UBL-IDENTIFIER", "UBL-CODE",
@@ -54,7 +54,8 @@ digits, placeholders, characters outside the declared repertoire, code values of
 wrong shape, dates in another format than declared, signed allowance amounts, totals and
 envelope counts that do not reconcile, a message reference used twice, values longer than
 their data element, a segment repeated more often than its directory allows, a segment the
-directory does not have (listed as not carried). ``tolerant`` makes each a warning."""
+directory does not have (listed as not carried), a segment out of order inside its own
+group (read where the directory puts it). ``tolerant`` makes each a warning."""
 
 BUILTIN = ("strict", "tolerant")
 PRICES = ("order-else-item", "order", "item")
