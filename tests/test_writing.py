@@ -417,6 +417,25 @@ def test_a_zero_charge_left_out_of_an_oioubl_invoice_leaves_no_note_on_its_total
     assert "written as computed (0.00)" in note_at(findings, "charge_total").message
 
 
+def test_a_credit_note_with_a_tax_point_date_and_a_prepaid_amount_is_valid_oioubl(
+        installed: Path) -> None:
+    # UBL 2.0's CreditNote (OIOUBL's) has TaxPointDate before its notes and no
+    # PrepaidPayment; the Invoice has both elsewhere.
+    import datetime as dt
+
+    invoice = _without_stated_totals(fixture("invoice.json"))
+    credit = attrs.evolve(invoice, kind=edimap.model.DocumentKind.CREDIT_NOTE,
+                          tax_point_date=dt.date(2026, 11, 30), prepaid=Decimal("10.00"),
+                          notes=("Kreditering",))
+    _, data = converted(credit, "oioubl")
+    assert data.index(b"<cbc:TaxPointDate>") < data.index(b"<cbc:Note>")
+    assert b"PrepaidPayment" not in data
+    assert b'<cbc:PrepaidAmount currencyID="DKK">10.00</cbc:PrepaidAmount>' in data
+    _, data = converted(attrs.evolve(credit, kind=edimap.model.DocumentKind.INVOICE), "oioubl")
+    assert data.index(b"<cbc:Note>") < data.index(b"<cbc:TaxPointDate>")
+    assert b"<cac:PrepaidPayment>" in data
+
+
 def test_what_a_refusal_names_supplied_by_partner_profiles_converts(
         shared: Path, installed: Path, tmp_path: Path) -> None:
     # The OCA order names its parties under agency ZZ, no code of list 3055: refused at

@@ -642,13 +642,17 @@ def _invoice(invoice: Invoice) -> _Builder:
     root, b = _root("CreditNote" if credit else "Invoice", invoice)
     _header(b, root, invoice, OIOUBL_PROFILES["invoice"])
     _copy_uuid_date(b, root, invoice)
+    # A credit note has its TaxPointDate before its notes, an invoice after them.
+    tax_point = invoice.tax_point_date.isoformat() if invoice.tax_point_date else None
+    if credit and tax_point:
+        b.el(root, "cbc:TaxPointDate", tax_point)
     if not credit:
         b.el(root, "cbc:InvoiceTypeCode", invoice.effective_type_code, listAgencyID="320",
              listID="urn:oioubl:codelist:invoicetypecode-1.1")
     for note in invoice.notes:
         b.el(root, "cbc:Note", note)
-    if invoice.tax_point_date:
-        b.el(root, "cbc:TaxPointDate", invoice.tax_point_date.isoformat())
+    if not credit and tax_point:
+        b.el(root, "cbc:TaxPointDate", tax_point)
     b.el(root, "cbc:DocumentCurrencyCode", invoice.currency)
     _invoice_references(b, root, invoice)
     _invoice_parties(b, root, invoice)
@@ -667,8 +671,9 @@ def _invoice(invoice: Invoice) -> _Builder:
         _payment_means(b, root, n, means)
     if invoice.payment_terms is not None:
         _invoice_terms(b, root, invoice, invoice.payment_terms, totals.payable)
-    if invoice.prepaid:
-        # F-INV131: the prepaid amount is the sum of the payments made.
+    if invoice.prepaid and not credit:
+        # F-INV131: the prepaid amount is the sum of the payments made. (A credit note
+        # has no PrepaidPayment: its PrepaidAmount stands alone.)
         b.amount(b.el(root, "cac:PrepaidPayment"), "cbc:PaidAmount", invoice.prepaid)
     default = (totals.tax_subtotals[0].category, totals.tax_subtotals[0].percent) \
         if len(totals.tax_subtotals) == 1 else (TaxCategory.STANDARD, Decimal(25))
