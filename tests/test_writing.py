@@ -146,6 +146,16 @@ def test_payment_means_without_the_account_its_code_needs_are_left_out_and_noted
     assert data is not None
     assert data.count(b"<cac:PaymentMeans>") == 1
     assert f"<cbc:PaymentMeansCode>{sound.code}<".encode() in data
+    # A foreign postgiro's reference is no Danish giro card type; OIOUBL's card payment
+    # needs the card account edimap does not carry (Peppol's giro and card snippets).
+    foreign = (edimap.PaymentMeans(code="50", account_id="98765432",
+                                   payment_id="PgPaymRef-345"),
+               edimap.PaymentMeans(code="54", account_id="1234"), sound)
+    findings, data = converted(attrs.evolve(invoice, payment_means=foreign), "oioubl")
+    assert "a payment id of 01, 04, 15, not 'PgPaymRef-345' (F-LIB147)" in note_at(
+        findings, "payment_means[0]").message
+    assert "(cac:CardAccount, F-LIB342)" in note_at(findings, "payment_means[1]").message
+    assert data.count(b"<cac:PaymentMeans>") == 1
 
 
 def own_profile(tmp_path: Path, extra: str = "") -> Profile:
@@ -339,9 +349,9 @@ def test_vat_oioubl_cannot_state_is_refused_at_the_line_naming_the_rule(
         installed: Path) -> None:
     invoice = _without_stated_totals(fixture("invoice.json"))
     cases = [
-        # Exempt: OIOUBL has no category for it.
-        ({"tax_category": edimap.model.TaxCategory.EXEMPT, "tax_percent": Decimal(0)},
-         "lines[1].tax_category", "OIOUBL has no tax category for UNCL 5305 E (F-LIB309)"),
+        # Lower rate: OIOUBL has no category for it.
+        ({"tax_category": edimap.model.TaxCategory.LOWER_RATE, "tax_percent": Decimal(12)},
+         "lines[1].tax_category", "OIOUBL has no tax category for UNCL 5305 AA (F-LIB309)"),
         # Two standard rates: OIOUBL has one TaxSubtotal per category.
         ({"tax_percent": Decimal(15)},
          "tax_subtotals", "(F-LIB315), and this invoice has S at 15 % and 25 %"),
@@ -354,6 +364,47 @@ def test_vat_oioubl_cannot_state_is_refused_at_the_line_naming_the_rule(
         (refusal,) = coded(findings, "WRITE-REFUSED")
         assert refusal.location.field == field
         assert says in refusal.message
+
+
+def test_exempt_vat_is_written_to_oioubl_as_zero_rated_joining_its_subtotal(
+        installed: Path) -> None:
+    # As NemHandel's own Peppol-to-OIOUBL conversion writes it: both are VAT at 0 %.
+    invoice = fixture("invoice.json")
+    Z, E = edimap.model.TaxCategory.ZERO, edimap.model.TaxCategory.EXEMPT
+    zero = attrs.evolve(invoice.lines[0], tax_category=Z, tax_percent=Decimal(0))
+    exempt = attrs.evolve(invoice.lines[1], tax_category=E, tax_percent=Decimal(0))
+    stated = edimap.totals.with_computed_totals(attrs.evolve(
+        invoice, lines=(zero, exempt), tax_subtotals=()))
+    categories = [s.category for s in stated.tax_subtotals]
+    assert sorted(categories) == sorted([Z, E])
+    findings, data = converted(stated, "oioubl")
+    from lxml import etree
+
+    root = etree.fromstring(data)
+    cac = "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}"
+    assert len(root.findall(f"{cac}TaxTotal/{cac}TaxSubtotal")) == 1  # the document's
+    assert b">E</cbc:ID>" not in data
+    for field in ("lines[1].tax_category", f"tax_subtotals[{categories.index(E)}].category"):
+        assert "E has no OIOUBL tax category (F-LIB309): written as ZeroRated at 0 %" in \
+            note_at(findings, field).message
+    (back,) = edimap.read(data).documents
+    assert isinstance(back, Invoice)
+    assert (back.lines[1].tax_category, back.payable) == (Z, stated.payable)
+
+
+def test_piece_and_package_units_oioubl_lacks_are_written_as_its_own(installed: Path) -> None:
+    invoice = _without_stated_totals(fixture("invoice.json"))
+    lines = (attrs.evolve(invoice.lines[0], unit="H87"), attrs.evolve(invoice.lines[1],
+                                                                      unit="XBX"))
+    findings, data = converted(attrs.evolve(invoice, lines=lines), "oioubl")
+    assert b'unitCode="EA">' in data
+    assert b'unitCode="BX">' in data
+    assert "no H87 (piece): written as EA (each)" in note_at(findings, "lines[0].unit").message
+    assert "XBX is a UN/ECE Rec 21 package code OIOUBL's units lack: written as BX" in \
+        note_at(findings, "lines[1].unit").message
+    pallets = attrs.evolve(invoice, lines=(lines[0], attrs.evolve(lines[1], unit="XPX")))
+    refusal = refusal_of(pallets, "oioubl")  # no PX in OIOUBL's units
+    assert refusal.location.field == "lines[1].unit"
 
 
 def test_a_contact_id_longer_than_cta_holds_is_left_out_of_eancom_and_noted() -> None:

@@ -70,7 +70,8 @@ class TaxCategory(enum.StrEnum):
     """Duty/tax category, UN/EDIFACT code list 5305 (EANCOM TAX 5305).
 
     OIOUBL writes these as its own category ids: S = ``StandardRated``, Z = ``ZeroRated``,
-    AE = ``ReverseCharge``, E = exempt.
+    AE = ``ReverseCharge``; K, G, O, B, L and M as themselves (taxcategoryid-1.4); E,
+    which OIOUBL has no id for, as ``ZeroRated`` (:mod:`edimap.ubl.categories`).
     """
 
     STANDARD = "S"

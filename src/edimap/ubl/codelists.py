@@ -12,9 +12,14 @@ from __future__ import annotations
 import functools
 import re
 
+from edimap._codes import UNIT_CODE
 from edimap.ubl.schemas import stylesheet
 
-__all__ = ["unit_codes"]
+__all__ = ["STAND_IN_UNITS", "oioubl_unit", "unit_codes"]
+
+STAND_IN_UNITS = {"PCE": "EA", "H87": "EA"}
+"""Piece codes OIOUBL's list lacks → its "each": EANCOM's PCE, and H87, the piece of newer
+Rec 20 revisions (Peppol's); written only when the list does not have them itself."""
 
 
 def unit_codes() -> frozenset[str] | None:
@@ -31,3 +36,35 @@ def _listed(path: str, variable: str) -> frozenset[str] | None:
     with open(path, encoding="utf-8", errors="replace") as text:
         found = re.search(rf'name="{variable}"\s+select="\'([^\']*)\'', text.read())
     return frozenset(found.group(1).strip(",").split(",")) if found else None
+
+
+_ASK = frozenset({"?"})
+
+
+def oioubl_unit(unit: str | None, codes: frozenset[str] | None = _ASK
+                ) -> tuple[str, str | None] | None:
+    """The unit written for ``unit`` in OIOUBL and why, when it is not the unit itself;
+    None when OIOUBL has none for it (F-LIB318). No unit, or a piece code the list lacks,
+    is EA; a Rec 21 package code (Peppol's ``XBX``) is its Rec 20 code (``BX``) when the
+    list has that, as NemHandel's conversion of Peppol invoices writes it. Without the
+    rules installed a code of Rec 20's shape is taken as it is. ``codes``: the rules'
+    list as :func:`unit_codes` gave it (asked when not given).
+
+    >>> oioubl_unit(None)
+    ('EA', 'OIOUBL needs a UN/ECE Rec 20 unit: written as EA')
+    """
+    if codes is _ASK:
+        codes = unit_codes()
+    if unit is None:
+        return "EA", "OIOUBL needs a UN/ECE Rec 20 unit: written as EA"
+    if codes is not None and unit in codes:
+        return unit, None
+    if unit in STAND_IN_UNITS:
+        code = STAND_IN_UNITS[unit]
+        return code, f"OIOUBL's units have no {unit} (piece): written as {code} (each)"
+    if codes is None and UNIT_CODE.match(unit):
+        return unit, None
+    if codes is not None and len(unit) == 3 and unit[0] == "X" and unit[1:] in codes:
+        return unit[1:], (f"{unit} is a UN/ECE Rec 21 package code OIOUBL's units lack: "
+                          f"written as {unit[1:]}, its Rec 20 code")
+    return None

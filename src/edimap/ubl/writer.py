@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from edimap._codes import IMPLIED_PAYMENT_CHANNEL, UNIT_CODE
+from edimap._codes import IMPLIED_PAYMENT_CHANNEL
 from edimap._notes import not_carried
 from edimap.findings import FieldError, ValidationError
 from edimap.model import (
@@ -38,7 +38,8 @@ from edimap.model import (
     TaxSubtotal,
 )
 from edimap.totals import InvoiceTotals, check_stated, compute, money
-from edimap.ubl.codelists import unit_codes
+from edimap.ubl.categories import with_stand_ins
+from edimap.ubl.codelists import oioubl_unit, unit_codes
 from edimap.ubl.reader import CAC, CBC
 from edimap.ubl.schemes import (
     CATEGORY_TO_OIOUBL,
@@ -58,7 +59,6 @@ ROOT_NS = {"Invoice": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
            "Order": "urn:oasis:names:specification:ubl:schema:xsd:Order-2",
            "OrderResponseSimple":
                "urn:oasis:names:specification:ubl:schema:xsd:OrderResponseSimple-2"}
-UNITS = {"PCE": "EA"}  # EANCOM piece → UN/ECE Rec 20
 _UUID_NAMESPACE = uuid.UUID("7f1d0c52-53a4-4f55-9a5b-6d8f2c1e0a11")
 
 
@@ -98,6 +98,7 @@ class _Builder:
                      f'<{name} xmlns="{ROOT_NS[name]}" xmlns:cac="{CAC}" xmlns:cbc="{CBC}">\n']
         self._open = [self.root]
         self.refusals: list[FieldError] = []
+        self.unit_codes = unit_codes()  # (once a document: read from the installed rules)
 
     def refuse(self, *errors: FieldError) -> None:
         """Refuse the document for ``errors``, after writing on to find every refusal."""
@@ -541,26 +542,21 @@ def _allowance(b: _Builder, parent: _Element, ac: AllowanceCharge,
 
 
 def _units_or_refuse(b: _Builder, lines: Sequence[Any]) -> None:
-    """Refuse the lines whose unit is no UN/ECE Rec 20 code, which OIOUBL requires
-    (F-LIB318: the installed rules' list, else the code's shape), naming the profile
-    setting that maps a partner's own unit."""
-    codes = unit_codes()
-    errors = [FieldError(f"lines[{n}].unit",
-                         f"OIOUBL needs a UN/ECE Rec 20 unit (F-LIB318), and {line.unit!r} "
-                         f"is none: map it in the partner's profile ([units] "
-                         f"{line.unit} = \"EA\", or the Rec 20 code it stands for)")
-              for n, line in enumerate(lines)
-              if line.unit is not None and line.unit not in UNITS
-              and (not UNIT_CODE.match(line.unit)
-                   or (codes is not None and line.unit not in codes))]
-    b.refuse(*errors)
+    """Refuse the lines whose unit OIOUBL has no code for (F-LIB318: the installed rules'
+    list, else the code's shape; see :func:`edimap.ubl.codelists.oioubl_unit`), naming
+    the profile setting that maps a partner's own unit."""
+    b.refuse(*(FieldError(f"lines[{n}].unit",
+                          f"OIOUBL needs a UN/ECE Rec 20 unit (F-LIB318), and {line.unit!r} "
+                          f"is none: map it in the partner's profile ([units] "
+                          f"{line.unit} = \"EA\", or the Rec 20 code it stands for)")
+               for n, line in enumerate(lines) if oioubl_unit(line.unit, b.unit_codes) is None))
 
 
-def _note_stand_ins(n: int, line: Any) -> None:
+def _note_stand_ins(b: _Builder, n: int, line: Any) -> None:
     """Note what OIOUBL needs and line ``n`` gives otherwise: a unit, an item name."""
-    if line.unit is None or line.unit in UNITS:
-        not_carried(f"lines[{n}].unit", f"OIOUBL needs a UN/ECE Rec 20 unit: written as "
-                                        f"{_unit(line.unit)}")
+    unit = oioubl_unit(line.unit, b.unit_codes)
+    if unit is not None and unit[1] is not None:
+        not_carried(f"lines[{n}].unit", unit[1])
     if not line.description:
         not_carried(f"lines[{n}].description", "OIOUBL needs an item name (cac:Item/"
                                                "cbc:Name): the item number stands in")
@@ -569,8 +565,10 @@ def _note_stand_ins(n: int, line: Any) -> None:
                                                "reads back as none")
 
 
-def _unit(unit: str | None) -> str:
-    return UNITS.get(unit or "EA", unit or "EA")
+def _unit(b: _Builder, unit: str | None) -> str:
+    """The unit code written (a refused one as it is: the writer raises before finishing)."""
+    written = oioubl_unit(unit, b.unit_codes)
+    return written[0] if written is not None else unit or "EA"
 
 
 def _item(b: _Builder, parent: _Element, line: Any, order_line: str | None = None) -> None:
@@ -622,7 +620,7 @@ def _price(b: _Builder, parent: _Element, line: Any, path: str) -> None:
     # At least two decimals, as for quantities (F-ORD169).
     b.el(price, "cbc:PriceAmount", _quantity(net), currencyID=b.currency)
     b.el(price, "cbc:BaseQuantity", _plain(line.price_basis or Decimal(1)),
-         unitCode=_unit(line.unit))
+         unitCode=_unit(b, line.unit))
     base = line.price if net != line.price else line.gross_price
     if net != line.price and line.gross_price is not None:
         not_carried(f"{path}.gross_price", "OIOUBL has one price before allowances: with "
@@ -637,7 +635,9 @@ def _price(b: _Builder, parent: _Element, line: Any, path: str) -> None:
 
 
 def _invoice(invoice: Invoice) -> _Builder:
-    """An OIOUBL Invoice or CreditNote, element by element in schema order."""
+    """An OIOUBL Invoice or CreditNote, element by element in schema order; VAT of a
+    category OIOUBL has no id for in its stand-in's (:mod:`edimap.ubl.categories`)."""
+    invoice = with_stand_ins(invoice)
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
     root, b = _root("CreditNote" if credit else "Invoice", invoice)
     _header(b, root, invoice, OIOUBL_PROFILES["invoice"])
@@ -682,7 +682,7 @@ def _invoice(invoice: Invoice) -> _Builder:
     _invoice_totals(b, root, invoice, totals)
     _units_or_refuse(b, invoice.lines)
     for n, line in enumerate(invoice.lines):
-        _note_stand_ins(n, line)
+        _note_stand_ins(b, n, line)
         line = _priced(n, line)
         if line.order_line_id and not invoice.order_id:
             # F-INV142: an order line reference needs the order's.
@@ -754,6 +754,10 @@ PAYMENT_CONTENT = {
 """Payment means code (a trailing space: a second requirement) → the model fields one of
 which OIOUBL requires, what they are, and the OIOUBL rules that require them."""
 
+PAYMENT_IDS = {"50": (("01", "04", "15"), "F-LIB147"), "93": (("71", "73", "75"), "F-LIB155")}
+"""Payment means code → the payment ids (card types) OIOUBL takes for it and the rule: a
+Danish giro (FI) card, an FI/FIK payment; a foreign postgiro reference is none of them."""
+
 
 def _oioubl_payment_means(sent: Sequence[PaymentMeans]) -> list[PaymentMeans]:
     """The payment means under OIOUBL's codes (Peppol's credit transfer 30 as 31 or 42 …,
@@ -795,6 +799,12 @@ def _missing_payment_content(means: PaymentMeans) -> str | None:
             continue  # the BIC is required on the IBAN channel only
         if code.strip() == means.code and not any(getattr(means, f) for f in fields):
             missing.append(f"{what} ({rule})")
+    taken = PAYMENT_IDS.get(means.code)
+    if taken is not None and means.payment_id and means.payment_id not in taken[0]:
+        missing.append(f"a payment id of {', '.join(taken[0])}, not {means.payment_id!r} "
+                       f"({taken[1]})")
+    if means.code == "48":  # edimap's model has no card account
+        missing.append("the card's account (cac:CardAccount, F-LIB342)")
     return " and ".join(missing) or None
 
 
@@ -883,7 +893,7 @@ def _invoice_line(b: _Builder, root: _Element, n: int, line: InvoiceLine, credit
     if line.note:
         b.el(element, "cbc:Note", line.note)
     b.el(element, "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity",
-         _quantity(line.quantity), unitCode=_unit(line.unit))
+         _quantity(line.quantity), unitCode=_unit(b, line.unit))
     b.amount(element, "cbc:LineExtensionAmount", line.line_amount)
     if line.order_line_id:
         b.el(b.el(element, "cac:OrderLineReference"), "cbc:LineID", line.order_line_id)
@@ -1083,12 +1093,12 @@ def _order(order: Order) -> _Builder:
 def _order_line(b: _Builder, root: _Element, n: int, line: OrderLine, with_date: bool
                 ) -> None:
     """cac:OrderLine/cac:LineItem for line ``n`` (its delivery date ``with_date``)."""
-    _note_stand_ins(n, line)
+    _note_stand_ins(b, n, line)
     item = b.el(b.el(root, "cac:OrderLine"), "cac:LineItem")
     b.el(item, "cbc:ID", line.line_id)
     if line.note:
         b.el(item, "cbc:Note", line.note)
-    b.el(item, "cbc:Quantity", _quantity(line.quantity), unitCode=_unit(line.unit))
+    b.el(item, "cbc:Quantity", _quantity(line.quantity), unitCode=_unit(b, line.unit))
     if line.line_amount is not None:
         b.amount(item, "cbc:LineExtensionAmount", line.line_amount)
     if line.delivery_date and with_date:
