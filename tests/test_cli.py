@@ -184,7 +184,7 @@ def test_convert_leaves_out_a_bad_message_and_keeps_the_others(tmp_path: Path) -
     assert proc.returncode == 1
     assert [d["id"] for d in json.loads(proc.stdout)] == ["4500012346"]
     assert (f"error EANCOM-GLN at {path}, interchange 4711, message 1, segment 8 NAD, "
-            "element 2.1, line 10:1") in proc.stderr
+            "element 2.1, seller.gln, line 10:1") in proc.stderr
     assert "check digit should be 1, not 2" in proc.stderr
     assert "1 converted, 1 failed" in proc.stderr
 

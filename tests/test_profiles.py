@@ -362,6 +362,34 @@ def test_write_takes_the_own_company_from_the_profile(tmp_path: Path) -> None:
     assert supplied.message == "seller Grossisten: not in the document; from profile partner: own"
 
 
+def test_a_partners_placeholders_and_own_numbers_are_read_as_the_glns_its_profile_names(
+        tmp_path: Path) -> None:
+    # Test files name the parties PARTNER1; a chain names its stores by numbers of its own.
+    path = profile_file(tmp_path, 'name = "p"\n[identities]\nPARTNER1 = "5790000274017"\n'
+                                  '"1234" = "5790000100019"\n')
+    data = ORDERS.replace(b"NAD+BY+5790000274017::9", b"NAD+BY+PARTNER1::9", 1)
+    data = data.replace(b"NAD+DP+5790000100019::9", b"NAD+DP+1234::92", 1)
+    (strict, _) = edimap.read(data).items
+    assert [(f.code, f.location.field) for f in strict.findings if f.is_error] == [
+        ("EANCOM-GLN", "buyer.gln")]
+    (item, _) = edimap.read(data, profile=path).items
+    assert item.ok, [str(f) for f in item.findings if f.is_error]
+    document = item.document
+    assert document is not None
+    assert document.buyer is not None
+    assert document.delivery is not None
+    assert (document.buyer.gln, document.delivery.gln, document.delivery.ids) == (
+        "5790000274017", "5790000100019", ())
+    mapped = sorted(f.message for f in item.findings if f.code == "PROFILE-MAPPED")
+    assert mapped == ["buyer PARTNER1 read as GLN 5790000274017 (profile p: "
+                      "identities.PARTNER1)",
+                      "delivery 1234 read as GLN 5790000100019 (profile p: identities.1234)"]
+    # A value that is no GLN is refused with the file and key.
+    bad = profile_file(tmp_path, '[identities]\nPARTNER1 = "5790000274018"\n', "bad.toml")
+    with pytest.raises(UsageError, match=r"identities.*a valid GLN"):
+        Profile.load(bad)
+
+
 def test_a_partners_agency_is_read_as_the_standard_one(tmp_path: Path) -> None:
     # Partners that give their GLNs under the mutually defined agency ZZ.
     path = profile_file(tmp_path, 'name = "zz"\n[agencies]\nZZ = "9"\n"92" = "16"\n')

@@ -417,6 +417,18 @@ def test_a_contact_id_longer_than_cta_holds_is_left_out_of_eancom_and_noted() ->
         findings, "seller.contact.id").message
 
 
+def test_a_value_too_long_for_its_element_is_refused_naming_the_documents_field() -> None:
+    invoice: Invoice = fixture("invoice.json")
+    long = "PO-" + "9" * 40
+    ok, findings, _ = written(attrs.evolve(invoice, order_id=long), "eancom")
+    assert not ok
+    (invalid,) = coded(findings, "WRITE-INVALID")
+    assert (invalid.location.segment_tag, invalid.location.element,
+            invalid.location.field) == ("RFF", 1, "order_id")
+    assert invalid.message.endswith(f"RFF 1154 is an..35: {long!r} has 43 characters (the "
+                                    "document's order_id: correct it in the input)")
+
+
 def test_a_negative_allowance_reads_and_eancom_refuses_it_by_its_path() -> None:
     invoice = _without_stated_totals(fixture("invoice.json"))
     charge = edimap.model.AllowanceCharge(is_charge=True, amount=Decimal("-25"),

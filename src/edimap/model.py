@@ -972,3 +972,18 @@ def iter_parties(doc: Document) -> Iterator[tuple[str, Party]]:
         party = getattr(doc, role)
         if party is not None:
             yield role, party
+
+
+def paths_holding(value: str, obj: object, path: str = "") -> Iterator[str]:
+    """The model paths under ``obj`` whose text is ``value`` (``seller.gln``,
+    ``lines[0].description``), to tell which field an output's value came from."""
+    if isinstance(obj, str):
+        if obj == value:
+            yield path
+    elif attrs.has(cls := type(obj)):
+        for field in attrs.fields(cls):
+            yield from paths_holding(value, getattr(obj, field.name),
+                                     f"{path}.{field.name}" if path else field.name)
+    elif isinstance(obj, tuple | list):
+        for i, item in enumerate(obj):
+            yield from paths_holding(value, item, f"{path}[{i}]")

@@ -6,6 +6,7 @@ it; a bad message or a refused document never stops the others.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -25,7 +26,7 @@ from edimap.findings import (
     register,
 )
 from edimap.formats.base import Format, Item
-from edimap.model import Document, Invoice
+from edimap.model import Document, Invoice, paths_holding
 from edimap.profiles import ProfileSet
 
 __all__ = [
@@ -189,12 +190,28 @@ def checked(data: bytes, fmt: Format, document: Document, where: Location) -> li
     """``WRITE-INVALID`` findings when the bytes written break the target format's official
     rules (OIOUBL: the UBL 2.1 XSD and the OIOUBL rules); none when nothing breaks them."""
     errors = [f for f in fmt.validate(data, where.source, rules=True) if f.is_error]
-    return [WRITE_INVALID(
-        f"{document.kind.value} {document.id} was not written as {fmt.name}: the output "
-        f"would break {error.code}: {error.message}{_how_to_fix(error)}",
-        where.evolve(xpath=error.location.xpath, segment_index=error.location.segment_index,
-                     segment_tag=error.location.segment_tag, element=error.location.element,
-                     component=error.location.component)) for error in errors]
+    out = []
+    for error in errors:
+        field = _field_of(document, fmt.value_at(data, error.location))
+        source = f" (the document's {field}: correct it in the input)" if field else ""
+        out.append(WRITE_INVALID(
+            f"{document.kind.value} {document.id} was not written as {fmt.name}: the output "
+            f"would break {error.code}: {error.message}{source}{_how_to_fix(error)}",
+            where.evolve(xpath=error.location.xpath,
+                         segment_index=error.location.segment_index,
+                         segment_tag=error.location.segment_tag,
+                         element=error.location.element,
+                         component=error.location.component, field=field)))
+    return out
+
+
+def _field_of(document: Document, value: str | None) -> str | None:
+    """The one model field of ``document`` holding ``value`` (what an output's broken
+    value came from), or None when none or several do."""
+    if value is None:
+        return None
+    paths = list(itertools.islice(paths_holding(value, document), 2))
+    return paths[0] if len(paths) == 1 else None
 
 
 _FIXED_BY = {

@@ -183,13 +183,15 @@ class MapContext:
                               self.loc(index, 1, 2)))
             return None, None
 
-    def gln(self, index: int, value: str, element: int, component: int, role: str) -> str:
-        """The GLN as sent; a wrong one is reported (and kept: its severity is the
-        profile's to set)."""
+    def gln(self, index: int, value: str, element: int, component: int, role: str,
+            field: str | None = None) -> str:
+        """The GLN as sent; a wrong one is reported, at the model ``field`` it is read
+        into (and kept: its severity is the profile's to set)."""
         try:
             _gln.validate(value)
         except ValueError as exc:
-            self.add(BAD_GLN(f"{role}: {exc}", self.loc(index, element, component)))
+            where = self.loc(index, element, component)
+            self.add(BAD_GLN(f"{role}: {exc}", where.evolve(field=field) if field else where))
         return value
 
     def cvr(self, index: int, value: str) -> str | None:

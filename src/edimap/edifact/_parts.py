@@ -172,7 +172,8 @@ def _read_nad_fields(ctx: MapContext, i: int, seg: Segment, party: PartyDraft) -
     ident, agency = seg.get(2, 1), seg.get(2, 3)
     if ident:
         if agency == "9":
-            party.fields["gln"] = ctx.gln(i, ident, 2, 1, f"NAD+{q}")
+            party.fields["gln"] = ctx.gln(i, ident, 2, 1, f"NAD+{q}",
+                                          f"{PARTY_ROLES.get(q, q)}.gln")
         else:
             if agency and not _AGENCY.match(agency):
                 ctx.add(BAD_CODE(

@@ -11,7 +11,8 @@ A format is one object that knows one kind of file:
   :class:`~edimap.EdimapError` (a :class:`~edimap.ValidationError` naming the field) for a
   document it cannot write; ``writer_options`` names the options it takes;
 - ``validate(data, source, *, rules, explain)`` — the checks of this format beyond reading
-  it (an official schema, rule sets); none by default;
+  it (an official schema, rule sets); none by default; ``value_at(data, location)`` — the
+  value one of its findings points at;
 - ``output_name(document)`` — the file one document is written to
   (``Order-4500012345.xml``); ``one_document_per_file`` when the format cannot hold more
   than one document in a file.
@@ -28,7 +29,7 @@ from typing import IO, Any, ClassVar
 
 import attrs
 
-from edimap.findings import Finding, has_errors
+from edimap.findings import Finding, Location, has_errors
 from edimap.model import Document
 
 __all__ = ["FILE_KINDS", "DocumentSink", "Format", "Item", "PartReading", "safe_file_id"]
@@ -151,6 +152,12 @@ class Format(abc.ABC):
                  explain: bool = False) -> list[Finding]:
         """Checks beyond reading (schemas, rule sets); the readers' findings come apart."""
         return []
+
+    def value_at(self, data: bytes, location: Location) -> str | None:
+        """The value the output ``data`` holds where a finding of :meth:`validate` points,
+        so a refusal can name the document's field it came from; None when unknown (this
+        default: always)."""
+        return None
 
     def stream(self, source: IO[bytes], name: str | None, *, profiles: Any = None
                ) -> tuple[Iterator[Item], list[Finding]]:

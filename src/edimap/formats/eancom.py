@@ -351,6 +351,17 @@ class EancomFormat(Format):
         reader = EdifactReader(path, source_name=name, part=(plan, index))
         return _items(reader, profiles), _PartReading(reader)
 
+    def value_at(self, data: bytes, location: Location) -> str | None:
+        """The value at the segment, element and component of the first message of
+        ``data`` (an output edimap wrote: one message per document)."""
+        if location.segment_index is None or location.element is None:
+            return None
+        message = next(iter(EdifactReader(data).messages()), None)
+        if message is None or not 0 < location.segment_index <= len(message.segments):
+            return None
+        segment = message.segments[location.segment_index - 1]
+        return segment.get(location.element, location.component or 1) or None
+
     def validate(self, data: bytes, source: str | None, *, rules: bool = True,
                  explain: bool = False) -> list[Finding]:
         """The data element checks of every message (edimap.edifact.elements); the

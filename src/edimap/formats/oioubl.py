@@ -50,6 +50,28 @@ class OioublFormat(Format):
                              "(the CLI writes a folder with -o DIR)")
         return to_xml(documents[0])
 
+    def value_at(self, data: bytes, location: Location) -> str | None:
+        """The text of the element (or the attribute) the XPath of a finding names."""
+        from lxml import etree
+
+        from edimap.ubl.reader import NS
+        from edimap.ubl.xml import parse
+
+        root, _ = parse(data)
+        if root is None or not location.xpath:
+            return None
+        # The rules' paths name the root by its name and elements with positions; both
+        # read as XPath once the root is the context ("/Invoice[1]/cac:X[2]" → "cac:X[2]").
+        steps = location.xpath.strip("/").split("/")[1:]
+        try:
+            found = root.xpath("/".join(steps), namespaces=NS) if steps else [root]
+        except etree.XPathError:
+            return None
+        if len(found) != 1:
+            return None
+        value = found[0] if isinstance(found[0], str) else found[0].text
+        return value.strip() if value and value.strip() else None
+
     def validate(self, data: bytes, source: str | None, *, rules: bool = True,
                  explain: bool = False) -> list[Finding]:
         """The official UBL 2.1 XSD, then the official OIOUBL rules (or, without them,

@@ -12,6 +12,8 @@ sets, for one partner (its ``[match]``) or for everyone:
 - ``[units]`` — the partner's unit codes as UN/ECE Rec 20 codes (``GBND = "PK"``);
 - ``[agencies]`` — the partner's code list agencies for party identifiers (EANCOM NAD
   C082 3055) as the standard ones (``ZZ = "9"``: its ZZ numbers are GLNs);
+- ``[identities]`` — the GLNs of the parties the partner names by a placeholder or a
+  number of its own (``PARTNER1 = "5790000274017"``, a store's ``"1234" = …``);
 - ``[qualifiers.TAG]`` — the partner's EDIFACT qualifiers (the first component of a
   segment's first element) as the standard ones (``[qualifiers.NAD]`` ``ST = "DP"``);
 - ``[winfinans]`` — where line prices come from, and the sales location.
@@ -79,6 +81,7 @@ class Profile:
     partner: Party | None = None
     units: Mapping[str, str] = attrs.field(factory=dict)
     agencies: Mapping[str, str] = attrs.field(factory=dict)
+    identities: Mapping[str, str] = attrs.field(factory=dict)
     qualifiers: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     prices: str = "order-else-item"
     sales_location: int | None = None
@@ -123,6 +126,7 @@ class Profile:
             out["partner"] = _set_fields(self.partner)
         out["units"] = dict(sorted(self.units.items()))
         out["agencies"] = dict(sorted(self.agencies.items()))
+        out["identities"] = dict(sorted(self.identities.items()))
         out["qualifiers"] = {tag: dict(sorted(codes.items()))
                              for tag, codes in sorted(self.qualifiers.items())}
         out["winfinans"] = {"prices": self.prices, "sales_location": self.sales_location}
@@ -172,6 +176,7 @@ def _merge(base: Profile, table: dict[str, Any], path: Path) -> Profile:
         partner=partner,
         units={**base.units, **table.get("units", {})},
         agencies={**base.agencies, **table.get("agencies", {})},
+        identities={**base.identities, **table.get("identities", {})},
         qualifiers={tag: {**base.qualifiers.get(tag, {}), **table.get("qualifiers", {}).get(
             tag, {})} for tag in {*base.qualifiers, *table.get("qualifiers", {})}},
         prices=winfinans.get("prices", base.prices),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from edimap.findings import REGISTRY, Severity, UsageError
+from edimap.ids import gln as _gln_check
 
 __all__ = ["KEYS", "ProfileFileError", "load_table"]
 
@@ -61,6 +62,11 @@ def _rec20(value: Any) -> str | None:
     return None if ok else "a UN/ECE Rec 20 unit code (2-3 upper-case letters or digits)"
 
 
+def _gln(value: Any) -> str | None:
+    ok = isinstance(value, str) and _gln_check.is_valid(value)
+    return None if ok else "a valid GLN (13 digits with their check digit)"
+
+
 def _tag(key: Any) -> str | None:
     ok = isinstance(key, str) and re.fullmatch(r"[A-Z][A-Z0-9]{2}", key)
     return None if ok else "an EDIFACT segment tag (NAD, RFF, QTY …)"
@@ -91,6 +97,7 @@ KEYS: dict[str, Any] = {
                 "endpoint_scheme": _text},
     "units": ("map", _text, _rec20),
     "agencies": ("map", _text, _text),
+    "identities": ("map", _text, _gln),
     "qualifiers": ("map", _tag, _codes),
     "winfinans": {"prices": _choice("order-else-item", "order", "item"),
                   "sales_location": _whole},

@@ -61,6 +61,7 @@ def apply(profiles: ProfileSet, item: Item, source: str | None = None) -> Item:
     if document is not None:
         document = _currency(profile, document, findings)
         document = _units(profile, document, findings, where)
+        document = _placeholders(profile, document, findings, where)
         document = _agencies(profile, document, findings, where)
         document = _own(profile, document, findings, where)
         document = _partner(profile, document, findings, where)
@@ -131,6 +132,45 @@ def _units(profile: Profile, document: Document, findings: list[Finding],
                                at or where.evolve(field=field)))
         lines[n] = attrs.evolve(line, unit=code)
     return attrs.evolve(document, lines=lines)
+
+
+_GLN_CODES = frozenset({"EANCOM-GLN", "EANCOM-CODE", "UBL-ENDPOINT", "UBL-IDENTIFIER",
+                        "JSON-IDENTIFIER"})
+"""Findings about a party's identifier that give way when the profile names its GLN."""
+
+
+def _placeholders(profile: Profile, document: Document, findings: list[Finding],
+                  where: Location) -> Document:
+    """Parties named by a value the profile's ``[identities]`` knows (a placeholder GLN,
+    a number of the partner's own) get that GLN: one in the GLN field is replaced, one
+    among the identifiers becomes the GLN of a party that has none. The findings about
+    the value give way to one naming the mapping."""
+    if not profile.identities:
+        return document
+    changes: dict[str, Any] = {}
+    for role, party in iter_parties(document):
+        known = profile.identities.get(party.gln or "")
+        sent = party.gln
+        ids = list(party.ids)
+        if known is None and party.gln is None:
+            n, ident = next(((n, i) for n, i in enumerate(ids)
+                             if i.value in profile.identities), (None, None))
+            if ident is not None:
+                known, sent = profile.identities[ident.value], ident.value
+                ids.remove(ident)
+                _cleared(findings, f"{role}.ids[{n}]")
+        if known is None:
+            continue
+        _cleared(findings, f"{role}.gln")
+        findings.append(MAPPED(f"{role} {sent} read as GLN {known} (profile {profile.name}: "
+                               f"identities.{sent})", where.evolve(field=f"{role}.gln")))
+        changes[role] = attrs.evolve(party, gln=known, ids=tuple(ids))
+    return attrs.evolve(document, **changes) if changes else document
+
+
+def _cleared(findings: list[Finding], field: str) -> None:
+    findings[:] = [f for f in findings
+                   if not (f.code in _GLN_CODES and f.location.field == field)]
 
 
 def _agencies(profile: Profile, document: Document, findings: list[Finding],

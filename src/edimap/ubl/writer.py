@@ -305,7 +305,9 @@ def _endpoint(b: _Builder, element: _Element, party: Party, role: str) -> str:
     if skipped:
         b.refuse(*(FieldError(f"{role}.{field}", f"{why}, and the party has no other "
                                                  "identifier OIOUBL takes as its EndpointID: "
-                                                 "correct it in the input")
+                                                 "correct it in the input, or name the "
+                                                 "party's GLN for it under [identities] in "
+                                                 "the partner's profile")
                    for field, why in skipped))
         return ""
     b.refuse(FieldError(f"{role}", "OIOUBL needs an EndpointID for every party: give it a "
