@@ -407,6 +407,35 @@ def test_piece_and_package_units_oioubl_lacks_are_written_as_its_own(installed: 
     assert refusal.location.field == "lines[1].unit"
 
 
+def test_a_negative_invoice_is_written_to_oioubl_as_a_credit_note_with_signs_turned(
+        installed: Path) -> None:
+    # Peppol's negative invoice correction; NemHandel's conversion writes a credit note.
+    invoice = fixture("invoice.json")
+    returned = [attrs.evolve(line, quantity=-line.quantity, line_amount=-line.line_amount)
+                for line in invoice.lines]
+    fee = edimap.model.AllowanceCharge(is_charge=True, amount=Decimal("10.00"),
+                                       reason="Gebyr")
+    negative = edimap.totals.with_computed_totals(attrs.evolve(
+        invoice, lines=returned, allowance_charges=(fee,), tax_subtotals=(),
+        line_total=None, allowance_total=None, charge_total=None, tax_total=None,
+        payable=None))
+    assert negative.payable is not None
+    assert negative.payable < 0
+    findings, data = converted(negative, "oioubl")
+    assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>\n<CreditNote ")
+    assert "written as a credit note with every amount's sign turned" in note_at(
+        findings, "kind").message
+    assert edimap.formats.get("oioubl").output_name(negative) == f"CreditNote-{invoice.id}.xml"
+    (back,) = edimap.read(data).documents
+    assert isinstance(back, Invoice)
+    assert back.kind is edimap.model.DocumentKind.CREDIT_NOTE
+    assert (back.payable, back.line_total) == (-negative.payable, -negative.line_total)
+    assert [line.quantity for line in back.lines] == [line.quantity for line in invoice.lines]
+    # The fee charged on the negative invoice is an allowance on the credit note.
+    assert [(a.is_charge, a.amount) for a in back.allowance_charges] == [(False,
+                                                                          Decimal("10.00"))]
+
+
 def test_a_contact_id_longer_than_cta_holds_is_left_out_of_eancom_and_noted() -> None:
     invoice: Invoice = fixture("invoice.json")
     seller = attrs.evolve(invoice.seller, contact=edimap.model.Contact(

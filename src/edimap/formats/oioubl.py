@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
+
 from edimap.findings import Finding, Location, Severity, UsageError, register
 from edimap.formats.base import Format, Item
-from edimap.model import Document
+from edimap.model import Document, DocumentKind, Invoice
 
 RULES_NOT_RUN = register(
     "UBL-RULES-NOT-RUN", Severity.INFO,
@@ -49,6 +51,18 @@ class OioublFormat(Format):
             raise UsageError("OIOUBL holds one document per file: write them one at a time "
                              "(the CLI writes a folder with -o DIR)")
         return to_xml(documents[0])
+
+    def output_name(self, document: Document) -> str:
+        """As every format's, but a negative invoice is written as a credit note and named
+        so (``CreditNote-….xml``), and a negative credit note as an invoice."""
+        from edimap.totals import compute
+
+        if isinstance(document, Invoice) and compute(
+                document.lines, document.allowance_charges).tax_inclusive < 0:
+            other = (DocumentKind.INVOICE if document.kind is DocumentKind.CREDIT_NOTE
+                     else DocumentKind.CREDIT_NOTE)
+            return super().output_name(attrs.evolve(document, kind=other))
+        return super().output_name(document)
 
     def value_at(self, data: bytes, location: Location) -> str | None:
         """The text of the element (or the attribute) the XPath of a finding names."""

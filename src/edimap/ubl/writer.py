@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from edimap._codes import IMPLIED_PAYMENT_CHANNEL
-from edimap._notes import not_carried
+from edimap._notes import collecting, not_carried
 from edimap.findings import FieldError, ValidationError
 from edimap.model import (
     Address,
@@ -50,6 +50,7 @@ from edimap.ubl.schemes import (
     oioubl_payment_code,
     oioubl_scheme,
 )
+from edimap.ubl.turned import turned
 from edimap.ubl.xml import not_xml_character
 
 __all__ = ["to_xml"]
@@ -636,10 +637,27 @@ def _price(b: _Builder, parent: _Element, line: Any, path: str) -> None:
         b.el(change, "cbc:BaseAmount", _quantity(base), currencyID=b.currency)
 
 
+def _as_oioubl_can_state(invoice: Invoice) -> Invoice:
+    """``invoice`` with its VAT in categories OIOUBL has ids for, and turned into the
+    other kind when its total is negative (F-LIB016: OIOUBL totals are never negative);
+    totals that do not add up are refused as the document states them."""
+    invoice = with_stand_ins(invoice)
+    sent = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid,
+                   rounding=invoice.rounding)
+    if sent.tax_inclusive >= 0:
+        return invoice
+    with collecting():  # (the notes come again from the turned document)
+        disagreements = check_stated(invoice, sent, zero_left_out=True)
+    if disagreements:
+        raise ValidationError(disagreements)
+    return turned(invoice)
+
+
 def _invoice(invoice: Invoice) -> _Builder:
     """An OIOUBL Invoice or CreditNote, element by element in schema order; VAT of a
-    category OIOUBL has no id for in its stand-in's (:mod:`edimap.ubl.categories`)."""
-    invoice = with_stand_ins(invoice)
+    category OIOUBL has no id for in its stand-in's (:mod:`edimap.ubl.categories`), a
+    negative invoice as a credit note (:mod:`edimap.ubl.turned`)."""
+    invoice = _as_oioubl_can_state(invoice)
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
     root, b = _root("CreditNote" if credit else "Invoice", invoice)
     _header(b, root, invoice, OIOUBL_PROFILES["invoice"])
@@ -660,11 +678,6 @@ def _invoice(invoice: Invoice) -> _Builder:
     _invoice_parties(b, root, invoice)
     totals = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid,
                      rounding=invoice.rounding)
-    if totals.tax_inclusive < 0:
-        # F-LIB016: OIOUBL totals are never negative; money back is a credit note.
-        raise ValidationError([FieldError("lines", f"the total is {totals.tax_inclusive}: an "
-                                          "OIOUBL invoice or credit note cannot have a "
-                                          "negative total (issue a credit note instead)")])
     disagreements = check_stated(invoice, totals, zero_left_out=True)
     if disagreements:
         raise ValidationError(disagreements)

@@ -1,0 +1,77 @@
+"""A negative invoice as a credit note, and a negative credit note as an invoice.
+
+OIOUBL's totals are never negative (F-LIB016): money back is a credit note. Peppol BIS
+allows a negative invoice (its correction example), and NemHandel's own conversion of
+Peppol BIS to OIOUBL writes one as a credit note with every amount's sign turned (and a
+negative credit note as an invoice). The OIOUBL writer does the same, noted: quantities,
+line amounts, subtotals and totals change sign; an allowance that would become negative
+is the charge it amounts to, and the other way round, so every total keeps its value.
+A reader of the OIOUBL gets the credit note back.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from edimap._notes import not_carried
+from edimap.model import AllowanceCharge, DocumentKind, Invoice, InvoiceLine, TaxSubtotal
+from edimap.totals import compute
+
+__all__ = ["turned"]
+
+
+def _negated(value: Decimal | None) -> Decimal | None:
+    return None if value is None else -value
+
+
+def turned(invoice: Invoice) -> Invoice:
+    """``invoice`` as the other kind (invoice ⇄ credit note), every amount's sign turned,
+    noted at ``kind``."""
+    other = (DocumentKind.INVOICE if invoice.kind is DocumentKind.CREDIT_NOTE
+             else DocumentKind.CREDIT_NOTE)
+    not_carried("kind", f"its total is negative, which OIOUBL does not take (F-LIB016): "
+                        f"written as a {other.value.replace('_', ' ')} with every amount's "
+                        "sign turned, as NemHandel's conversion of Peppol BIS does")
+    if invoice.type_code:
+        not_carried("type_code", f"{invoice.type_code} goes with the {invoice.kind.value}: "
+                                 f"the {other.value.replace('_', ' ')}'s own is written")
+    lines = tuple(_line(line) for line in invoice.lines)
+    charges = tuple(_allowance(ac) for ac in invoice.allowance_charges)
+    computed = compute(lines, charges)
+    return attrs.evolve(
+        invoice, kind=other, type_code=None, lines=lines, allowance_charges=charges,
+        tax_subtotals=tuple(_subtotal(s) for s in invoice.tax_subtotals),
+        line_total=_negated(invoice.line_total), tax_total=_negated(invoice.tax_total),
+        payable=_negated(invoice.payable), prepaid=_negated(invoice.prepaid),
+        rounding=_negated(invoice.rounding),
+        # An allowance may have become a charge: the totals of both follow the turn.
+        allowance_total=computed.allowance_total if invoice.allowance_total is not None
+        or invoice.charge_total is not None else None,
+        charge_total=computed.charge_total if invoice.allowance_total is not None
+        or invoice.charge_total is not None else None)
+
+
+def _line(line: InvoiceLine) -> InvoiceLine:
+    return attrs.evolve(line, quantity=-line.quantity, line_amount=-line.line_amount,
+                        delivered_quantity=_negated(line.delivered_quantity),
+                        free_quantity=_negated(line.free_quantity),
+                        allowance_charges=tuple(_allowance(ac)
+                                                for ac in line.allowance_charges))
+
+
+def _allowance(ac: AllowanceCharge) -> AllowanceCharge:
+    """An allowance or charge whose part in the totals is turned: a positive one becomes
+    the other kind with the same amount, a negative one keeps its kind, made positive."""
+    amount = ac.effective_amount
+    if amount is None or amount == 0:
+        return ac
+    if amount > 0:
+        return attrs.evolve(ac, is_charge=not ac.is_charge)
+    return attrs.evolve(ac, amount=_negated(ac.amount), base_amount=_negated(ac.base_amount))
+
+
+def _subtotal(subtotal: TaxSubtotal) -> TaxSubtotal:
+    return attrs.evolve(subtotal, taxable_amount=-subtotal.taxable_amount,
+                        tax_amount=-subtotal.tax_amount)
