@@ -458,6 +458,29 @@ def test_a_value_too_long_for_its_element_is_refused_naming_the_documents_field(
                                     "document's order_id: correct it in the input)")
 
 
+def test_a_long_item_description_goes_on_in_the_next_imd_and_reads_back_whole() -> None:
+    # Item names from ERPs overrun IMD's two lines of 35; EANCOM repeats IMD for them.
+    invoice: Invoice = fixture("invoice.json")
+    name = "Hejsetavle med " + "ekstra lang beskrivelse " * 5 + "og beslag"
+    long = attrs.evolve(invoice, lines=(attrs.evolve(invoice.lines[0], description=name),
+                                        *invoice.lines[1:]))
+    for version in ("d96a", "d01b"):
+        _, data = converted(long, "eancom", version=version)
+        assert data.count(b"IMD+F++:::") == 3 + len(invoice.lines) - 1
+        (back,) = edimap.read(data).documents
+        assert isinstance(back, Invoice)
+        assert back.lines[0].description == name
+    order: Order = fixture("order.json")
+    long_order = attrs.evolve(order, lines=(attrs.evolve(order.lines[0], description=name),
+                                            *order.lines[1:]))
+    _, data = converted(long_order, "eancom")
+    assert edimap.read(data).documents[0].lines[0].description == name
+    refusal = refusal_of(attrs.evolve(long, lines=(attrs.evolve(
+        invoice.lines[0], description="x " * 400),)), "eancom")
+    assert refusal.location.field == "lines[0].description"
+    assert "longer than 10 IMD segments carry (700 characters)" in refusal.message
+
+
 def test_a_negative_allowance_reads_and_eancom_refuses_it_by_its_path() -> None:
     invoice = _without_stated_totals(fixture("invoice.json"))
     charge = edimap.model.AllowanceCharge(is_charge=True, amount=Decimal("-25"),

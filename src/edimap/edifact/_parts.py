@@ -111,6 +111,8 @@ class LineDraft:
         self.index = index
         self.fields: dict[str, Any] = {"allowance_charges": []}
         self.notes: list[str] = []
+        # The kind (IMD 7077 and 7081) and index of the line's last description segment.
+        self.imd: tuple[tuple[str, str], int] | None = None
 
 
 
@@ -634,6 +636,9 @@ def read_order_line(segments: tuple[Segment, ...], roles: tuple[str, ...], i: in
         return taken, _unchecked_order_line(**fields)
     line = LineDraft(i)
     line.fields.update(fields)
+    if imd:  # (LIN, a PIA, then the IMD: a description the next IMD may go on with)
+        at = i + 1 + bool(item)
+        line.imd = ((segments[at].get(1), segments[at].get(2)), at)
     return taken, line
 
 
@@ -708,10 +713,15 @@ def _read_imd(ctx: MapContext, i: int, seg: Segment, line: LineDraft) -> None:
         ctx.not_carried(i, "IMD C273 components past the fifth")
     if seg.get(1) in ("F", "E", "A", "B") and any(c273[3:5]):
         text = ctx.text(c273[3:5])
-        if "description" in line.fields:
-            ctx.not_carried(i, "second item description (IMD)")
-        else:
+        key = (seg.get(1), seg.get(2))
+        if "description" not in line.fields:
             line.fields["description"] = text
+        elif line.imd == (key, i - 1):
+            # The description goes on in the next IMD of its kind (as writers wrap it).
+            line.fields["description"] = f"{line.fields['description']} {text}"
+        else:
+            ctx.not_carried(i, "second item description (IMD)")
+        line.imd = (key, i)
     else:
         ctx.not_carried(i, f"IMD+{seg.get(1)} {':'.join(c273)}".strip())
 
@@ -765,12 +775,19 @@ def item_segments(line: OrderLine | InvoiceLine, gtin_type: str) -> list[Segment
     return body
 
 
-def description_segment(description: str, path: str) -> Segment:
-    """IMD+F with the description in two lines of 35 (C273 7008)."""
+IMD_MOST = 10
+"""IMD segments a line may have in every directory edimap writes (INVOIC D.96A: 10)."""
+
+
+def description_segments(description: str, path: str) -> list[Segment]:
+    """IMD+F with the description in lines of 35 (C273 7008), two to a segment; a longer
+    one goes on in the next IMD+F, as a reader joins them (up to :data:`IMD_MOST`)."""
     parts = wrap(description, 35)
-    if len(parts) > 2:
-        raise ValidationError([field_error(path, "longer than one IMD carries (70 characters)")])
-    return Segment.build("IMD", "F", None, ["", "", "", *parts])
+    if len(parts) > 2 * IMD_MOST:
+        raise ValidationError([field_error(path, f"longer than {IMD_MOST} IMD segments carry "
+                                                 f"({IMD_MOST * 70} characters)")])
+    return [Segment.build("IMD", "F", None, ["", "", "", *parts[n:n + 2]])
+            for n in range(0, len(parts), 2)]
 
 
 def price_segments(line: OrderLine | InvoiceLine,

@@ -42,7 +42,7 @@ from edimap.edifact._parts import (
     alc_segments,
     build,
     build_alc,
-    description_segment,
+    description_segments,
     field_error,
     ftx_lines,
     item_segments,
@@ -629,7 +629,7 @@ def _invoice_line(n: int, line: InvoiceLine, gtin_type: str,
     RFF+LI, SG34 TAX, SG39 ALC."""
     body = item_segments(line, gtin_type)
     if line.description:
-        body.append(description_segment(line.description, f"lines[{n}].description"))
+        body.extend(description_segments(line.description, f"lines[{n}].description"))
     body.append(Segment.build("QTY", ["47", num(line.quantity), line.unit or None]))
     for q, qty in (("46", line.delivered_quantity), ("59", line.units_per_package),
                    ("192", line.free_quantity)):

@@ -31,7 +31,7 @@ from edimap.edifact._parts import (
     alc_segments,
     build,
     build_alc,
-    description_segment,
+    description_segments,
     ftx_lines,
     item_segments,
     nad_segments,
@@ -257,7 +257,7 @@ def _order_line(n: int, line: OrderLine, gtin_type: str,
     SG38 ALC."""
     body = item_segments(line, gtin_type)
     if line.description:
-        body.append(description_segment(line.description, f"lines[{n}].description"))
+        body.extend(description_segments(line.description, f"lines[{n}].description"))
     body.append(Segment.build("QTY", ["21", num(line.quantity), line.unit or None]))
     if line.units_per_package is not None:
         body.append(Segment.build("QTY", ["59", num(line.units_per_package)]))
