@@ -436,6 +436,30 @@ def test_a_negative_invoice_is_written_to_oioubl_as_a_credit_note_with_signs_tur
                                                                           Decimal("10.00"))]
 
 
+def test_a_negative_invoice_with_a_signed_charge_is_an_eancom_credit_note() -> None:
+    # ALC states amounts unsigned; turned, the charge of -25 is one of 25 on a credit note.
+    invoice = fixture("invoice.json")
+    returned = [attrs.evolve(line, quantity=-line.quantity, line_amount=-line.line_amount)
+                for line in invoice.lines]
+    refund = edimap.model.AllowanceCharge(is_charge=True, amount=Decimal("-25"),
+                                          reason="Insurance")
+    negative = edimap.totals.with_computed_totals(attrs.evolve(
+        invoice, lines=returned, allowance_charges=(refund,), tax_subtotals=(),
+        line_total=None, allowance_total=None, charge_total=None, tax_total=None,
+        payable=None))
+    findings, data = converted(negative, "eancom")
+    assert b"BGM+381+" in data
+    assert b"ALC+C++++:::Insurance'MOA+23:25'" in data
+    assert "with every amount's sign turned" in note_at(findings, "kind").message
+    assert edimap.formats.get("eancom").output_name(negative) == \
+        f"CreditNote-{invoice.id}.edi"
+    (back,) = edimap.read(data).documents
+    assert isinstance(back, Invoice)
+    assert negative.payable is not None
+    assert (back.kind, back.payable) == (edimap.model.DocumentKind.CREDIT_NOTE,
+                                         -negative.payable)
+
+
 def test_a_contact_id_longer_than_cta_holds_is_left_out_of_eancom_and_noted() -> None:
     invoice: Invoice = fixture("invoice.json")
     seller = attrs.evolve(invoice.seller, contact=edimap.model.Contact(

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 from edimap import content
 from edimap._codes import IMPLIED_PAYMENT_CHANNEL
-from edimap._notes import not_carried
+from edimap._notes import collecting, not_carried
 from edimap.edifact._common import (
     MISSING_VALUE,
     UNUSUAL,
@@ -67,6 +67,7 @@ from edimap.model import (
     TaxSubtotal,
 )
 from edimap.totals import CENT, check_stated, compute, line_amount, plain
+from edimap.turning import is_negative, turned
 
 __all__ = ["DIRECTORIES", "invoice_to_message", "read_invoice"]
 
@@ -546,6 +547,8 @@ def invoice_to_message(invoice: Invoice, *, reference: str, version: str = "d96a
     breakdown are computed from the lines and allowances/charges."""
     if version not in DIRECTORIES:
         raise ValidationError(f"unknown EDIFACT version {version!r}; use d96a or d01b")
+    if turns(invoice):
+        invoice = _turned_as_stated(invoice)
     if invoice.rounding:
         not_carried("rounding", "INVOIC has no rounding amount (MOA+9 includes it)")
     for n in range(1, len(invoice.payment_means)):
@@ -560,6 +563,28 @@ def invoice_to_message(invoice: Invoice, *, reference: str, version: str = "d96a
         body.extend(_invoice_line(n, line, gtin_type, num))
     body.extend(_summary(invoice, num))
     return MessageDraft(reference=reference, identifier=DIRECTORIES[version], body=body)
+
+
+def turns(invoice: Invoice) -> bool:
+    """Whether the invoice is written as the other kind: it has a negative allowance or
+    charge, which ALC cannot state (amounts are unsigned), and a negative total, so as
+    the other kind it has none (:mod:`edimap.turning`)."""
+    signed = any(ac.amount is not None and ac.amount < 0 for ac in (
+        *invoice.allowance_charges, *(ac for ln in invoice.lines
+                                      for ac in ln.allowance_charges)))
+    return signed and is_negative(invoice)
+
+
+def _turned_as_stated(invoice: Invoice) -> Invoice:
+    """``invoice`` turned, once the totals it states are held to its lines as it states
+    them (a refusal names the document's own values)."""
+    with collecting():  # (the notes come again from the turned document)
+        disagreements = check_stated(invoice, compute(
+            invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid,
+            rounding=invoice.rounding))
+    if disagreements:
+        raise ValidationError(disagreements)
+    return turned(invoice)
 
 
 def _invoice_header(invoice: Invoice, num: Callable[[Decimal], str]) -> list[Segment]:

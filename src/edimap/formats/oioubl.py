@@ -55,10 +55,9 @@ class OioublFormat(Format):
     def output_name(self, document: Document) -> str:
         """As every format's, but a negative invoice is written as a credit note and named
         so (``CreditNote-….xml``), and a negative credit note as an invoice."""
-        from edimap.totals import compute
+        from edimap.turning import is_negative
 
-        if isinstance(document, Invoice) and compute(
-                document.lines, document.allowance_charges).tax_inclusive < 0:
+        if isinstance(document, Invoice) and is_negative(document):
             other = (DocumentKind.INVOICE if document.kind is DocumentKind.CREDIT_NOTE
                      else DocumentKind.CREDIT_NOTE)
             return super().output_name(attrs.evolve(document, kind=other))

@@ -38,6 +38,7 @@ from edimap.model import (
     TaxSubtotal,
 )
 from edimap.totals import InvoiceTotals, check_stated, compute, money
+from edimap.turning import turned
 from edimap.ubl.categories import with_stand_ins
 from edimap.ubl.codelists import oioubl_unit, unit_codes
 from edimap.ubl.reader import CAC, CBC
@@ -50,7 +51,6 @@ from edimap.ubl.schemes import (
     oioubl_payment_code,
     oioubl_scheme,
 )
-from edimap.ubl.turned import turned
 from edimap.ubl.xml import not_xml_character
 
 __all__ = ["to_xml"]
@@ -656,7 +656,7 @@ def _as_oioubl_can_state(invoice: Invoice) -> Invoice:
 def _invoice(invoice: Invoice) -> _Builder:
     """An OIOUBL Invoice or CreditNote, element by element in schema order; VAT of a
     category OIOUBL has no id for in its stand-in's (:mod:`edimap.ubl.categories`), a
-    negative invoice as a credit note (:mod:`edimap.ubl.turned`)."""
+    negative invoice as a credit note (:mod:`edimap.turning`)."""
     invoice = _as_oioubl_can_state(invoice)
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
     root, b = _root("CreditNote" if credit else "Invoice", invoice)

@@ -1,12 +1,13 @@
 """A negative invoice as a credit note, and a negative credit note as an invoice.
 
-OIOUBL's totals are never negative (F-LIB016): money back is a credit note. Peppol BIS
-allows a negative invoice (its correction example), and NemHandel's own conversion of
-Peppol BIS to OIOUBL writes one as a credit note with every amount's sign turned (and a
-negative credit note as an invoice). The OIOUBL writer does the same, noted: quantities,
-line amounts, subtotals and totals change sign; an allowance that would become negative
-is the charge it amounts to, and the other way round, so every total keeps its value.
-A reader of the OIOUBL gets the credit note back.
+OIOUBL's totals are never negative (F-LIB016), and EANCOM states allowances and charges
+unsigned: money back is a credit note. Peppol BIS allows a negative invoice (its
+correction example), and NemHandel's own conversion of Peppol BIS to OIOUBL writes one as
+a credit note with every amount's sign turned (and a negative credit note as an invoice).
+The OIOUBL writer does the same, and the EANCOM writer for an invoice it could not write
+otherwise; noted: quantities, line amounts, subtotals and totals change sign; an
+allowance that would become negative is the charge it amounts to, and the other way
+round, so every total keeps its value. A reader gets the credit note back.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from edimap._notes import not_carried
 from edimap.model import AllowanceCharge, DocumentKind, Invoice, InvoiceLine, TaxSubtotal
 from edimap.totals import compute
 
-__all__ = ["turned"]
+__all__ = ["is_negative", "turned"]
+
+
+def is_negative(invoice: Invoice) -> bool:
+    """Whether the invoice's total (with VAT, as its lines and allowances give it) is below
+    zero."""
+    return compute(invoice.lines, invoice.allowance_charges).tax_inclusive < 0
 
 
 def _negated(value: Decimal | None) -> Decimal | None:
@@ -31,9 +38,9 @@ def turned(invoice: Invoice) -> Invoice:
     noted at ``kind``."""
     other = (DocumentKind.INVOICE if invoice.kind is DocumentKind.CREDIT_NOTE
              else DocumentKind.CREDIT_NOTE)
-    not_carried("kind", f"its total is negative, which OIOUBL does not take (F-LIB016): "
-                        f"written as a {other.value.replace('_', ' ')} with every amount's "
-                        "sign turned, as NemHandel's conversion of Peppol BIS does")
+    not_carried("kind", f"its total is negative, which the format does not take: written "
+                        f"as a {other.value.replace('_', ' ')} with every amount's sign "
+                        "turned, as NemHandel's conversion of Peppol BIS does")
     if invoice.type_code:
         not_carried("type_code", f"{invoice.type_code} goes with the {invoice.kind.value}: "
                                  f"the {other.value.replace('_', ' ')}'s own is written")
