@@ -407,18 +407,21 @@ def test_piece_and_package_units_oioubl_lacks_are_written_as_its_own(installed: 
     assert refusal.location.field == "lines[1].unit"
 
 
+def _returned(invoice: Invoice, charge: edimap.model.AllowanceCharge) -> Invoice:
+    """``invoice`` with every line's quantity and amount negative (goods returned) and
+    ``charge``, its totals as they come out."""
+    lines = [attrs.evolve(line, quantity=-line.quantity, line_amount=-line.line_amount)
+             for line in invoice.lines]
+    return edimap.totals.with_computed_totals(_without_stated_totals(attrs.evolve(
+        invoice, lines=lines, allowance_charges=(charge,))))
+
+
 def test_a_negative_invoice_is_written_to_oioubl_as_a_credit_note_with_signs_turned(
         installed: Path) -> None:
     # Peppol's negative invoice correction; NemHandel's conversion writes a credit note.
     invoice = fixture("invoice.json")
-    returned = [attrs.evolve(line, quantity=-line.quantity, line_amount=-line.line_amount)
-                for line in invoice.lines]
-    fee = edimap.model.AllowanceCharge(is_charge=True, amount=Decimal("10.00"),
-                                       reason="Gebyr")
-    negative = edimap.totals.with_computed_totals(attrs.evolve(
-        invoice, lines=returned, allowance_charges=(fee,), tax_subtotals=(),
-        line_total=None, allowance_total=None, charge_total=None, tax_total=None,
-        payable=None))
+    negative = _returned(invoice, edimap.model.AllowanceCharge(
+        is_charge=True, amount=Decimal("10.00"), reason="Gebyr"))
     assert negative.payable is not None
     assert negative.payable < 0
     findings, data = converted(negative, "oioubl")
@@ -439,14 +442,8 @@ def test_a_negative_invoice_is_written_to_oioubl_as_a_credit_note_with_signs_tur
 def test_a_negative_invoice_with_a_signed_charge_is_an_eancom_credit_note() -> None:
     # ALC states amounts unsigned; turned, the charge of -25 is one of 25 on a credit note.
     invoice = fixture("invoice.json")
-    returned = [attrs.evolve(line, quantity=-line.quantity, line_amount=-line.line_amount)
-                for line in invoice.lines]
-    refund = edimap.model.AllowanceCharge(is_charge=True, amount=Decimal("-25"),
-                                          reason="Insurance")
-    negative = edimap.totals.with_computed_totals(attrs.evolve(
-        invoice, lines=returned, allowance_charges=(refund,), tax_subtotals=(),
-        line_total=None, allowance_total=None, charge_total=None, tax_total=None,
-        payable=None))
+    negative = _returned(invoice, edimap.model.AllowanceCharge(
+        is_charge=True, amount=Decimal("-25"), reason="Insurance"))
     findings, data = converted(negative, "eancom")
     assert b"BGM+381+" in data
     assert b"ALC+C++++:::Insurance'MOA+23:25'" in data

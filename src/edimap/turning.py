@@ -20,7 +20,7 @@ from edimap._notes import not_carried
 from edimap.model import AllowanceCharge, DocumentKind, Invoice, InvoiceLine, TaxSubtotal
 from edimap.totals import compute
 
-__all__ = ["is_negative", "turned"]
+__all__ = ["is_negative", "other_kind", "turned"]
 
 
 def is_negative(invoice: Invoice) -> bool:
@@ -33,11 +33,15 @@ def _negated(value: Decimal | None) -> Decimal | None:
     return None if value is None else -value
 
 
+def other_kind(kind: DocumentKind) -> DocumentKind:
+    """Invoice ⇄ credit note."""
+    return DocumentKind.INVOICE if kind is DocumentKind.CREDIT_NOTE else DocumentKind.CREDIT_NOTE
+
+
 def turned(invoice: Invoice) -> Invoice:
     """``invoice`` as the other kind (invoice ⇄ credit note), every amount's sign turned,
     noted at ``kind``."""
-    other = (DocumentKind.INVOICE if invoice.kind is DocumentKind.CREDIT_NOTE
-             else DocumentKind.CREDIT_NOTE)
+    other = other_kind(invoice.kind)
     not_carried("kind", f"its total is negative, which the format does not take: written "
                         f"as a {other.value.replace('_', ' ')} with every amount's sign "
                         "turned, as NemHandel's conversion of Peppol BIS does")

@@ -14,7 +14,8 @@ A format is one object that knows one kind of file:
   it (an official schema, rule sets); none by default; ``value_at(data, location)`` — the
   value one of its findings points at;
 - ``output_name(document)`` — the file one document is written to
-  (``Order-4500012345.xml``); ``one_document_per_file`` when the format cannot hold more
+  (``Order-4500012345.xml``; ``written_as_other_kind`` says when a negative invoice is
+  written as a credit note); ``one_document_per_file`` when the format cannot hold more
   than one document in a file.
 
 Formats register with :func:`edimap.formats.register`; edimap's own are ``json``,
@@ -187,9 +188,19 @@ class Format(abc.ABC):
         return None
 
     def output_name(self, document: Document) -> str:
-        """The name of the file ``document`` is written to on its own."""
-        return (f"{FILE_KINDS[document.kind.value]}-{safe_file_id(document.id)}"
-                f".{self.extension}")
+        """The name of the file ``document`` is written to on its own: by the kind it is
+        written as (:meth:`written_as_other_kind`) and its ID."""
+        kind = document.kind
+        if self.written_as_other_kind(document):
+            from edimap.turning import other_kind
+
+            kind = other_kind(kind)
+        return f"{FILE_KINDS[kind.value]}-{safe_file_id(document.id)}.{self.extension}"
+
+    def written_as_other_kind(self, document: Document) -> bool:
+        """Whether the writer writes ``document`` as the other kind (a negative invoice
+        as a credit note, :mod:`edimap.turning`); this default: never."""
+        return False
 
     def __repr__(self) -> str:
         return f"<format {self.name}>"

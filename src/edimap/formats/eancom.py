@@ -25,7 +25,7 @@ from edimap.findings import (
     register,
 )
 from edimap.formats.base import DocumentSink, Format, Item, PartReading
-from edimap.model import Document, Order, OrderResponse, Party
+from edimap.model import Document, Invoice, Order, OrderResponse, Party
 from edimap.profiles import ProfileSet
 
 MESSAGE_UNSUPPORTED = register(
@@ -351,17 +351,12 @@ class EancomFormat(Format):
         reader = EdifactReader(path, source_name=name, part=(plan, index))
         return _items(reader, profiles), _PartReading(reader)
 
-    def output_name(self, document: Document) -> str:
-        """As every format's, but an invoice written as a credit note (a negative one with
-        a negative allowance or charge, :func:`edimap.edifact.invoic.turns`) is named so."""
+    def written_as_other_kind(self, document: Document) -> bool:
+        """A negative invoice with a negative allowance or charge is written as a credit
+        note (:func:`edimap.edifact.invoic.turns`)."""
         from edimap.edifact.invoic import turns
-        from edimap.model import DocumentKind, Invoice
 
-        if isinstance(document, Invoice) and turns(document):
-            other = (DocumentKind.INVOICE if document.kind is DocumentKind.CREDIT_NOTE
-                     else DocumentKind.CREDIT_NOTE)
-            return super().output_name(attrs.evolve(document, kind=other))
-        return super().output_name(document)
+        return isinstance(document, Invoice) and turns(document)
 
     def value_at(self, data: bytes, location: Location) -> str | None:
         """The value at the segment, element and component of the first message of

@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import attrs
-
 from edimap.findings import Finding, Location, Severity, UsageError, register
 from edimap.formats.base import Format, Item
-from edimap.model import Document, DocumentKind, Invoice
+from edimap.model import Document, Invoice
 
 RULES_NOT_RUN = register(
     "UBL-RULES-NOT-RUN", Severity.INFO,
@@ -52,16 +50,12 @@ class OioublFormat(Format):
                              "(the CLI writes a folder with -o DIR)")
         return to_xml(documents[0])
 
-    def output_name(self, document: Document) -> str:
-        """As every format's, but a negative invoice is written as a credit note and named
-        so (``CreditNote-….xml``), and a negative credit note as an invoice."""
+    def written_as_other_kind(self, document: Document) -> bool:
+        """A negative invoice is written as a credit note, and a negative credit note as
+        an invoice (:mod:`edimap.turning`)."""
         from edimap.turning import is_negative
 
-        if isinstance(document, Invoice) and is_negative(document):
-            other = (DocumentKind.INVOICE if document.kind is DocumentKind.CREDIT_NOTE
-                     else DocumentKind.CREDIT_NOTE)
-            return super().output_name(attrs.evolve(document, kind=other))
-        return super().output_name(document)
+        return isinstance(document, Invoice) and is_negative(document)
 
     def value_at(self, data: bytes, location: Location) -> str | None:
         """The text of the element (or the attribute) the XPath of a finding names."""
