@@ -372,6 +372,8 @@ def test_a_partners_placeholders_and_own_numbers_are_read_as_the_glns_its_profil
     (strict, _) = edimap.read(data).items
     assert [(f.code, f.location.field) for f in strict.findings if f.is_error] == [
         ("EANCOM-GLN", "buyer.gln")]
+    assert "a partner profile's [identities] names the GLN it stands for" in next(
+        f for f in strict.findings if f.is_error).message
     (item, _) = edimap.read(data, profile=path).items
     assert item.ok, [str(f) for f in item.findings if f.is_error]
     document = item.document

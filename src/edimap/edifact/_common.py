@@ -191,7 +191,11 @@ class MapContext:
             _gln.validate(value)
         except ValueError as exc:
             where = self.loc(index, element, component)
-            self.add(BAD_GLN(f"{role}: {exc}", where.evolve(field=field) if field else where))
+            # A placeholder (PARTNER1) rather than a mistyped GLN: say what names the GLN.
+            hint = ("; a partner profile's [identities] names the GLN it stands for"
+                    if not (len(value) == 13 and value.isdigit()) else "")
+            self.add(BAD_GLN(f"{role}: {exc}{hint}",
+                             where.evolve(field=field) if field else where))
         return value
 
     def cvr(self, index: int, value: str) -> str | None:
