@@ -50,18 +50,18 @@ def turned(invoice: Invoice) -> Invoice:
                                  f"the {other.value.replace('_', ' ')}'s own is written")
     lines = tuple(_line(line) for line in invoice.lines)
     charges = tuple(_allowance(ac) for ac in invoice.allowance_charges)
+    # An allowance may have become a charge: the totals of both, where the document
+    # states them, follow the turn.
     computed = compute(lines, charges)
+    stated = invoice.allowance_total is not None or invoice.charge_total is not None
     return attrs.evolve(
         invoice, kind=other, type_code=None, lines=lines, allowance_charges=charges,
         tax_subtotals=tuple(_subtotal(s) for s in invoice.tax_subtotals),
         line_total=_negated(invoice.line_total), tax_total=_negated(invoice.tax_total),
         payable=_negated(invoice.payable), prepaid=_negated(invoice.prepaid),
         rounding=_negated(invoice.rounding),
-        # An allowance may have become a charge: the totals of both follow the turn.
-        allowance_total=computed.allowance_total if invoice.allowance_total is not None
-        or invoice.charge_total is not None else None,
-        charge_total=computed.charge_total if invoice.allowance_total is not None
-        or invoice.charge_total is not None else None)
+        allowance_total=computed.allowance_total if stated else None,
+        charge_total=computed.charge_total if stated else None)
 
 
 def _line(line: InvoiceLine) -> InvoiceLine:

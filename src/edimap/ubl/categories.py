@@ -7,7 +7,6 @@ total stays as it was. The OIOUBL writer does the same, and notes each value it 
 a reader of the OIOUBL gets category ``Z`` back. Exempt at a rate other than 0 % (which
 EN 16931 forbids, BR-E-05) is left as it is, and refused by the writer.
 
->>> from decimal import Decimal
 >>> STAND_INS[TaxCategory.EXEMPT].value
 'Z'
 """
