@@ -209,6 +209,7 @@ class _Walker:
         self.groups = [""] * len(self.segments)
         self.roles = [""] * len(self.segments)
         self.findings: list[Finding] = []
+        self._last: dict[str, int] | None = None  # (see _last_at)
         # The levels being walked: entries, [current position], lowest searchable position
         # (1 inside a group: its trigger starts the next repeat, one level up), group path
         # and role path.
@@ -302,10 +303,18 @@ class _Walker:
             if found is None:
                 continue
             passed = {e.trigger for e in entries[start + 1:found] if e.mandatory}
-            if not passed or not any(seg.tag in passed for seg in self.segments[i + 1:]):
+            if not passed or all(self._last_at(tag) <= i for tag in passed):
                 return True
             taken = False
         return taken
+
+    def _last_at(self, tag: str) -> int:
+        """The index of the message's last segment with ``tag`` (-1: none); the table is
+        made once, when a walk first asks (a misplaced segment), so asking is cheap even
+        for a message full of them."""
+        if self._last is None:
+            self._last = {seg.tag: n for n, seg in enumerate(self.segments)}
+        return self._last.get(tag, -1)
 
     def _out_of_place(self, i: int, tag: str) -> bool:
         """Segment ``i`` read where its own group's definition puts it, with a finding,

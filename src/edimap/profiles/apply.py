@@ -125,8 +125,7 @@ def _units(profile: Profile, document: Document, findings: list[Finding],
             continue
         field = f"lines[{n}].unit"
         at = next((f.location for f in findings if f.location.field == field), None)
-        findings[:] = [f for f in findings
-                       if not (f.location.field == field and f.code in _UNIT_CODES)]
+        _cleared(findings, field, _UNIT_CODES)
         findings.append(MAPPED(f"{field} {line.unit} read as {code} (profile "
                                f"{profile.name}: units.{line.unit})",
                                at or where.evolve(field=field)))
@@ -168,9 +167,12 @@ def _placeholders(profile: Profile, document: Document, findings: list[Finding],
     return attrs.evolve(document, **changes) if changes else document
 
 
-def _cleared(findings: list[Finding], field: str) -> None:
+def _cleared(findings: list[Finding], field: str,
+             codes: frozenset[str] | set[str] = _GLN_CODES) -> None:
+    """Drop the findings of ``codes`` at model path ``field``: a profile setting said
+    what the value means, and its own finding says so."""
     findings[:] = [f for f in findings
-                   if not (f.code in _GLN_CODES and f.location.field == field)]
+                   if not (f.code in codes and f.location.field == field)]
 
 
 def _agencies(profile: Profile, document: Document, findings: list[Finding],
@@ -198,8 +200,7 @@ def _mapped_party(profile: Profile, role: str, party: Party, findings: list[Find
         origin = f"profile {profile.name}: agencies.{ident.scheme}"
         # The profile says what the partner's agency code means: the finding that it is
         # no code of the agency list gives way to the mapping's.
-        findings[:] = [f for f in findings if not (
-            f.code == "EANCOM-CODE" and f.location.field == f"{role}.ids[{n}]")]
+        _cleared(findings, f"{role}.ids[{n}]", {"EANCOM-CODE"})
         if agency == "9" and gln is None and _gln.is_valid(ident.value):
             gln = ident.value
             ids.remove(ident)
