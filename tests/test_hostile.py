@@ -365,3 +365,15 @@ def test_running_out_of_memory_is_a_finding_never_an_internal_error(tmp_path: Pa
     assert proc.returncode == 1, proc.stderr
     assert "IO-LIMIT-MEMORY" in proc.stderr
     assert list(out.iterdir()) == []  # nothing half-written
+
+
+def test_a_reference_without_its_qualifier_is_listed_as_not_carried() -> None:
+    # Found by the mutation test: RFF+:ZZZ:63 used to raise from the reader.
+    data = (b"UNB+UNOC:3+5790000274017:14+5798000000001:14+261125:0830+1'"
+            b"UNH+1+ORDERS:D:96A:UN:EAN008'BGM+220+PO-1+9'DTM+137:20261124:102'"
+            b"RFF+:ZZZ:63'NAD+BY+5790000274017::9'NAD+SU+5798000000001::9'"
+            b"LIN+1++5701234567899:EN'QTY+21:1'UNS+S'UNT+10+1'UNZ+1+1'")
+    (item,) = edimap.read(data).items
+    assert item.ok
+    (note,) = [f for f in item.findings if f.code == "EANCOM-NOT-CARRIED"]
+    assert "RFF without a qualifier (1153) (segment 4)" in note.message

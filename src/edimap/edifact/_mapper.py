@@ -194,9 +194,11 @@ class MessageReader:
             self.last_ref = None
             if key is not None:
                 self.set_once(key, value or None, i, f"RFF+{q}")
-            elif value:
+            elif value and q:
                 self.last_ref = DocumentReference(kind=q, id=value)
                 self.refs.append(self.last_ref)
+            elif value:  # (a reference without its qualifier says not what it is)
+                self.ctx.not_carried(i, "RFF without a qualifier (1153)")
         elif seg.tag == "DTM" and seg.get(1, 1) == "171" and self.last_ref is not None:
             start, _ = self.ctx.date(i)
             if start:
