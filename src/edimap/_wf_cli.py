@@ -342,14 +342,18 @@ def sandbox(host: str, port: int, db: str, seed_demo: bool, seed_from: Sequence[
             made_from = from_inputs(double, comp_id, expand_inputs(seed_from))
             click.echo(f"seeded from the inputs: {made_from['customers']} customers, "
                        f"{made_from['items']} items", err=True)
-    server = double.serve(host, port)
-    click.echo(f"edimap sandbox listening on http://{host}:{server.server_address[1]}"
-               "/Service.svc (Ctrl-C stops it)", err=True)
     # Ctrl-C (SIGINT) and SIGTERM stop it even when it was started in the background of a
-    # script, which starts it with SIGINT ignored.
+    # script, which starts it with SIGINT ignored. The handlers are in place before the
+    # "listening" line: whoever waits for that line may signal at once.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
+        server = double.serve(host, port)
+    except KeyboardInterrupt:
+        return
+    try:
+        click.echo(f"edimap sandbox listening on http://{host}:{server.server_address[1]}"
+                   "/Service.svc (Ctrl-C stops it)", err=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
