@@ -607,7 +607,7 @@ def test_what_a_refusal_names_supplied_by_partner_profiles_converts(
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["Order-467819.xml"]
 
 
-def test_what_oioubl_orders_need_of_lines_and_delivery(installed: Path) -> None:
+def test_what_oioubl_orders_do_with_lines_named_by_the_buyer_and_with_delivery(installed: Path) -> None:
     # A Peppol order: a delivery party named by a contact only, lines named by the buyer.
     order: Order = fixture("order.json")
     assert order.buyer is not None
@@ -618,9 +618,14 @@ def test_what_oioubl_orders_need_of_lines_and_delivery(installed: Path) -> None:
     assert "written as a DeliveryLocation" in note_at(findings, "delivery.contact").message
     anonymous = attrs.evolve(order.lines[0], gtin=None, seller_item_id=None,
                              buyer_item_id="B-1")
-    refusal = refusal_of(attrs.evolve(order, lines=(anonymous, *order.lines[1:])), "oioubl")
-    assert refusal.location.field == "lines[0].seller_item_id"
-    assert "(F-ORD185)" in refusal.message
+    findings, data = converted(attrs.evolve(order, lines=(anonymous, *order.lines[1:])),
+                               "oioubl")
+    # The simple ordering profile needs the seller's number (F-ORD185); advanced does not.
+    assert b">Procurement-OrdAdv-BilSim-1.0</cbc:ProfileID>" in data
+    assert edimap.read(data, format="oioubl").documents[0].lines[0].buyer_item_id == "B-1"
+    note = note_at(findings, "lines[0].seller_item_id")
+    assert "1 line(s)" in note.message and "(F-ORD185)" in note.message
+    assert b">Procurement-OrdSim-BilSim-1.0</cbc:ProfileID>" in converted(order, "oioubl")[1]
 
 
 def test_an_address_part_longer_than_nad_holds_is_left_out_and_noted() -> None:

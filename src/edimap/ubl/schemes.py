@@ -109,9 +109,11 @@ def oioubl_payment_code(code: str, domestic: bool) -> str | None:
 OIOUBL_CUSTOMIZATION = "OIOUBL-2.1"
 OIOUBL_PROFILES = {"invoice": "urn:www.nesubl.eu:profiles:profile5:ver2.0",
                    "order": "Procurement-OrdSim-BilSim-1.0",
+                   "order_by_buyer_items": "Procurement-OrdAdv-BilSim-1.0",
                    "order_response": "Procurement-OrdSimR-BilSim-1.0"}
 """The CustomizationID and the ProfileID (by document kind; a credit note is billed as an
-invoice) edimap writes."""
+invoice) edimap writes; an order whose lines are not all named by the seller's number or a
+GTIN goes under advanced ordering, which does not ask for it."""
 
 PEPPOL_CUSTOMIZATIONS = {
     "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0":

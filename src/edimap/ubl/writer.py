@@ -574,18 +574,12 @@ def _unit(b: _Builder, unit: str | None) -> str:
     return written[0] if written is not None else unit or "EA"
 
 
-def _item(b: _Builder, parent: _Element, line: Any, order_line: str | None = None) -> None:
-    """cac:Item. An item without any identification is described (F-ORD239); an
-    order line (``order_line``: its model path) needs the seller's item number, for which
-    a GTIN serves (F-ORD185), and is refused without either."""
+def _item(b: _Builder, parent: _Element, line: Any) -> None:
+    """cac:Item. An item without any identification is described (F-ORD239)."""
     item = b.el(parent, "cac:Item")
     identified = line.gtin or line.seller_item_id or line.buyer_item_id
     if not identified and line.description:
         b.el(item, "cbc:Description", line.description)
-    if order_line is not None and not (line.gtin or line.seller_item_id):
-        b.refuse(FieldError(f"{order_line}.seller_item_id", "an OIOUBL order names each item "
-                            "by the seller's item number or its GTIN (F-ORD185), and this "
-                            "line has neither: add it to the order"))
     if line.units_per_package is not None:
         b.el(item, "cbc:PackQuantity", _plain(line.units_per_package), unitCode="EA")
     b.el(item, "cbc:Name", line.description or line.gtin or line.seller_item_id or
@@ -1040,9 +1034,25 @@ def _delivery_location(b: _Builder, delivery: _Element, party: Party) -> None:
         _address(b, b.el(location, "cac:Address"), party.address)
 
 
+def _order_profile(order: Order) -> str:
+    """The simple ordering profile, whose lines name the item by the seller's number (a
+    GTIN serves; F-ORD185); an order with a line named otherwise (the buyer's number, a name)
+    goes under advanced ordering, which asks for no seller's number, with a note."""
+    unnamed = [n for n, line in enumerate(order.lines)
+               if not (line.gtin or line.seller_item_id)]
+    if not unnamed:
+        return OIOUBL_PROFILES["order"]
+    profile = OIOUBL_PROFILES["order_by_buyer_items"]
+    not_carried(f"lines[{unnamed[0]}].seller_item_id",
+                f"{len(unnamed)} line(s) name the item without the seller's number or a "
+                f"GTIN, which the simple ordering profile needs (F-ORD185): written under "
+                f"the advanced ordering profile {profile}")
+    return profile
+
+
 def _order(order: Order) -> _Builder:
     root, b = _root("Order", order)
-    _header(b, root, order, OIOUBL_PROFILES["order"])
+    _header(b, root, order, _order_profile(order))
     if order.seller_order_id:
         not_carried("seller_order_id", "OIOUBL orders have no SalesOrderID (F-ORD002)")
     _copy_uuid_date(b, root, order)
@@ -1134,7 +1144,7 @@ def _order_line(b: _Builder, root: _Element, n: int, line: OrderLine, with_date:
                    at=f"lines[{n}].allowance_charges[{k}]")
     if line.price is not None:
         _price(b, item, line, f"lines[{n}]")
-    _item(b, item, line, f"lines[{n}]")
+    _item(b, item, line)
 
 
 def _anticipated_total(b: _Builder, root: _Element, order: Order) -> None:
