@@ -607,7 +607,8 @@ def test_what_a_refusal_names_supplied_by_partner_profiles_converts(
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["Order-467819.xml"]
 
 
-def test_what_oioubl_orders_do_with_lines_named_by_the_buyer_and_with_delivery(installed: Path) -> None:
+def test_what_oioubl_orders_do_with_lines_named_by_the_buyer_and_with_delivery(
+        installed: Path) -> None:
     # A Peppol order: a delivery party named by a contact only, lines named by the buyer.
     order: Order = fixture("order.json")
     assert order.buyer is not None
@@ -624,7 +625,8 @@ def test_what_oioubl_orders_do_with_lines_named_by_the_buyer_and_with_delivery(i
     assert b">Procurement-OrdAdv-BilSim-1.0</cbc:ProfileID>" in data
     assert edimap.read(data, format="oioubl").documents[0].lines[0].buyer_item_id == "B-1"
     note = note_at(findings, "lines[0].seller_item_id")
-    assert "1 line(s)" in note.message and "(F-ORD185)" in note.message
+    assert "1 line(s)" in note.message
+    assert "(F-ORD185)" in note.message
     assert b">Procurement-OrdSim-BilSim-1.0</cbc:ProfileID>" in converted(order, "oioubl")[1]
 
 
@@ -657,3 +659,13 @@ def test_a_line_with_a_gross_price_and_a_percentage_allowance_is_priced_net(
         findings, "lines[0].allowance_charges[0].base_amount").message
     assert "the price after the line's allowances" in note_at(findings,
                                                                "lines[0].price").message
+
+
+def test_an_order_without_lines_is_refused_by_oioubl_at_lines_and_written_elsewhere(
+        installed: Path) -> None:
+    # A real order (bots' EAN008 demo) with no LIN at all: EANCOM and JSON carry it.
+    order = attrs.evolve(fixture("order.json"), lines=())
+    refusal = refusal_of(order, "oioubl")
+    assert refusal.location.field == "lines"
+    assert "at least one line (cac:OrderLine" in refusal.message
+    assert b"CNT+2:0'" in converted(order, "eancom")[1]

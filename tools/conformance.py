@@ -171,8 +171,10 @@ an endpoint (GLN, CVR number …) for every party, where EDIFACT partners name a
 number of their own (`NAD+BY+1234::92`) or by name alone — a partner profile's
 `[partner]` or `[identities]` supplies it; a Rec 20 unit (`[units]` maps a partner's
 own); the account of the payment means. What OIOUBL cannot state is refused too: one VAT
-category at two rates (F-LIB315), an order line named only by the buyer's item number
-(F-ORD185). Others are sources that break a rule edimap will not repair: stated
+category at two rates (F-LIB315); an order whose lines have no item number of the
+seller's is written under the advanced ordering profile, which does not ask for one
+(F-ORD185 holds only under the simple one), and an order without any lines is refused.
+Others are sources that break a rule edimap will not repair: stated
 totals that do not add up (BR-CO-…), a partner's placeholder
 where a GLN belongs (`PARTNER1`, `<Supplier GLN>`: OIOUBL takes 13 characters, F-LIB181)
 when the party has no other identifier to stand in as its endpoint.

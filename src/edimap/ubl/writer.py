@@ -670,6 +670,8 @@ def _invoice(invoice: Invoice) -> _Builder:
     b.el(root, "cbc:DocumentCurrencyCode", invoice.currency)
     _invoice_references(b, root, invoice)
     _invoice_parties(b, root, invoice)
+    _require_lines(b, invoice, "credit note" if credit else "invoice",
+                   "cac:CreditNoteLine" if credit else "cac:InvoiceLine")
     totals = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid,
                      rounding=invoice.rounding)
     disagreements = check_stated(invoice, totals, zero_left_out=True)
@@ -991,6 +993,13 @@ def _require_parties(document: Document, what: str) -> tuple[Party, Party]:
     return document.seller, document.buyer
 
 
+def _require_lines(b: _Builder, document: Order | Invoice, what: str, element: str) -> None:
+    """Refuses a document without lines: OIOUBL's schema wants one ``element`` at least."""
+    if not document.lines:
+        b.refuse(FieldError("lines", f"an OIOUBL {what} needs at least one line ({element}, "
+                                     f"UBL 2.1 schema), and this {what} has none"))
+
+
 def _simple_place(party: Party) -> bool:
     """True when the party is only a place (GLN, name, address): a DeliveryLocation."""
     return not (party.cvr or party.vat_id or party.ids or party.contact or party.account
@@ -1061,6 +1070,7 @@ def _order(order: Order) -> _Builder:
     b.el(root, "cbc:DocumentCurrencyCode", order.currency)
     _additional_references(b, root, order)
     seller, buyer = _require_parties(order, "order")
+    _require_lines(b, order, "order", "cac:OrderLine")
     _party(b, b.el(root, "cac:BuyerCustomerParty"), buyer, "buyer", customer=True,
            contact_reference=order.id, needs_legal_entity=True)
     _party(b, b.el(root, "cac:SellerSupplierParty"), seller, "seller")
