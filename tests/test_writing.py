@@ -669,3 +669,18 @@ def test_an_order_without_lines_is_refused_by_oioubl_at_lines_and_written_elsewh
     assert refusal.location.field == "lines"
     assert "at least one line (cac:OrderLine" in refusal.message
     assert b"CNT+2:0'" in converted(order, "eancom")[1]
+
+
+def test_a_line_breaking_an_official_rule_is_named_as_the_documents_line(
+        installed: Path) -> None:
+    # bots' demo order: MOA+203:1 for 10 at 1.00 (F-ORD255 allows ±1.00).
+    order: Order = fixture("order.json")
+    wrong = attrs.evolve(order.lines[1], line_amount=Decimal("200.00"))
+    ok, findings, data = written(attrs.evolve(order, lines=(order.lines[0], wrong)), "oioubl")
+    assert not ok
+    assert data is None
+    (invalid,) = coded(findings, "WRITE-INVALID")
+    assert invalid.message.startswith("order 4500012345 was not written as oioubl: the output "
+                                      "would break F-ORD255")
+    assert invalid.location.field == "lines[1]"
+    assert invalid.location.xpath == "/Order[1]/cac:OrderLine[2]/cac:LineItem[1]"

@@ -193,6 +193,8 @@ def checked(data: bytes, fmt: Format, document: Document, where: Location) -> li
     out = []
     for error in errors:
         field = _field_of(document, fmt.value_at(data, error.location))
+        if field is None and (line := fmt.line_at(error.location)) is not None:
+            field = f"lines[{line}]"
         source = f" (the document's {field}: correct it in the input)" if field else ""
         out.append(WRITE_INVALID(
             f"{document.kind.value} {document.id} was not written as {fmt.name}: the output "

@@ -12,7 +12,7 @@ A format is one object that knows one kind of file:
   document it cannot write; ``writer_options`` names the options it takes;
 - ``validate(data, source, *, rules, explain)`` — the checks of this format beyond reading
   it (an official schema, rule sets); none by default; ``value_at(data, location)`` — the
-  value one of its findings points at;
+  value one of its findings points at, ``line_at(location)`` — the line it is in;
 - ``output_name(document)`` — the file one document is written to
   (``Order-4500012345.xml``; ``written_as_other_kind`` says when a negative invoice is
   written as a credit note); ``one_document_per_file`` when the format cannot hold more
@@ -158,6 +158,12 @@ class Format(abc.ABC):
         """The value the output ``data`` holds where a finding of :meth:`validate` points,
         so a refusal can name the document's field it came from; None when unknown (this
         default: always)."""
+        return None
+
+    def line_at(self, location: Location) -> int | None:
+        """The index of the document's line (``lines[n]``) that the output's element at
+        ``location`` was written from, for a finding about a line as a whole; None when
+        it is not in a line, or unknown (this default: always)."""
         return None
 
     def stream(self, source: IO[bytes], name: str | None, *, profiles: Any = None

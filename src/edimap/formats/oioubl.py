@@ -3,6 +3,7 @@ validated against the official UBL 2.1 XSD and the OIOUBL rules."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,9 @@ RULES_NOT_RUN = register(
     "Validate it with the rules of its customization (the Peppol validator) if needed.",
     "<cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:"
     "billing:3.0</cbc:CustomizationID>")
+
+_LINE_STEP = re.compile(r"/cac:(?:Order|Invoice|CreditNote)Line\[(\d+)\]")
+"""A document line's element in the rules' paths."""
 
 
 class OioublFormat(Format):
@@ -56,6 +60,16 @@ class OioublFormat(Format):
         from edimap.turning import is_negative
 
         return isinstance(document, Invoice) and is_negative(document)
+
+    def line_at(self, location: Location) -> int | None:
+        """The line of a rule's path (``/Order[1]/cac:OrderLine[2]/…`` → 1): the writer
+        writes one line element per document line, in order.
+
+        >>> OioublFormat().line_at(Location(xpath="/Order[1]/cac:OrderLine[2]/cac:LineItem[1]"))
+        1
+        """
+        found = _LINE_STEP.search(location.xpath or "")
+        return int(found.group(1)) - 1 if found else None
 
     def value_at(self, data: bytes, location: Location) -> str | None:
         """The text of the element (or the attribute) the XPath of a finding names."""
