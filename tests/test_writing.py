@@ -684,3 +684,29 @@ def test_a_line_breaking_an_official_rule_is_named_as_the_documents_line(
                                       "would break F-ORD255")
     assert invalid.location.field == "lines[1]"
     assert invalid.location.xpath == "/Order[1]/cac:OrderLine[2]/cac:LineItem[1]"
+
+
+def test_a_text_longer_than_one_ftx_goes_on_in_the_next() -> None:
+    words = " ".join(f"ord{n}" for n in range(300))
+    order: Order = fixture("order.json")
+    long_line = attrs.evolve(order.lines[0], note=words[:1200])
+    findings, data = converted(attrs.evolve(order, notes=(words[:800], "kort"),
+                                            lines=(long_line, *order.lines[1:])), "eancom")
+    back = edimap.read(data, format="eancom").documents[0]
+    # A line's FTXs are one note; the header's are one note each, so the split is noted.
+    assert back.lines[0].note == words[:1200]
+    assert " ".join(back.notes[:3]) == words[:800]
+    assert back.notes[3] == "kort"
+    assert "written across 3 FTX+AAI, which read back as 3 notes" in note_at(
+        findings, "notes[0]").message
+    invoice: Invoice = fixture("invoice.json")
+    terms = attrs.evolve(invoice.payment_terms, note=words[:600])
+    _, data = converted(attrs.evolve(invoice, payment_terms=terms), "eancom")
+    assert data.count(b"FTX+AAB") == 2
+    read = edimap.read(data, format="eancom").documents[0]
+    assert read.payment_terms.note == words[:600]
+    assert read.notes == invoice.notes
+    too_long = attrs.evolve(order.lines[0], note=words * 3)
+    refusal = refusal_of(attrs.evolve(order, lines=(too_long,)), "eancom")
+    assert refusal.location.field == "lines[0].note"
+    assert "longer than 5 FTX segments carry" in refusal.message

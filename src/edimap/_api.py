@@ -235,7 +235,7 @@ def write(
     if findings is not None:
         with collecting() as notes:
             data = write(documents, format=format, **options)
-        findings.extend(NOT_CARRIED(f"{path} is not written to {format}: {message}",
+        findings.extend(NOT_CARRIED(f"{path} is not written to {format} as it is: {message}",
                                     Location(field=path)) for path, message in notes)
         return data
     writer = formats.get(format)

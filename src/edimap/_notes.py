@@ -21,8 +21,10 @@ __all__ = ["NOT_CARRIED", "NotCarriedWarning", "collecting", "not_carried"]
 
 NOT_CARRIED = register(
     "WRITE-NOT-CARRIED", Severity.WARNING,
-    "A value of the document has no place in the target format; everything else was "
-    "written. The message names the model path and the format.",
+    "A value of the document has no place in the target format, or is written there "
+    "otherwise than it is (a stand-in code, spread over more segments); everything else "
+    "was written as it is. The message names the model path, the format and what was "
+    "done.",
     "Nothing, if the receiver does not need the value; otherwise send the document in a "
     "format that carries it (the canonical JSON carries everything).",
     "an order's ultimate consignee written as OIOUBL")

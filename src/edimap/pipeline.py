@@ -259,7 +259,7 @@ def not_written(notes: list[tuple[str, str]], format_name: str, document: Docume
                 where: Location) -> list[Finding]:
     """``WRITE-NOT-CARRIED`` findings for a writer's notes."""
     return [NOT_CARRIED(f"{document.kind.value} {document.id}: {path} is not written to "
-                        f"{format_name}: {message}", where.evolve(field=path))
+                        f"{format_name} as it is: {message}", where.evolve(field=path))
             for path, message in notes]
 
 

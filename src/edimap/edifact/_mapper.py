@@ -156,10 +156,11 @@ class MessageReader:
         return True
 
     def header_FTX(self, i: int, seg: Segment) -> None:
-        """FTX: a note; FTX+AAB (terms of payment) is the payment terms' text."""
+        """FTX: a note; FTX+AAB (terms of payment) is the payment terms' text, which goes
+        on in a next FTX+AAB."""
         text = self.ctx.text(seg.components(4))
-        if text and seg.get(1) == "AAB" and self.terms_note is None:
-            self.terms_note = text
+        if text and seg.get(1) == "AAB":
+            self.terms_note = text if self.terms_note is None else f"{self.terms_note} {text}"
         elif text:
             self.notes.append(text)
         if seg.get(1) not in NOTE_SUBJECTS:

@@ -401,12 +401,21 @@ def field_error(path: str, message: str) -> FieldError:
     return FieldError(path, message)
 
 
-def ftx_lines(text: str, path: str) -> list[str]:
+FTX_MOST = 5
+"""FTX segments a text may take: what a line's FTX may repeat in every message edimap
+writes (INVOIC D.96A's SG26 has the fewest)."""
+
+
+def ftx_segments(subject: str, text: str, path: str) -> list[Segment]:
+    """FTX+``subject`` for ``text``: five C108 lines of 70 characters (4440) in each, the
+    rest in the next FTX (up to :data:`FTX_MOST`), broken at spaces as readers join them.
+    A text longer than that is refused at ``path``."""
     parts = wrap(text, 70)
-    if len(parts) > 5:
-        raise ValidationError([field_error(path, "longer than one FTX carries (5 × 70 "
-                                                 "characters)")])
-    return parts
+    if len(parts) > 5 * FTX_MOST:
+        raise ValidationError([field_error(path, f"longer than {FTX_MOST} FTX segments "
+                                                 f"carry ({FTX_MOST} × 5 × 70 characters)")])
+    return [Segment.build("FTX", subject, None, None, parts[n:n + 5])
+            for n in range(0, len(parts), 5)]
 
 
 def nad_segments(qualifier: str, party: Party, role: str) -> list[Segment]:
@@ -733,11 +742,16 @@ def _read_imd(ctx: MapContext, i: int, seg: Segment, line: LineDraft) -> None:
 def note_segments(notes: Sequence[str], terms: PaymentTerms | None = None) -> list[Segment]:
     """FTX+AAI for each of the document's notes, and FTX+AAB for the payment terms'
     text."""
-    out = [Segment.build("FTX", "AAI", None, None, ftx_lines(note, f"notes[{i}]"))
-           for i, note in enumerate(notes)]
+    out = []
+    for i, note in enumerate(notes):
+        segments = ftx_segments("AAI", note, f"notes[{i}]")
+        if len(segments) > 1:
+            not_carried(f"notes[{i}]", f"longer than one FTX carries (5 × 70 characters): "
+                                       f"written across {len(segments)} FTX+AAI, which read "
+                                       f"back as {len(segments)} notes")
+        out.extend(segments)
     if terms is not None and terms.note:
-        out.append(Segment.build("FTX", "AAB", None, None,
-                                 ftx_lines(terms.note, "payment_terms.note")))
+        out.extend(ftx_segments("AAB", terms.note, "payment_terms.note"))
     return out
 
 

@@ -44,7 +44,7 @@ from edimap.edifact._parts import (
     build_alc,
     description_segments,
     field_error,
-    ftx_lines,
+    ftx_segments,
     item_segments,
     nad_segments,
     note_segments,
@@ -661,7 +661,7 @@ def _invoice_line(n: int, line: InvoiceLine, gtin_type: str,
         if qty is not None:
             body.append(Segment.build("QTY", [q, num(qty)]))
     if line.note:
-        body.append(Segment.build("FTX", "AAI", None, None, ftx_lines(line.note, "note")))
+        body.extend(ftx_segments("AAI", line.note, f"lines[{n}].note"))
     body.append(Segment.build("MOA", ["203", num(line.line_amount)]))
     body.extend(price_segments(line, num))
     if line.order_line_id:

@@ -32,7 +32,7 @@ from edimap.edifact._parts import (
     build,
     build_alc,
     description_segments,
-    ftx_lines,
+    ftx_segments,
     item_segments,
     nad_segments,
     note_segments,
@@ -268,7 +268,7 @@ def _order_line(n: int, line: OrderLine, gtin_type: str,
     if line.line_amount is not None:
         body.append(Segment.build("MOA", ["203", num(line.line_amount)]))
     if line.note:
-        body.append(Segment.build("FTX", "AAI", None, None, ftx_lines(line.note, "note")))
+        body.extend(ftx_segments("AAI", line.note, f"lines[{n}].note"))
     body.extend(price_segments(line, num))
     for ac in line.allowance_charges:
         body.extend(alc_segments(ac, num))
