@@ -761,3 +761,26 @@ def test_a_stated_charge_total_counts_the_duties_read_as_charges(shared: Path,
     written = edimap.write(invoice, format="eancom", sender="5798000000001",
                            recipient="5790000274017", control_ref="1")
     assert b"MOA+9:180000.00'" in written
+
+
+def test_a_price_for_another_unit_with_its_factor_is_read_per_the_lines_unit(
+        installed: Path) -> None:
+    # Two cases of twelve at 12.50 a piece: the rules hold the line to 2 × 12.50 × 12.
+    invoice = edimap.read(Path("fixtures/invoice.json")).documents[0]
+    data = edimap.write(invoice, format="oioubl").decode()
+    data = data.replace('<cbc:InvoicedQuantity unitCode="EA">24.00<',
+                        '<cbc:InvoicedQuantity unitCode="CS">2<', 1)
+    data = data.replace('<cbc:BaseQuantity unitCode="EA">1</cbc:BaseQuantity>',
+                        '<cbc:BaseQuantity unitCode="EA">1</cbc:BaseQuantity>'
+                        "<cbc:OrderableUnitFactorRate>12</cbc:OrderableUnitFactorRate>", 1)
+    assert [f for f in edimap.validate(data.encode(), format="oioubl") if f.is_error] == []
+    result = edimap.read(data.encode(), format="oioubl")
+    line = result.documents[0].lines[0]
+    assert (line.quantity, line.unit, line.price, line.line_amount) == (
+        Decimal("2"), "CS", Decimal("150.00"), Decimal("300.00"))
+    (read_so,) = [f for f in result.all_findings if f.code == "UBL-PRICE-PER-UNIT"]
+    assert read_so.message.startswith("price 12.50 per 1 EA × OrderableUnitFactorRate 12 = "
+                                      "150.00 per CS")
+    eancom = edimap.write(result.documents[0], format="eancom")
+    assert b"QTY+47:2:CS'" in eancom
+    assert b"PRI+AAA:150.00'" in eancom

@@ -21,6 +21,7 @@ __all__ = [
     "CENT",
     "DEFAULT_VAT_PERCENT",
     "InvoiceTotals",
+    "check_lines",
     "check_stated",
     "compute",
     "line_amount",
@@ -161,6 +162,26 @@ def with_computed_totals(invoice: Invoice) -> Invoice:
 _RULES = {"line_total": "BR-CO-10", "allowance_total": "BR-CO-11",
           "charge_total": "BR-CO-12", "tax_total": "BR-CO-14", "payable": "BR-CO-16"}
 """The EN 16931 rule each stated total is held to."""
+
+
+def check_lines(lines: Iterable[InvoiceLine], tolerance: Decimal) -> list[FieldError]:
+    """The refusals for priced lines whose amount is not quantity × net price / price
+    basis ± their allowances and charges (PEPPOL-EN16931-R120) within ``tolerance``: the
+    line amount a target's readers hold to its price, which no writer may repair."""
+    refusals = []
+    for n, line in enumerate(lines):
+        if line.price is None:
+            continue
+        expected = line_amount(line.quantity, line.price, line.price_basis,
+                               line.allowance_charges)
+        if abs(line.line_amount - expected) > tolerance:
+            basis = f" / {line.price_basis}" if line.price_basis not in (None, 1) else ""
+            refusals.append(FieldError(f"lines[{n}].line_amount", (
+                f"states {line.line_amount}, but quantity {line.quantity} × net price "
+                f"{line.price}{basis}" + (" ± its allowances and charges"
+                                          if line.allowance_charges else "")
+                + f" gives {expected} (PEPPOL-EN16931-R120); correct the document")))
+    return refusals
 
 
 def check_stated(invoice: Invoice, totals: InvoiceTotals, *,

@@ -66,7 +66,7 @@ from edimap.model import (
     TaxCategory,
     TaxSubtotal,
 )
-from edimap.totals import CENT, check_stated, compute, line_amount, plain
+from edimap.totals import CENT, check_lines, check_stated, compute, line_amount, plain
 from edimap.turning import is_negative, turned
 
 __all__ = ["DIRECTORIES", "invoice_to_message", "read_invoice"]
@@ -677,7 +677,8 @@ def _summary(invoice: Invoice, num: Callable[[Decimal], str]) -> list[Segment]:
     computed from the lines and allowances/charges (stated totals must agree)."""
     totals = compute(invoice.lines, invoice.allowance_charges, prepaid=invoice.prepaid,
                      rounding=invoice.rounding)
-    disagreements = check_stated(invoice, totals)
+    # The lines are held to their prices as this module's reader holds them (RECONCILE).
+    disagreements = check_lines(invoice.lines, LINE_TOLERANCE) + check_stated(invoice, totals)
     if disagreements:
         raise ValidationError(disagreements)
     body = [Segment.build("UNS", "S"), Segment.build("CNT", ["2", str(len(invoice.lines))]),

@@ -97,6 +97,15 @@ DUTY_AS_CHARGE = register(
     "duty's own basis (taxable amount, per-unit amount) is listed as not carried.",
     "Nothing; writers write it as a charge (EANCOM ALC+C, cac:AllowanceCharge).",
     "<cac:TaxTotal><cbc:TaxAmount>78169.00</cbc:TaxAmount>… Registreringsafgift …")
+PRICE_PER_UNIT = register(
+    "UBL-PRICE-PER-UNIT", Severity.INFO,
+    "A line priced in another unit than its quantity (cac:Price with BaseQuantity in "
+    "bottles, the quantity in cases, and OrderableUnitFactorRate) is read with the price "
+    "per the quantity's unit, PriceAmount × OrderableUnitFactorRate, as the OIOUBL rules "
+    "compute the line amount (F-INV343); the message states the price as sent.",
+    "Nothing; writers write the price per the line's unit.",
+    '<cbc:BaseQuantity unitCode="BO">1</cbc:BaseQuantity>'
+    "<cbc:OrderableUnitFactorRate>12</cbc:OrderableUnitFactorRate>")
 MISSING = register(
     "UBL-MISSING", Severity.ERROR,
     "Something the model needs is not in the document (ID, IssueDate, a line quantity).",
@@ -474,9 +483,34 @@ class _Reader:
         basis = self.decimal(element, "cbc:BaseQuantity")
         if basis is not None and basis != 1:
             fields["price_basis"] = basis
+        self.price_unit_factor(element, fields, change is not None)
+
+    def price_unit_factor(self, element: etree._Element, fields: dict[str, Any],
+                          price_changed: bool) -> None:
+        """cbc:OrderableUnitFactorRate: a price for another unit than the quantity's (per
+        bottle, the line in cases) is the price per the quantity's unit times the factor,
+        as OIOUBL's rules compute the line (F-INV343, units differ; BaseQuantity does not
+        count then). Read so, with the price as sent in a finding; where the units agree the
+        rules ignore the factor, and so does the model (a factor not 1 listed as not
+        carried), as with a price allowance."""
         factor = self.find(element, "cbc:OrderableUnitFactorRate")
-        if factor is not None and (factor.text or "").strip() not in ("1", "1.0", "1.00"):
+        if factor is None or (factor.text or "").strip() in ("1", "1.0", "1.00", ""):
+            return
+        base = element.find("cbc:BaseQuantity", NS)
+        base_unit = base.get("unitCode") if base is not None else None
+        rate = self.decimal(element, "cbc:OrderableUnitFactorRate")
+        price = fields.get("price")
+        if (rate is None or price is None or price_changed or base_unit is None
+                or base_unit == fields.get("unit")):
             self.used.discard(factor)
+            return
+        fields["price"] = price * rate
+        fields.pop("price_basis", None)
+        self.findings.append(PRICE_PER_UNIT(
+            f"price {price} per {(base.text or '1').strip() if base is not None else 1} "
+            f"{base_unit} × OrderableUnitFactorRate {rate} = {price * rate} per "
+            f"{fields.get('unit')}, the line's unit: read as the line's price (F-INV343)",
+            self.loc(factor)))
 
 
 def read_document(data: bytes, source: str | None = None
