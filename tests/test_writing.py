@@ -710,3 +710,27 @@ def test_a_text_longer_than_one_ftx_goes_on_in_the_next() -> None:
     refusal = refusal_of(attrs.evolve(order, lines=(too_long,)), "eancom")
     assert refusal.location.field == "lines[0].note"
     assert "longer than 5 FTX segments carry" in refusal.message
+
+
+def test_numbers_failing_their_check_digit_are_left_out_of_eancom_unless_tolerated() -> None:
+    # The official OIOUBL and Peppol examples carry such GTINs; EANCOM readers refuse them.
+    invoice: Invoice = fixture("invoice.json")
+    assert invoice.delivery is not None
+    bad = attrs.evolve(invoice, delivery=attrs.evolve(invoice.delivery, gln="5798000012378"),
+                       lines=(attrs.evolve(invoice.lines[0], gtin="5790000000123"),
+                              *invoice.lines[1:]))
+    findings, data = converted(bad, "eancom")
+    assert b"5790000000123" not in data
+    assert b"5798000012378" not in data
+    assert note_at(findings, "lines[0].gtin").message.endswith(
+        "check digit should be 8, not 3: EANCOM readers refuse it (EANCOM-GTIN), so it is "
+        "left out; to write it as sent, tolerate EANCOM-GTIN in the document's profile "
+        "([severity] EANCOM-GTIN = \"warning\")")
+    assert "(EANCOM-GLN)" in note_at(findings, "delivery.gln").message
+    back = edimap.read(data, format="eancom")
+    assert [f for f in back.all_findings if f.is_error] == []
+    assert back.documents[0].lines[0].gtin is None
+    # A profile that tolerates them writes them as sent.
+    _, kept = converted(bad, "eancom", Profile.builtin("tolerant"))
+    assert b"LIN+1++5790000000123:EN'" in kept
+    assert b"NAD+DP+5798000012378::9" in kept

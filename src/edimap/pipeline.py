@@ -26,6 +26,7 @@ from edimap.findings import (
     register,
 )
 from edimap.formats.base import Format, Item
+from edimap.ids.gln import is_valid as gln_is_valid
 from edimap.model import Document, Invoice, paths_holding
 from edimap.profiles import ProfileSet
 
@@ -169,21 +170,26 @@ def write_document(outcome: Outcome, fmt: Format, options: dict[str, Any]) -> Ou
 
 def envelope_options(fmt: Format, document: Document, outcome: Outcome,
               options: dict[str, Any]) -> dict[str, Any]:
-    """The EANCOM sender or recipient the document's parties do not give, from the own
-    company's GLN in the document's profile (we send our invoices and receive our
-    orders); an option given on the command line always wins."""
+    """What the writer takes from the document's profile: the findings it tolerates
+    (``tolerated``: an EANCOM writer writes a number that fails its check digit as sent
+    only then), and the EANCOM sender or recipient the document's parties do not give,
+    from the own company's GLN (we send our invoices and receive our orders); an option
+    given on the command line always wins."""
     profiles = options.get("profiles")
     if "sender" not in fmt.writer_options or not isinstance(profiles, ProfileSet):
         return {}
     profile = profiles.named(outcome.profile)
+    tolerated = frozenset(code for code, severity in profile.severity.items()
+                          if severity is not Severity.ERROR)
+    given: dict[str, Any] = {"tolerated": tolerated}
     own = profile.own.gln if profile.own is not None else None
-    if own is None:
-        return {}
     # We are the seller: an invoice goes from us, an order comes to us.
     key = "sender" if isinstance(document, Invoice) else "recipient"
-    if options.get(key) or (document.seller is not None and document.seller.gln):
-        return {}
-    return {key: own}
+    seller = document.seller.gln if document.seller is not None else None
+    if own is None or options.get(key) or (seller and (
+            "EANCOM-GLN" in tolerated or gln_is_valid(seller))):
+        return given
+    return {**given, key: own}
 
 
 def checked(data: bytes, fmt: Format, document: Document, where: Location) -> list[Finding]:

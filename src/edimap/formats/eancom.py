@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import IO, Any
 
 import attrs
@@ -156,13 +156,18 @@ def _open_interchange(out: IO[bytes], first: Document, *, sender: str | None = N
 
 
 def _write(documents: Document | Sequence[Document], *, version: str = "d96a",
-           syntax_id: str = "UNOC", **envelope: Any) -> bytes:
-    """Documents → one interchange (the envelope as :func:`_open_interchange` makes it)."""
+           syntax_id: str = "UNOC", tolerated: Collection[str] = (),
+           **envelope: Any) -> bytes:
+    """Documents → one interchange (the envelope as :func:`_open_interchange` makes it);
+    a GLN or GTIN that fails its check digit left out unless ``tolerated`` holds its
+    finding (:mod:`edimap.edifact.check_digits`)."""
     import io
 
+    from edimap.edifact.check_digits import with_checked_numbers
     from edimap.edifact.writer import EncodingError
 
-    docs = [documents] if isinstance(documents, Document) else list(documents)
+    docs = [with_checked_numbers(doc, tolerated) for doc in (
+        [documents] if isinstance(documents, Document) else documents)]
     if not docs:
         raise UsageError("nothing to write")
     drafts = [_draft(doc, n, version) for n, doc in enumerate(docs, start=1)]
@@ -190,10 +195,15 @@ class _InterchangeSink(DocumentSink):
     def __init__(self, out: IO[bytes], options: dict[str, Any]) -> None:
         self.out, self.options = out, dict(options)
         self.version = self.options.pop("version", "d96a")
+        # (The first document's profile says for all: one interchange goes to one partner.)
+        self.tolerated = self.options.pop("tolerated", ())
         self.writer: Any = None
         self.count = 0
 
     def add(self, document: Document) -> None:
+        from edimap.edifact.check_digits import with_checked_numbers
+
+        document = with_checked_numbers(document, self.tolerated)
         if self.writer is None:
             self.writer = _open_interchange(self.out, document, **self.options)
         self.count += 1
@@ -313,7 +323,7 @@ class EancomFormat(Format):
     name = "eancom"
     extension = "edi"
     writer_options = frozenset({"version", "sender", "recipient", "control_ref",
-                                "syntax_id", "prepared", "test"})
+                                "syntax_id", "prepared", "test", "tolerated"})
 
     def detect(self, head: bytes) -> bool:
         # A file that starts like JSON or XML is not one, whatever it mentions.

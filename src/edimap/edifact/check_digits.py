@@ -1,0 +1,57 @@
+"""GLNs and GTINs that fail their check digit, on their way into EANCOM.
+
+EANCOM's readers refuse such a number (``EANCOM-GLN`` at NAD C082, ``EANCOM-GTIN`` at LIN
+C212: errors under the strict profile), and OIOUBL and Peppol documents carry them often:
+their rules do not check digits, and their official examples hold placeholders. An
+interchange edimap writes is read back without errors under the profile the document was
+read with, so the writer leaves such a number out, noted at its model path, unless that
+profile tolerates the finding, and then writes it as sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+import attrs
+
+from edimap._notes import not_carried
+from edimap.ids import gln as _gln
+from edimap.ids import gtin as _gtin
+from edimap.model import Document, Party
+
+__all__ = ["CHECKED", "with_checked_numbers"]
+
+CHECKED = ("EANCOM-GLN", "EANCOM-GTIN")
+"""The findings whose numbers this module holds to their check digit."""
+
+
+def with_checked_numbers(document: Document, tolerated: Collection[str] = ()) -> Document:
+    """``document`` without the GLNs (``EANCOM-GLN`` not in ``tolerated``) and GTINs
+    (``EANCOM-GTIN`` not in it) that fail their check digit, each left out noted."""
+    changes: dict[str, Any] = {}
+    if "EANCOM-GLN" not in tolerated:
+        for field in attrs.fields(type(document)):
+            party = getattr(document, field.name)
+            if isinstance(party, Party) and party.gln and _fails(_gln.validate, party.gln,
+                                                                 f"{field.name}.gln", "GLN"):
+                changes[field.name] = attrs.evolve(party, gln=None)
+    if "EANCOM-GTIN" not in tolerated:
+        lines = [attrs.evolve(line, gtin=None) if line.gtin and _fails(
+            _gtin.validate, line.gtin, f"lines[{n}].gtin", "GTIN") else line
+            for n, line in enumerate(getattr(document, "lines", ()))]
+        if any(a is not b for a, b in zip(lines, getattr(document, "lines", ()), strict=True)):
+            changes["lines"] = tuple(lines)
+    return attrs.evolve(document, **changes) if changes else document
+
+
+def _fails(validate: Callable[[str], str], number: str, path: str, code: str) -> bool:
+    """Whether ``number`` fails ``validate``; noted at ``path`` when it does."""
+    try:
+        validate(number)
+    except ValueError as exc:
+        not_carried(path, f"{exc}: EANCOM readers refuse it (EANCOM-{code}), so it is left "
+                          f"out; to write it as sent, tolerate EANCOM-{code} in the "
+                          f"document's profile ([severity] EANCOM-{code} = \"warning\")")
+        return True
+    return False
