@@ -65,7 +65,13 @@ def test_a_placeholder_gln_is_kept_as_sent_and_written_back_unchanged() -> None:
     assert order.buyer is not None
     assert order.buyer.gln == "0001"
     assert '"gln": "0001"' in edimap.write(order, format="json").decode()
-    assert b"'NAD+BY+0001::9+" in edimap.write(order, format="eancom", control_ref="1")
+    # Written as sent under the profile it was read with; else left out, reported.
+    assert b"'NAD+BY+0001::9+" in edimap.write(order, format="eancom", control_ref="1",
+                                                profile="tolerant")
+    notes: list[edimap.Finding] = []
+    assert b"NAD+BY+0001" not in edimap.write(order, format="eancom", control_ref="1",
+                                              findings=notes)
+    assert [f.location.field for f in notes if "EANCOM-GLN" in f.message] == ["buyer.gln"]
     back = edimap.read(edimap.write(order, format="json"), profile="tolerant").documents
     assert back == (order,)
 

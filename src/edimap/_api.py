@@ -215,7 +215,10 @@ def write(
     ``json``: one document gives an object, several an array (``indent`` option, default 2).
     ``profile`` (a :class:`~edimap.profiles.Profile`, a built-in name or a file; a
     :class:`~edimap.profiles.ProfileSet`'s default) supplies the own company where a
-    document leaves it out, each with a ``DEFAULT-APPLIED`` finding in ``findings``.
+    document leaves it out, each with a ``DEFAULT-APPLIED`` finding in ``findings``, and
+    says which findings are tolerated: an EANCOM writer writes a GLN or GTIN that fails
+    its check digit as sent only when ``EANCOM-GLN`` / ``EANCOM-GTIN`` is (else it leaves
+    it out, reported as below).
     A value the format has no place for is left out and reported: as a
     ``WRITE-NOT-CARRIED`` warning in ``findings`` when it is given, else as an
     :class:`edimap.NotCarriedWarning` Python warning. A document the format cannot be
@@ -231,6 +234,10 @@ def write(
             findings.extend(f for _, fs in supplied for f in fs)
         given: Document | list[Document] = supplied[0][0] if one else [
             d for d, _ in supplied]
+        if "tolerated" in formats.get(format).writer_options:
+            options.setdefault("tolerated", frozenset(
+                code for code, severity in chosen.severity.items()
+                if severity is not Severity.ERROR))
         return write(given, format=format, findings=findings, **options)
     if findings is not None:
         with collecting() as notes:
