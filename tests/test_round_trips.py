@@ -165,5 +165,8 @@ def test_generated_documents_are_written_valid_to_every_format(installed: Path) 
             assert outcome.data is not None
             assert not [f for f in edimap.formats.get(target).validate(outcome.data, None)
                         if f.is_error]
+            # And what edimap writes, edimap reads without an error (as `validate` does).
+            back = edimap.read(outcome.data, format=target)
+            assert not [str(f) for f in back.all_findings if f.is_error], target
 
     property_()
