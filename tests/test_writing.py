@@ -734,3 +734,10 @@ def test_numbers_failing_their_check_digit_are_left_out_of_eancom_unless_tolerat
     _, kept = converted(bad, "eancom", Profile.builtin("tolerant"))
     assert b"LIN+1++5790000000123:EN'" in kept
     assert b"NAD+DP+5798000012378::9" in kept
+    # A GLN among the identifiers goes in NAD C082 as one: held to its check digit too.
+    listed = attrs.evolve(invoice.delivery, gln=None, ids=(
+        edimap.PartyId(value="5798000012378", scheme="0088"),
+        edimap.PartyId(value="12345678", scheme="ZZZ")))
+    findings, data = converted(attrs.evolve(invoice, delivery=listed), "eancom")
+    assert b"NAD+DP+12345678::ZZZ+" in data
+    assert "(EANCOM-GLN)" in note_at(findings, "delivery.ids[0]").message

@@ -33,9 +33,9 @@ def with_checked_numbers(document: Document, tolerated: Collection[str] = ()) ->
     if "EANCOM-GLN" not in tolerated:
         for field in attrs.fields(type(document)):
             party = getattr(document, field.name)
-            if isinstance(party, Party) and party.gln and _fails(_gln.validate, party.gln,
-                                                                 f"{field.name}.gln", "GLN"):
-                changes[field.name] = attrs.evolve(party, gln=None)
+            if isinstance(party, Party) and (
+                    checked := _checked_party(party, field.name)) is not party:
+                changes[field.name] = checked
     if "EANCOM-GTIN" not in tolerated:
         lines = [attrs.evolve(line, gtin=None) if line.gtin and _fails(
             _gtin.validate, line.gtin, f"lines[{n}].gtin", "GTIN") else line
@@ -43,6 +43,22 @@ def with_checked_numbers(document: Document, tolerated: Collection[str] = ()) ->
         if any(a is not b for a, b in zip(lines, getattr(document, "lines", ()), strict=True)):
             changes["lines"] = tuple(lines)
     return attrs.evolve(document, **changes) if changes else document
+
+
+def _checked_party(party: Party, role: str) -> Party:
+    """``party`` without a GLN that fails its check digit: its own, or one among its
+    identifiers (scheme ``GLN``/``0088``, written as a GLN in NAD C082)."""
+    gln = None if party.gln and _fails(_gln.validate, party.gln, f"{role}.gln", "GLN") \
+        else party.gln
+    ids = tuple(i for n, i in enumerate(party.ids) if not (
+        i.scheme in GLN_SCHEMES and _fails(_gln.validate, i.value, f"{role}.ids[{n}]", "GLN")))
+    if gln == party.gln and len(ids) == len(party.ids):
+        return party
+    return attrs.evolve(party, gln=gln, ids=ids)
+
+
+GLN_SCHEMES = ("GLN", "0088")
+"""Identifier schemes the EANCOM writer puts in NAD C082 as a GLN (agency 9)."""
 
 
 def _fails(validate: Callable[[str], str], number: str, path: str, code: str) -> bool:
