@@ -640,6 +640,10 @@ class OrderLine(_LineBase):
     note                FTX in the line                   cbc:Note
     ==================  ================================  ====================================
 
+    A UBL price for another unit than the quantity's (``BaseQuantity`` in bottles, the
+    quantity in cases) is the price per the quantity's unit: PriceAmount ×
+    ``cbc:OrderableUnitFactorRate``, as the OIOUBL rules compute the line (F-INV343).
+
     Winfinans ``OrderLine``: ``EAN`` = gtin, ``ItemID`` = seller_item_id (left out when
     there is a GTIN, to let the server resolve the EAN), ``ItemDesc`` = description,
     ``Qty`` = quantity, ``SalesPrice`` = price / price_basis (per ordered unit, so
