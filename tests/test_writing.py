@@ -718,8 +718,9 @@ def test_numbers_failing_their_check_digit_are_left_out_of_eancom_unless_tolerat
     assert invoice.delivery is not None
     bad = attrs.evolve(invoice, delivery=attrs.evolve(invoice.delivery, gln="5798000012378"),
                        lines=(attrs.evolve(invoice.lines[0], gtin="5790000000123"),
-                              *invoice.lines[1:]))
+                              attrs.evolve(invoice.lines[1], gtin="5790000000124")))
     findings, data = converted(bad, "eancom")
+    assert "(EANCOM-GTIN)" in note_at(findings, "lines[1].gtin").message  # each one noted
     assert b"5790000000123" not in data
     assert b"5798000012378" not in data
     assert note_at(findings, "lines[0].gtin").message.endswith(

@@ -235,9 +235,7 @@ def write(
         given: Document | list[Document] = supplied[0][0] if one else [
             d for d, _ in supplied]
         if "tolerated" in formats.get(format).writer_options:
-            options.setdefault("tolerated", frozenset(
-                code for code, severity in chosen.severity.items()
-                if severity is not Severity.ERROR))
+            options.setdefault("tolerated", chosen.tolerated)
         return write(given, format=format, findings=findings, **options)
     if findings is not None:
         with collecting() as notes:

@@ -21,7 +21,7 @@ from edimap._files import StagedOutput, staged_output, write_atomically
 from edimap._notes import collecting
 from edimap.findings import UsageError
 from edimap.formats.base import DocumentSink, Format
-from edimap.pipeline import Outcome, envelope_options, write_document, writer_options
+from edimap.pipeline import Outcome, profile_writer_options, write_document, writer_options
 
 __all__ = ["Destination", "destination"]
 
@@ -83,7 +83,7 @@ class _Sink(Destination):
     def add(self, outcome: Outcome) -> list[Entry]:
         if outcome.converted and outcome.document is not None:
             document = outcome.document
-            envelope = envelope_options(self.fmt, document, outcome, self.options)
+            envelope = profile_writer_options(self.fmt, document, outcome, self.options)
             if not self.fmt.carries_everything:
                 # On its own first: a refusal, or a value not carried, is a finding of this
                 # document. (A placeholder control reference: the interchange's own is

@@ -33,10 +33,10 @@ from edimap.profiles import ProfileSet
 __all__ = [
     "Outcome",
     "convert_input",
-    "envelope_options",
     "input_outcome",
     "not_written",
     "outcome_of",
+    "profile_writer_options",
     "read_input",
     "refusals",
     "stopped_entry",
@@ -149,7 +149,8 @@ def write_document(outcome: Outcome, fmt: Format, options: dict[str, Any]) -> Ou
     if document is None:
         return outcome
     where = Location(source=outcome.input, message_ref=outcome.reference)
-    given = {**writer_options(fmt, options), **envelope_options(fmt, document, outcome, options)}
+    given = {**writer_options(fmt, options),
+             **profile_writer_options(fmt, document, outcome, options)}
     with collecting() as notes:
         try:
             data = fmt.write(document, **given)
@@ -168,8 +169,8 @@ def write_document(outcome: Outcome, fmt: Format, options: dict[str, Any]) -> Ou
                                                  *(f.to_dict() for f in noted)))
 
 
-def envelope_options(fmt: Format, document: Document, outcome: Outcome,
-              options: dict[str, Any]) -> dict[str, Any]:
+def profile_writer_options(fmt: Format, document: Document, outcome: Outcome,
+                           options: dict[str, Any]) -> dict[str, Any]:
     """What the writer takes from the document's profile: the findings it tolerates
     (``tolerated``: an EANCOM writer writes a number that fails its check digit as sent
     only then), and the EANCOM sender or recipient the document's parties do not give,
@@ -179,8 +180,7 @@ def envelope_options(fmt: Format, document: Document, outcome: Outcome,
     if "sender" not in fmt.writer_options or not isinstance(profiles, ProfileSet):
         return {}
     profile = profiles.named(outcome.profile)
-    tolerated = frozenset(code for code, severity in profile.severity.items()
-                          if severity is not Severity.ERROR)
+    tolerated = profile.tolerated
     given: dict[str, Any] = {"tolerated": tolerated}
     own = profile.own.gln if profile.own is not None else None
     # We are the seller: an invoice goes from us, an order comes to us.

@@ -450,13 +450,17 @@ def nad_segments(qualifier: str, party: Party, role: str) -> list[Segment]:
     return segments
 
 
+GLN_SCHEME_AGENCY = {"GLN": "9", "0088": "9"}
+"""Identifier schemes of a GLN, written in NAD C082 with GS1's agency code."""
+
+
 def _nad_identity(party: Party, role: str) -> tuple[list[str] | None, list[Segment]]:
     """NAD C082 (the GLN, or the one other identifier it can hold) and the RFF segments of
     identifiers given as references (scheme ``RFF+…``); any other is noted."""
     ids = list(party.ids)
     # C082 3055 is an agency code (an..3): a GLN's scheme is GS1's 9; an identifier of
     # another scheme (DK:CVR, an ISO 6523 code) has no place in it.
-    agency = {"GLN": "9", "0088": "9"}
+    agency = GLN_SCHEME_AGENCY
     placeable = [i for i in ids if i.scheme is None or i.scheme in agency or (
         len(i.scheme) <= 3 and not i.scheme.startswith("RFF+"))]
     c082: list[str] | None = None

@@ -16,14 +16,12 @@ from typing import Any
 import attrs
 
 from edimap._notes import not_carried
+from edimap.edifact._parts import GLN_SCHEME_AGENCY
 from edimap.ids import gln as _gln
 from edimap.ids import gtin as _gtin
 from edimap.model import Document, Party
 
-__all__ = ["CHECKED", "with_checked_numbers"]
-
-CHECKED = ("EANCOM-GLN", "EANCOM-GTIN")
-"""The findings whose numbers this module holds to their check digit."""
+__all__ = ["with_checked_numbers"]
 
 
 def with_checked_numbers(document: Document, tolerated: Collection[str] = ()) -> Document:
@@ -36,12 +34,13 @@ def with_checked_numbers(document: Document, tolerated: Collection[str] = ()) ->
             if isinstance(party, Party) and (
                     checked := _checked_party(party, field.name)) is not party:
                 changes[field.name] = checked
-    if "EANCOM-GTIN" not in tolerated:
-        lines = [attrs.evolve(line, gtin=None) if line.gtin and _fails(
-            _gtin.validate, line.gtin, f"lines[{n}].gtin", "GTIN") else line
-            for n, line in enumerate(getattr(document, "lines", ()))]
-        if any(a is not b for a, b in zip(lines, getattr(document, "lines", ()), strict=True)):
-            changes["lines"] = tuple(lines)
+    lines = getattr(document, "lines", ())
+    failing = set() if "EANCOM-GTIN" in tolerated else {
+        n for n, line in enumerate(lines)
+        if line.gtin and _fails(_gtin.validate, line.gtin, f"lines[{n}].gtin", "GTIN")}
+    if failing:
+        changes["lines"] = tuple(attrs.evolve(line, gtin=None) if n in failing else line
+                                 for n, line in enumerate(lines))
     return attrs.evolve(document, **changes) if changes else document
 
 
@@ -50,15 +49,12 @@ def _checked_party(party: Party, role: str) -> Party:
     identifiers (scheme ``GLN``/``0088``, written as a GLN in NAD C082)."""
     gln = None if party.gln and _fails(_gln.validate, party.gln, f"{role}.gln", "GLN") \
         else party.gln
-    ids = tuple(i for n, i in enumerate(party.ids) if not (
-        i.scheme in GLN_SCHEMES and _fails(_gln.validate, i.value, f"{role}.ids[{n}]", "GLN")))
+    ids = tuple(i for n, i in enumerate(party.ids)
+                if not (i.scheme in GLN_SCHEME_AGENCY
+                        and _fails(_gln.validate, i.value, f"{role}.ids[{n}]", "GLN")))
     if gln == party.gln and len(ids) == len(party.ids):
         return party
     return attrs.evolve(party, gln=gln, ids=ids)
-
-
-GLN_SCHEMES = ("GLN", "0088")
-"""Identifier schemes the EANCOM writer puts in NAD C082 as a GLN (agency 9)."""
 
 
 def _fails(validate: Callable[[str], str], number: str, path: str, code: str) -> bool:

@@ -87,6 +87,13 @@ class Profile:
     sales_location: int | None = None
 
     @property
+    def tolerated(self) -> frozenset[str]:
+        """The finding codes this profile sets below error (writers write a value such a
+        finding is about as it is only then)."""
+        return frozenset(code for code, severity in self.severity.items()
+                         if severity is not Severity.ERROR)
+
+    @property
     def matches_partners(self) -> bool:
         """True when the profile names partners (it has a ``[match]``)."""
         return bool(self.senders or self.glns or self.endpoints)
