@@ -24,6 +24,7 @@ __all__ = [
     "check_lines",
     "check_stated",
     "compute",
+    "disagreeing_amount",
     "line_amount",
     "money",
     "plain",
@@ -164,17 +165,22 @@ _RULES = {"line_total": "BR-CO-10", "allowance_total": "BR-CO-11",
 """The EN 16931 rule each stated total is held to."""
 
 
+def disagreeing_amount(line: InvoiceLine, tolerance: Decimal) -> Decimal | None:
+    """Quantity × net price / price basis ± the line's allowances and charges, when the
+    priced ``line`` states an amount further than ``tolerance`` from it (PEPPOL-EN16931-R120,
+    EANCOM-RECONCILE); None when it agrees, or has no price."""
+    if line.price is None:
+        return None
+    expected = line_amount(line.quantity, line.price, line.price_basis, line.allowance_charges)
+    return expected if abs(line.line_amount - expected) > tolerance else None
+
+
 def check_lines(lines: Iterable[InvoiceLine], tolerance: Decimal) -> list[FieldError]:
-    """The refusals for priced lines whose amount is not quantity × net price / price
-    basis ± their allowances and charges (PEPPOL-EN16931-R120) within ``tolerance``: the
-    line amount a target's readers hold to its price, which no writer may repair."""
+    """The refusals for the lines :func:`disagreeing_amount` finds: the line amount a
+    target's readers hold to its price, which no writer may repair."""
     refusals = []
     for n, line in enumerate(lines):
-        if line.price is None:
-            continue
-        expected = line_amount(line.quantity, line.price, line.price_basis,
-                               line.allowance_charges)
-        if abs(line.line_amount - expected) > tolerance:
+        if (expected := disagreeing_amount(line, tolerance)) is not None:
             basis = f" / {line.price_basis}" if line.price_basis not in (None, 1) else ""
             refusals.append(FieldError(f"lines[{n}].line_amount", (
                 f"states {line.line_amount}, but quantity {line.quantity} × net price "

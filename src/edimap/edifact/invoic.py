@@ -66,7 +66,15 @@ from edimap.model import (
     TaxCategory,
     TaxSubtotal,
 )
-from edimap.totals import CENT, check_lines, check_stated, compute, line_amount, plain
+from edimap.totals import (
+    CENT,
+    check_lines,
+    check_stated,
+    compute,
+    disagreeing_amount,
+    line_amount,
+    plain,
+)
 from edimap.turning import is_negative, turned
 
 __all__ = ["DIRECTORIES", "invoice_to_message", "read_invoice"]
@@ -484,10 +492,7 @@ def _reconcile(ctx: MapContext, invoice: Invoice,
         return abs(a - b) > tolerance
 
     for ln, index in lines:
-        if ln is None or ln.price is None:
-            continue
-        expected = line_amount(ln.quantity, ln.price, ln.price_basis, ln.allowance_charges)
-        if differ(ln.line_amount, expected, LINE_TOLERANCE):
+        if ln is not None and (expected := disagreeing_amount(ln, LINE_TOLERANCE)) is not None:
             ctx.add(RECONCILE(
                 f"line {ln.line_id}: MOA+203 line amount {ln.line_amount} but quantity "
                 f"{ln.quantity} × net price {ln.price}"
