@@ -742,3 +742,19 @@ def test_numbers_failing_their_check_digit_are_left_out_of_eancom_unless_tolerat
     findings, data = converted(attrs.evolve(invoice, delivery=listed), "eancom")
     assert b"NAD+DP+12345678::ZZZ+" in data
     assert "(EANCOM-GLN)" in note_at(findings, "delivery.ids[0]").message
+
+
+def test_each_document_in_one_interchange_is_held_to_its_own_profile() -> None:
+    import io
+
+    invoice: Invoice = fixture("invoice.json")
+    typo = attrs.evolve(invoice, lines=(attrs.evolve(invoice.lines[0], gtin="5790000000123"),
+                                        *invoice.lines[1:]))
+    out = io.BytesIO()
+    sink = edimap.formats.get("eancom").sink(out, control_ref="1")
+    assert sink is not None
+    sink.add(typo, tolerated=frozenset({"EANCOM-GTIN"}))  # a partner whose typos we keep
+    with pytest.warns(edimap.NotCarriedWarning, match="lines.0..gtin"):
+        sink.add(attrs.evolve(typo, id="INV-2"))  # under strict: left out
+    sink.close()
+    assert out.getvalue().count(b"5790000000123") == 1

@@ -94,7 +94,7 @@ class _Sink(Destination):
                 outcome = attrs.evolve(checked, data=None)
             if outcome.converted:
                 with collecting():  # (what is not carried was noted just now)
-                    self._sink(envelope).add(document)
+                    self._sink(envelope).add(document, **envelope)
         return self._entry(outcome.to_dict(None))
 
     def add_written(self, entry: Entry, output_name: str | None, body: bytes

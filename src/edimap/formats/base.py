@@ -100,8 +100,10 @@ class DocumentSink(abc.ABC):
     """True when a document's :meth:`piece` does not depend on where it stands (other
     processes can then encode the documents of one output)."""
 
-    def add(self, document: Document) -> None:
-        """Write ``document`` after those before it."""
+    def add(self, document: Document, **options: Any) -> None:
+        """Write ``document`` after those before it; ``options``: the writer options of
+        this document alone (its profile's, such as ``tolerated``), for a sink that takes
+        them per document (this default does not)."""
         self.add_piece(self.piece(document))
 
     @abc.abstractmethod

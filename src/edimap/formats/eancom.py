@@ -195,15 +195,16 @@ class _InterchangeSink(DocumentSink):
     def __init__(self, out: IO[bytes], options: dict[str, Any]) -> None:
         self.out, self.options = out, dict(options)
         self.version = self.options.pop("version", "d96a")
-        # (The first document's profile says for all: one interchange goes to one partner.)
         self.tolerated = self.options.pop("tolerated", ())
         self.writer: Any = None
         self.count = 0
 
-    def add(self, document: Document) -> None:
+    def add(self, document: Document, **options: Any) -> None:
+        """The document's message; the numbers failing their check digit that its own
+        profile tolerates (``tolerated``, else the sink's) written as sent."""
         from edimap.edifact.check_digits import with_checked_numbers
 
-        document = with_checked_numbers(document, self.tolerated)
+        document = with_checked_numbers(document, options.get("tolerated", self.tolerated))
         if self.writer is None:
             self.writer = _open_interchange(self.out, document, **self.options)
         self.count += 1
