@@ -19,7 +19,7 @@ from edimap._notes import not_carried
 from edimap.edifact._parts import GLN_SCHEME_AGENCY
 from edimap.ids import gln as _gln
 from edimap.ids import gtin as _gtin
-from edimap.model import Document, Party
+from edimap.model import Document, Party, iter_parties
 
 __all__ = ["with_checked_numbers"]
 
@@ -29,11 +29,9 @@ def with_checked_numbers(document: Document, tolerated: Collection[str] = ()) ->
     (``EANCOM-GTIN`` not in it) that fail their check digit, each left out noted."""
     changes: dict[str, Any] = {}
     if "EANCOM-GLN" not in tolerated:
-        for field in attrs.fields(type(document)):
-            party = getattr(document, field.name)
-            if isinstance(party, Party) and (
-                    checked := _checked_party(party, field.name)) is not party:
-                changes[field.name] = checked
+        for role, party in iter_parties(document):
+            if (checked := _checked_party(party, role)) is not party:
+                changes[role] = checked
     lines = getattr(document, "lines", ())
     failing = set() if "EANCOM-GTIN" in tolerated else {
         n for n, line in enumerate(lines)
